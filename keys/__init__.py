@@ -1,0 +1,23 @@
+"""qrgate keys: issuer keys, the signed pass format, signed gate documents and `decide`.
+
+Imports nothing from gateway/, scanner/ or web/, and no I/O framework.
+"""
+
+from .decide import Decision, decide
+from .documents import open_document, sign_document
+from .errors import DocumentError, KeysError, KeyStoreError, PolicyError
+from .keystore import IssuerKey, KeyStore
+from .passes import PREFIX, SERIAL_LEN, IssuedPass, PassClaims, Status, issue_pass, mask_document
+from .policy import SiteKind, SitePolicy, load_policy, sign_policy
+from .reasons import Reason, label
+from .revocations import RevocationList, load_revocations, sign_revocations
+from .secret import Secret
+from .trust import TrustSet, kid_for
+
+__all__ = [
+    "Decision", "DocumentError", "IssuedPass", "IssuerKey", "KeyStore", "KeyStoreError", "KeysError",
+    "PREFIX", "PassClaims", "PolicyError", "Reason", "RevocationList", "SERIAL_LEN", "Secret",
+    "SiteKind", "SitePolicy", "Status", "TrustSet", "decide", "issue_pass", "kid_for", "label",
+    "load_policy", "load_revocations", "mask_document", "open_document", "sign_document",
+    "sign_policy", "sign_revocations",
+]

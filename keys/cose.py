@@ -1,0 +1,88 @@
+"""COSE_Sign1 (RFC 9052) with EdDSA/Ed25519 only; private to keys/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+COSE_SIGN1_TAG = 18
+HDR_ALG = 1
+HDR_CONTENT_TYPE = 3
+HDR_KID = 4
+ALG_EDDSA = -8
+
+
+class CoseFormatError(ValueError):
+    """Not a well-formed COSE_Sign1 of the kind we accept."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    protected_raw: bytes
+    protected: dict[int, Any]
+    unprotected: dict[Any, Any]
+    payload: bytes
+    signature: bytes
+
+    @property
+    def kid(self) -> bytes:
+        return self.protected[HDR_KID]
+
+    def verify(self, public_key: Ed25519PublicKey) -> bool:
+        try:
+            public_key.verify(self.signature, sig_structure(self.protected_raw, self.payload))
+        except InvalidSignature:
+            return False
+        return True
+
+
+def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
+    return cbor2.dumps(["Signature1", protected_raw, b"", payload])
+
+
+def encode_protected(kid: bytes, content_type: int | str | None = None) -> bytes:
+    hdr: dict[int, Any] = {HDR_ALG: ALG_EDDSA, HDR_KID: kid}
+    if content_type is not None:
+        hdr[HDR_CONTENT_TYPE] = content_type
+    return cbor2.dumps(hdr)
+
+
+def assemble(protected_raw: bytes, payload: bytes, signature: bytes) -> bytes:
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected_raw, {}, payload, signature]))
+
+
+def parse(data: bytes) -> Sign1:
+    """Parse a tagged COSE_Sign1; raise CoseFormatError on anything unexpected."""
+    try:
+        obj = cbor2.loads(data)
+    except Exception as exc:  # cbor2 raises many types on hostile input
+        raise CoseFormatError(f"not CBOR: {type(exc).__name__}") from None
+    if isinstance(obj, cbor2.CBORTag):
+        if obj.tag != COSE_SIGN1_TAG:
+            raise CoseFormatError("not a COSE_Sign1 tag")
+        obj = obj.value
+    if not isinstance(obj, list) or len(obj) != 4:
+        raise CoseFormatError("COSE_Sign1 must be an array of four")
+    protected_raw, unprotected, payload, signature = obj
+    if not isinstance(protected_raw, bytes) or not isinstance(payload, bytes):
+        raise CoseFormatError("protected header and payload must be byte strings")
+    if not isinstance(signature, bytes) or len(signature) != 64:
+        raise CoseFormatError("Ed25519 signature must be 64 bytes")
+    if not isinstance(unprotected, dict):
+        raise CoseFormatError("unprotected header must be a map")
+    try:
+        protected = cbor2.loads(protected_raw) if protected_raw else {}
+    except Exception:
+        raise CoseFormatError("protected header is not CBOR") from None
+    if not isinstance(protected, dict):
+        raise CoseFormatError("protected header must be a map")
+    if protected.get(HDR_ALG) != ALG_EDDSA:
+        raise CoseFormatError("algorithm must be EdDSA (-8)")
+    kid = protected.get(HDR_KID)
+    if not isinstance(kid, bytes) or len(kid) != 8:
+        raise CoseFormatError("kid must be 8 bytes in the protected header")
+    return Sign1(protected_raw, protected, unprotected, payload, signature)

@@ -1,0 +1,161 @@
+"""The one decision made at the gate. Pure: the caller passes the time; untrusted input never raises.
+
+Check order (docs/pass-format.md, "Check order"):
+ 1 unreadable     not `QG1:` + Base45 + tagged COSE_Sign1 {EdDSA, 8-byte kid}, or over 4,096 chars
+ 2 stale_data     the gate's revocation list is older than the policy's max_data_age
+ 3 unknown_key    kid not in the trust set (never trusted, expired from it or withdrawn)
+ 4 bad_signature  Ed25519 signature does not verify
+ 5 unreadable     signed, but the claims are not a v1 pass
+ 6 revoked        serial is on the revocation list
+ 7 not_yet_valid  now < nbf (60 s leeway for clock skew)
+ 8 expired        now >= exp
+ 9 site_closed    now < policy.open_from
+10 wrong_site     no affiliation matches the site's lists and visitors are not allowed
+11 status_red / status_yellow
+12 quarantine     now < 00:00 of quarantine_end in the site's time zone
+13 not_cleared    the site requires clearance by medical observation
+14 fever          temperature >= policy.fever_threshold
+15 ok
+"""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from . import base45, cose
+from .passes import MAX_QR_TEXT, PREFIX, PassClaims, Status, VerifiedPass, parse_claims
+from .policy import DEFAULT_MAX_DATA_AGE, SitePolicy
+from .reasons import Reason, label
+from .revocations import RevocationList
+from .trust import TrustSet
+
+CLOCK_LEEWAY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: Reason
+    serial: bytes | None = None
+    holder: PassClaims | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def decision(self) -> str:
+        return "allow" if self.allowed else "deny"
+
+    @property
+    def cannot_verify(self) -> bool:
+        """The gate cannot tell: neither a yes nor a no about the person."""
+        return self.reason is Reason.STALE_DATA
+
+    @property
+    def quarantine_end(self) -> date | None:
+        return self.holder.quarantine_end if self.holder else None
+
+    def labels(self) -> tuple[str, str]:
+        return label(self.reason, until=self.quarantine_end if self.reason is Reason.QUARANTINE else None)
+
+    def to_json(self) -> dict[str, Any]:
+        zh, en = self.labels()
+        return {
+            "decision": self.decision,
+            "reason": self.reason.value,
+            "message": {"zh": zh, "en": en},
+            "serial": self.serial.hex() if self.serial else None,
+            "holder": self.holder.to_json() if self.holder else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+def _deny(reason: Reason, verified: VerifiedPass | None = None) -> Decision:
+    if verified is None:
+        return Decision(False, reason)
+    return Decision(False, reason, verified.serial, verified.holder, verified.expires_at)
+
+
+def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | None:
+    if isinstance(qr_text, bytes):
+        if len(qr_text) > MAX_QR_TEXT:
+            return None
+        try:
+            qr_text = qr_text.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(qr_text, str) or len(qr_text) > MAX_QR_TEXT:
+        return None
+    qr_text = qr_text.strip()
+    if not qr_text.startswith(PREFIX):
+        return None
+    try:
+        return cose.parse(base45.decode(qr_text[len(PREFIX):]))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def local_midnight(day: date, policy: SitePolicy | None) -> datetime:
+    tz = policy.tz if policy is not None else UTC
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def _matches_site(holder: PassClaims, policy: SitePolicy) -> bool:
+    if policy.open_to_anyone or policy.visitors:
+        return True
+    return (holder.community in policy.communities or holder.employer in policy.employers
+            or holder.school in policy.schools)
+
+
+def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | None,
+           policy: SitePolicy | None, *, now: datetime, temperature: float | None = None) -> Decision:
+    """Decide whether the holder of `qr_text` may enter the site of `policy` at `now`.
+
+    `revocations=None` skips the revocation and freshness checks (for a desk check,
+    never at a gate); `policy=None` skips the site rules.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    sign1 = _read_sign1(qr_text)
+    if sign1 is None:
+        return _deny(Reason.UNREADABLE)
+    if revocations is not None:
+        max_age = policy.max_data_age if policy is not None else DEFAULT_MAX_DATA_AGE
+        if now - revocations.issued_at > timedelta(seconds=max_age):
+            return _deny(Reason.STALE_DATA)
+    key = trust.get(sign1.kid)
+    if key is None:
+        return _deny(Reason.UNKNOWN_KEY)
+    if not sign1.verify(key):
+        return _deny(Reason.BAD_SIGNATURE)
+    try:
+        verified = parse_claims(sign1.payload)
+    except Exception:  # signed by us but not a v1 pass: cbor2 and our checks raise many types
+        return _deny(Reason.UNREADABLE)
+    if revocations is not None and verified.serial in revocations:
+        return _deny(Reason.REVOKED, verified)
+    if now + CLOCK_LEEWAY < verified.not_before:
+        return _deny(Reason.NOT_YET_VALID, verified)
+    if now >= verified.expires_at:
+        return _deny(Reason.EXPIRED, verified)
+    holder = verified.holder
+    if policy is not None:
+        if policy.open_from is not None and now < policy.open_from:
+            return _deny(Reason.SITE_CLOSED, verified)
+        if not _matches_site(holder, policy):
+            return _deny(Reason.WRONG_SITE, verified)
+    if holder.status is Status.RED:
+        return _deny(Reason.STATUS_RED, verified)
+    if holder.status is Status.YELLOW:
+        return _deny(Reason.STATUS_YELLOW, verified)
+    if holder.quarantine_end is not None and now < local_midnight(holder.quarantine_end, policy):
+        return _deny(Reason.QUARANTINE, verified)
+    if policy is not None and policy.require_cleared and not holder.cleared:
+        return _deny(Reason.NOT_CLEARED, verified)
+    if temperature is not None:
+        threshold = policy.fever_threshold if policy is not None else 37.3
+        # NaN or an impossible reading must not admit anyone: treat it as a fever to re-measure
+        if not 30.0 <= temperature < threshold:
+            return _deny(Reason.FEVER, verified)
+    return Decision(True, Reason.OK, verified.serial, holder, verified.expires_at)

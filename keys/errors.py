@@ -1,0 +1,33 @@
+"""Exceptions raised by keys/.
+
+Caller mistakes raise TypeError/ValueError at once. Untrusted data handed to
+`decide` never raises: it gives a Decision. The loaders of signed documents
+(revocation lists, site policies, bundles) raise DocumentError, which the
+scanner and CLIs turn into a clear message.
+
+    KeysError
+    ├── KeyStoreError      the key folder is missing, locked or inconsistent
+    ├── DocumentError      a signed document is malformed, unsigned or signed by an unknown key
+    └── PolicyError        a site policy's JSON form is invalid (names the field)
+"""
+
+from __future__ import annotations
+
+
+class KeysError(Exception):
+    pass
+
+
+class KeyStoreError(KeysError):
+    pass
+
+
+class DocumentError(KeysError, ValueError):
+    pass
+
+
+class PolicyError(KeysError, ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,0 +1,178 @@
+"""The QR pass: `QG1:` + Base45(COSE_Sign1(CWT claims)). See docs/pass-format.md."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import cbor2
+
+from . import base45, cose
+from .keystore import IssuerKey
+
+PREFIX = "QG1:"
+MAX_QR_TEXT = 4096  # a version-40 QR holds at most 4,296 alphanumeric characters
+SERIAL_LEN = 12     # 96 random bits
+
+# CWT claim keys (RFC 8392) and our private claim (private use: below -65536)
+CWT_ISS, CWT_EXP, CWT_NBF, CWT_IAT, CWT_CTI, CWT_CNF = 1, 4, 5, 6, 7, 8
+CLAIM_QRGATE = -65537
+# keys inside the private claim
+P_NAME, P_DOC, P_STATUS, P_QEND, P_CLEARED, P_COMMUNITY, P_EMPLOYER, P_SCHOOL = range(1, 9)
+EPOCH_DAY = date(1970, 1, 1)
+MAX_NAME = 64
+MAX_CODE = 64
+
+
+class Status(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+_STATUS_CODES = {Status.GREEN: 0, Status.YELLOW: 1, Status.RED: 2}
+_STATUS_BY_CODE = {v: k for k, v in _STATUS_CODES.items()}
+
+
+def mask_document(number: str) -> str:
+    """Keep only the last four characters of a document number."""
+    return number.strip()[-4:]
+
+
+@dataclass(frozen=True, slots=True)
+class PassClaims:
+    """What a gate needs to know about the holder, and nothing more."""
+
+    name: str
+    document: str  # masked: the last four characters only
+    status: Status = Status.GREEN
+    quarantine_end: date | None = None  # may pass from 00:00 of this day, site time
+    cleared: bool = False  # cleared by medical observation
+    community: str | None = None
+    employer: str | None = None
+    school: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not 0 < len(self.name) <= MAX_NAME:
+            raise ValueError(f"name must be 1..{MAX_NAME} characters")
+        if not isinstance(self.document, str) or len(self.document) > 4:
+            raise ValueError("document must be masked to at most four characters")
+        object.__setattr__(self, "status", Status(self.status))
+        for code in (self.community, self.employer, self.school):
+            if code is not None and (not isinstance(code, str) or not 0 < len(code) <= MAX_CODE):
+                raise ValueError(f"affiliation codes must be 1..{MAX_CODE} characters")
+
+    def to_cbor(self) -> dict[int, Any]:
+        claim: dict[int, Any] = {P_NAME: self.name, P_DOC: self.document,
+                                 P_STATUS: _STATUS_CODES[self.status]}
+        if self.quarantine_end is not None:
+            claim[P_QEND] = (self.quarantine_end - EPOCH_DAY).days
+        if self.cleared:
+            claim[P_CLEARED] = True
+        for key, code in ((P_COMMUNITY, self.community), (P_EMPLOYER, self.employer),
+                          (P_SCHOOL, self.school)):
+            if code is not None:
+                claim[key] = code
+        return claim
+
+    @classmethod
+    def from_cbor(cls, claim: object) -> PassClaims:
+        """Raise ValueError on any shape we did not write."""
+        if not isinstance(claim, dict):
+            raise ValueError("private claim must be a map")
+        status = _STATUS_BY_CODE.get(claim.get(P_STATUS))  # type: ignore[arg-type]
+        if status is None:
+            raise ValueError("unknown status")
+        qend = claim.get(P_QEND)
+        if qend is not None:
+            if not isinstance(qend, int) or isinstance(qend, bool) or not 0 <= qend <= 100_000:
+                raise ValueError("quarantine end must be a day number")
+            qend = EPOCH_DAY + timedelta(days=qend)
+        cleared = claim.get(P_CLEARED, False)
+        if not isinstance(cleared, bool):
+            raise ValueError("cleared must be a bool")
+        return cls(name=claim.get(P_NAME), document=claim.get(P_DOC), status=status,  # type: ignore[arg-type]
+                   quarantine_end=qend, cleared=cleared, community=claim.get(P_COMMUNITY),
+                   employer=claim.get(P_EMPLOYER), school=claim.get(P_SCHOOL))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "document": self.document, "status": self.status.value,
+                "quarantine_end": self.quarantine_end.isoformat() if self.quarantine_end else None,
+                "cleared": self.cleared, "community": self.community, "employer": self.employer,
+                "school": self.school}
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedPass:
+    serial: bytes
+    qr_text: str
+    kid: bytes
+    issued_at: datetime
+    not_before: datetime
+    expires_at: datetime
+
+    @property
+    def serial_hex(self) -> str:
+        return self.serial.hex()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedPass:
+    serial: bytes
+    kid: bytes
+    issuer: str
+    issued_at: datetime
+    not_before: datetime
+    expires_at: datetime
+    holder: PassClaims
+
+
+def new_serial() -> bytes:
+    return secrets.token_bytes(SERIAL_LEN)
+
+
+def issue_pass(key: IssuerKey, claims: PassClaims, *, now: datetime, valid_for: timedelta,
+               issuer: str = "qrgate", serial: bytes | None = None) -> IssuedPass:
+    """Sign a pass; `now` must be timezone-aware."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not timedelta(minutes=1) <= valid_for <= timedelta(days=366):
+        raise ValueError("valid_for must be between one minute and one year")
+    serial = serial or new_serial()
+    if len(serial) != SERIAL_LEN:
+        raise ValueError(f"serial must be {SERIAL_LEN} bytes")
+    iat = int(now.timestamp())
+    exp = iat + int(valid_for.total_seconds())
+    payload = cbor2.dumps({CWT_ISS: issuer, CWT_IAT: iat, CWT_NBF: iat, CWT_EXP: exp,
+                           CWT_CTI: serial, CLAIM_QRGATE: claims.to_cbor()})
+    protected = cose.encode_protected(key.kid)
+    signature = key.sign(cose.sig_structure(protected, payload))
+    qr_text = PREFIX + base45.encode(cose.assemble(protected, payload, signature))
+    return IssuedPass(serial, qr_text, key.kid, _ts(iat), _ts(iat), _ts(exp))
+
+
+def _ts(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def parse_claims(payload: bytes) -> VerifiedPass:
+    """Read the CWT claims of a payload whose signature was already checked."""
+    claims = cbor2.loads(payload)
+    if not isinstance(claims, dict):
+        raise ValueError("CWT claims must be a map")
+    if CWT_CNF in claims:
+        raise ValueError("holder-bound passes need a QG2 verifier")
+    times = [claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP)]
+    if any(not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < 2**40 for t in times):
+        raise ValueError("iat, nbf and exp must be integer seconds")
+    serial, issuer = claims.get(CWT_CTI), claims.get(CWT_ISS)
+    if not isinstance(serial, bytes) or len(serial) != SERIAL_LEN:
+        raise ValueError("cti must be a 12-byte serial")
+    if not isinstance(issuer, str):
+        raise ValueError("iss must be text")
+    return VerifiedPass(serial=serial, kid=b"", issuer=issuer, issued_at=_ts(times[0]),
+                        not_before=_ts(times[1]), expires_at=_ts(times[2]),
+                        holder=PassClaims.from_cbor(claims.get(CLAIM_QRGATE)))

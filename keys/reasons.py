@@ -1,0 +1,54 @@
+"""Reason codes for a gate decision, with the words a guard reads (zh / en)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    OK = "ok"
+    UNREADABLE = "unreadable"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_KEY = "unknown_key"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    QUARANTINE = "quarantine"
+    STATUS_RED = "status_red"
+    STATUS_YELLOW = "status_yellow"
+    NOT_CLEARED = "not_cleared"
+    WRONG_SITE = "wrong_site"
+    SITE_CLOSED = "site_closed"
+    FEVER = "fever"
+    STALE_DATA = "stale_data"
+    DUPLICATE = "duplicate"  # decided by the scanner's anti-passback, not by decide()
+
+
+LABELS: dict[Reason, tuple[str, str]] = {
+    Reason.OK: ("可以通行", "Allowed"),
+    Reason.UNREADABLE: ("不是有效的通行码", "Not a qrgate pass"),
+    Reason.BAD_SIGNATURE: ("通行码被篡改或伪造", "Pass is forged or altered"),
+    Reason.UNKNOWN_KEY: ("签发密钥不可信", "Issuer key not trusted"),
+    Reason.REVOKED: ("通行码已作废", "Pass revoked"),
+    Reason.EXPIRED: ("通行码已过期", "Pass expired"),
+    Reason.NOT_YET_VALID: ("通行码尚未生效", "Pass not yet valid"),
+    Reason.QUARANTINE: ("隔离期内", "In quarantine"),
+    Reason.STATUS_RED: ("红码：禁止通行", "Red status: no entry"),
+    Reason.STATUS_YELLOW: ("黄码：禁止通行", "Yellow status: no entry"),
+    Reason.NOT_CLEARED: ("未经医学观察解除", "Not cleared by medical observation"),
+    Reason.WRONG_SITE: ("非本单位/本社区人员", "Not registered for this site"),
+    Reason.SITE_CLOSED: ("尚未获准复工/开放", "Site not yet allowed to open"),
+    Reason.FEVER: ("体温异常：请复测并送医", "Fever: re-measure and refer"),
+    Reason.STALE_DATA: ("无法核验：数据过旧，请联网同步", "Cannot verify: data too old, sync needed"),
+    Reason.DUPLICATE: ("刚刚已通行，疑似共用通行码", "Already admitted just now"),
+}
+
+
+def label(reason: Reason, *, until: date | None = None) -> tuple[str, str]:
+    """The (Chinese, English) words for a reason; quarantine names the day entry opens."""
+    zh, en = LABELS[reason]
+    if reason is Reason.QUARANTINE and until is not None:
+        zh = f"隔离期内，{until.month}月{until.day}日起可通行"
+        en = f"In quarantine until {until.day} {until.strftime('%b')}"
+    return zh, en

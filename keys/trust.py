@@ -1,0 +1,89 @@
+"""The trust set: issuer public keys by kid, and its JWKS form (RFC 7517, RFC 8037)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from .errors import DocumentError
+
+MAX_KEYS = 256
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    if not isinstance(text, str) or len(text) > 4096:
+        raise ValueError("not a base64url string")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def kid_for(public_key: Ed25519PublicKey) -> bytes:
+    """kid = the first 8 bytes of SHA-256 over the raw 32-byte public key."""
+    return hashlib.sha256(raw_public(public_key)).digest()[:8]
+
+
+class TrustSet(Mapping[bytes, Ed25519PublicKey]):
+    """Immutable map kid -> Ed25519 public key."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, keys: Mapping[bytes, Ed25519PublicKey] | None = None) -> None:
+        self._keys = dict(keys or {})
+
+    @classmethod
+    def of(cls, *public_keys: Ed25519PublicKey) -> TrustSet:
+        return cls({kid_for(k): k for k in public_keys})
+
+    def __getitem__(self, kid: bytes) -> Ed25519PublicKey:
+        return self._keys[kid]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"TrustSet({sorted(k.hex() for k in self._keys)})"
+
+    def to_jwks(self) -> dict[str, Any]:
+        return {
+            "keys": [
+                {"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
+                 "kid": b64url(kid), "x": b64url(raw_public(key))}
+                for kid, key in sorted(self._keys.items())
+            ]
+        }
+
+    @classmethod
+    def from_jwks(cls, jwks: object) -> TrustSet:
+        """Build from a JWKS; raise DocumentError naming what is wrong."""
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise DocumentError("JWKS must be an object with a 'keys' list")
+        if len(jwks["keys"]) > MAX_KEYS:
+            raise DocumentError(f"JWKS holds more than {MAX_KEYS} keys")
+        keys: dict[bytes, Ed25519PublicKey] = {}
+        for i, jwk in enumerate(jwks["keys"]):
+            if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+                raise DocumentError(f"keys[{i}] is not an OKP Ed25519 key")
+            try:
+                key = Ed25519PublicKey.from_public_bytes(b64url_decode(jwk.get("x")))
+            except (ValueError, TypeError):
+                raise DocumentError(f"keys[{i}].x is not a 32-byte Ed25519 key") from None
+            kid = kid_for(key)
+            if "kid" in jwk and jwk["kid"] != b64url(kid):
+                raise DocumentError(f"keys[{i}].kid does not match its key")
+            keys[kid] = key
+        return cls(keys)
