@@ -1,0 +1,95 @@
+"""Every case of tests/vectors/cases.json through `keys.decide` and through `qrgate verify`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keys import Reason, SitePolicy, TrustSet, decide, load_policy, load_revocations
+
+VECTORS = Path(__file__).resolve().parent.parent / "vectors"
+CASES: list[dict[str, Any]] = json.loads((VECTORS / "cases.json").read_text())
+QRGATE = Path(sys.executable).parent / "qrgate"
+EXIT = {"allow": 0, "deny": 1}
+
+
+def _text(case: dict[str, Any]) -> str | bytes:
+    if case.get("encoding") == "base64":
+        return base64.b64decode(case["qr_text"])
+    return case["qr_text"]
+
+
+def _ids() -> list[str]:
+    return [c["name"] for c in CASES]
+
+
+def test_vectors_cover_the_issue() -> None:
+    names = {c["name"] for c in CASES}
+    reasons = {c["reason"] for c in CASES}
+    for required in ("valid", "expired", "not yet valid", "bad signature", "unknown kid", "withdrawn key",
+                     "revoked", "quarantine day 13", "quarantine day 14 (local midnight)", "red", "yellow",
+                     "wrong site", "factory before open_from", "school, not cleared", "fever 37.3",
+                     "stale data", "a URL QR", "random bytes", "empty", "1 MB of text"):
+        assert required in names
+    assert reasons >= {r.value for r in Reason} - {"duplicate"}
+    assert len(names) == len(CASES), "case names must be unique"
+    assert len(next(c for c in CASES if c["name"] == "1 MB of text")["qr_text"]) == 1 << 20
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids())
+def test_decide(case: dict[str, Any]) -> None:
+    trust = TrustSet.from_jwks(json.loads((VECTORS / (case["jwks"] or "jwks.json")).read_text()))
+    revocations = load_revocations((VECTORS / case["revocations"]).read_bytes(), trust) \
+        if case["revocations"] else None
+    policy = None
+    if case["policy"]:
+        data = (VECTORS / case["policy"]).read_bytes()
+        policy = SitePolicy.from_json(json.loads(data)) if case["policy"].endswith(".json") \
+            else load_policy(data, trust)
+    decision = decide(_text(case), trust, revocations, policy, now=datetime.fromisoformat(case["at"]),
+                      temperature=case["temperature"])
+    assert (decision.decision, decision.reason) == (case["decision"], Reason(case["reason"]))
+    # display fields only when the signature was good
+    signed = decision.reason not in (Reason.UNREADABLE, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY,
+                                     Reason.STALE_DATA)
+    assert (decision.holder is not None) is signed
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids())
+def test_cli(case: dict[str, Any]) -> None:
+    text = _text(case)
+    args = [str(QRGATE), "verify", "--jwks", str(VECTORS / (case["jwks"] or "jwks.json")),
+            "--at", case["at"]]
+    for flag in ("policy", "revocations"):
+        if case[flag]:
+            args += [f"--{flag}", str(VECTORS / case[flag])]
+    if case["temperature"] is not None:
+        args += ["--temperature", str(case["temperature"])]
+    # binary or huge input goes through standard input, as the brief's `-` does
+    via_stdin = isinstance(text, bytes) or len(text) > 100_000
+    stdin = (text if isinstance(text, bytes) else text.encode()) if via_stdin else None
+    args.append("-" if via_stdin else text)
+    proc = subprocess.run(args, input=stdin, capture_output=True, timeout=60, check=False)
+    assert proc.stderr == b""
+    out = json.loads(proc.stdout)
+    assert (out["decision"], out["reason"]) == (case["decision"], case["reason"])
+    expected_exit = 2 if case["reason"] == "unreadable" else EXIT[case["decision"]]
+    assert proc.returncode == expected_exit
+    assert set(out["message"]) == {"zh", "en"}
+
+
+def test_vectors_regenerate_identically(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(VECTORS / "make_vectors.py"), str(tmp_path)], check=True,
+                   timeout=120)
+    generated = sorted(p.name for p in tmp_path.iterdir())
+    committed = sorted(p.name for p in VECTORS.iterdir() if p.is_file() and p.suffix != ".py")
+    assert generated == committed
+    for name in generated:
+        assert (tmp_path / name).read_bytes() == (VECTORS / name).read_bytes(), name

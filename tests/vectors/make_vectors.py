@@ -1,0 +1,199 @@
+"""Generate the qrgate test vectors: fixed keys, passes, policies, revocation lists and cases.json.
+
+Run from the repository root:  .venv/bin/python tests/vectors/make_vectors.py [OUTDIR]
+Everything is derived from fixed seeds and fixed times, and Ed25519 is deterministic, so a
+second run writes identical bytes (tests/keys/test_vectors.py checks this).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from keys import IssuerKey, PassClaims, SitePolicy, Status, TrustSet, issue_pass, sign_policy
+from keys import base45, cose
+from keys.passes import PREFIX
+from keys.revocations import sign_revocations
+
+HERE = Path(__file__).resolve().parent
+CST = timezone(timedelta(hours=8))  # Asia/Shanghai has had no DST since 1991
+ISSUED = datetime(2020, 2, 10, 8, 0, tzinfo=CST)
+VALID_FOR = timedelta(days=30)
+REVOCATIONS_AT = datetime(2020, 2, 15, 6, 0, tzinfo=CST)
+ONE_MB = 1 << 20
+
+
+def _seeded_key(label: str) -> IssuerKey:
+    # a fixed seed: these keys are public test material and must never sign a real pass
+    return IssuerKey.from_private_bytes(hashlib.sha256(f"qrgate test vector key: {label}".encode()).digest())
+
+
+KEY_A = _seeded_key("A")          # the signing key of jwks.json
+KEY_B = _seeded_key("B")          # A's successor after rotation
+KEY_STRANGER = _seeded_key("Z")   # never in any JWKS
+
+
+def _serial(name: str) -> bytes:
+    return hashlib.sha256(f"qrgate test vector serial: {name}".encode()).digest()[:12]
+
+
+def _pass(name: str, claims: PassClaims, *, key: IssuerKey = KEY_A, issued: datetime = ISSUED) -> str:
+    return issue_pass(key, claims, now=issued, valid_for=VALID_FOR, serial=_serial(name)).qr_text
+
+
+def _resign_payload(qr_text: str, edit: Any) -> str:
+    """Change the payload of a pass and keep its old signature: what a forger would try."""
+    sign1 = cose.parse(base45.decode(qr_text[len(PREFIX):]))
+    payload = cbor2.loads(sign1.payload)
+    edit(payload)
+    data = cose.assemble(sign1.protected_raw, cbor2.dumps(payload), sign1.signature)
+    return PREFIX + base45.encode(data)
+
+
+def _flip_signature_bit(qr_text: str) -> str:
+    sign1 = cose.parse(base45.decode(qr_text[len(PREFIX):]))
+    sig = bytearray(sign1.signature)
+    sig[10] ^= 0x01
+    return PREFIX + base45.encode(cose.assemble(sign1.protected_raw, sign1.payload, bytes(sig)))
+
+
+def _holder(**kw: Any) -> PassClaims:
+    base: dict[str, Any] = {"name": "张伟明华", "document": "123X", "community": "KS-C0012",
+                            "employer": "KS-F0042"}
+    base.update(kw)
+    return PassClaims(**base)
+
+
+POLICIES: dict[str, dict[str, Any]] = {
+    "policy-community.json": {"kind": "community", "site": "KS-C0012", "communities": ["KS-C0012"]},
+    "policy-factory.json": {"kind": "factory", "site": "KS-F0042", "employers": ["KS-F0042"],
+                            "open_from": "2020-02-10T00:00:00"},
+    "policy-school.json": {"kind": "school", "site": "KS-S0007", "schools": ["KS-S0007"]},
+}
+
+
+def build(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    files["jwks.json"] = _json(TrustSet.of(KEY_A.public_key).to_jwks())
+    files["jwks-rotated.json"] = _json(TrustSet.of(KEY_A.public_key, KEY_B.public_key).to_jwks())
+    files["jwks-withdrawn.json"] = _json(TrustSet.of(KEY_B.public_key).to_jwks())
+    for name, policy in POLICIES.items():
+        files[name] = _json(policy)
+    files["policy-community.cbor"] = sign_policy(
+        KEY_A, SitePolicy.from_json(POLICIES["policy-community.json"]), issued_at=ISSUED)
+    others = [_serial(f"other revoked {i}") for i in range(20)]
+    files["revocations.cbor"] = sign_revocations(KEY_A, [*others, _serial("revoked")], seq=7,
+                                                 issued_at=REVOCATIONS_AT)
+
+    valid = _pass("valid", _holder())
+    red = _pass("red", _holder(status=Status.RED))
+    quarantined = _pass("quarantine", _holder(quarantine_end=date(2020, 2, 15)))
+    rng = random.Random(2020)
+    cases = [
+        _case("valid", valid, "2020-02-15T09:00:00+08:00", policy="policy-community.json",
+              revocations="revocations.cbor", decision="allow", reason="ok"),
+        _case("valid desk check (no policy, no revocations)", valid, "2020-02-15T09:00:00+08:00",
+              decision="allow", reason="ok"),
+        _case("valid with a signed policy", valid, "2020-02-15T09:00:00+08:00",
+              policy="policy-community.cbor", revocations="revocations.cbor", decision="allow", reason="ok"),
+        _case("valid, key rotated (old key still trusted)", valid, "2020-02-15T09:00:00+08:00",
+              jwks="jwks-rotated.json", decision="allow", reason="ok"),
+        _case("valid, last second", valid, "2020-03-11T07:59:59+08:00", decision="allow", reason="ok"),
+        _case("expired", valid, "2020-03-11T08:00:00+08:00", decision="deny", reason="expired"),
+        _case("not yet valid", valid, "2020-02-10T07:58:00+08:00", decision="deny", reason="not_yet_valid"),
+        _case("not yet valid, within clock leeway", valid, "2020-02-10T07:59:30+08:00",
+              decision="allow", reason="ok"),
+        _case("tampered payload (red turned green)",
+              _resign_payload(red, lambda p: p[-65537].__setitem__(3, 0)),
+              "2020-02-15T09:00:00+08:00", decision="deny", reason="bad_signature"),
+        _case("tampered payload (quarantine end removed)",
+              _resign_payload(quarantined, lambda p: p[-65537].pop(4)),
+              "2020-02-14T09:00:00+08:00", decision="deny", reason="bad_signature"),
+        _case("bad signature", _flip_signature_bit(valid), "2020-02-15T09:00:00+08:00",
+              decision="deny", reason="bad_signature"),
+        _case("unknown kid", _pass("stranger", _holder(), key=KEY_STRANGER), "2020-02-15T09:00:00+08:00",
+              decision="deny", reason="unknown_key"),
+        _case("withdrawn key", valid, "2020-02-15T09:00:00+08:00", jwks="jwks-withdrawn.json",
+              decision="deny", reason="unknown_key"),
+        _case("signed by the successor key", _pass("successor", _holder(), key=KEY_B),
+              "2020-02-15T09:00:00+08:00", jwks="jwks-withdrawn.json", decision="allow", reason="ok"),
+        _case("revoked", _pass("revoked", _holder()), "2020-02-15T09:00:00+08:00",
+              revocations="revocations.cbor", decision="deny", reason="revoked"),
+        _case("quarantine day 13", quarantined, "2020-02-14T12:00:00+08:00",
+              policy="policy-community.json", decision="deny", reason="quarantine"),
+        _case("quarantine, a second before local midnight", quarantined, "2020-02-14T23:59:59+08:00",
+              policy="policy-community.json", decision="deny", reason="quarantine"),
+        _case("quarantine day 14 (local midnight)", quarantined, "2020-02-14T16:00:00+00:00",
+              policy="policy-community.json", decision="allow", reason="ok"),
+        _case("red", red, "2020-02-15T09:00:00+08:00", policy="policy-community.json",
+              decision="deny", reason="status_red"),
+        _case("yellow", _pass("yellow", _holder(status=Status.YELLOW)), "2020-02-15T09:00:00+08:00",
+              policy="policy-community.json", decision="deny", reason="status_yellow"),
+        _case("wrong site", _pass("other community", _holder(community="KS-C0099", employer=None)),
+              "2020-02-15T09:00:00+08:00", policy="policy-community.json", decision="deny",
+              reason="wrong_site"),
+        _case("factory before open_from",
+              _pass("early worker", _holder(), issued=datetime(2020, 2, 5, 8, 0, tzinfo=CST)),
+              "2020-02-09T23:59:59+08:00", policy="policy-factory.json", decision="deny",
+              reason="site_closed"),
+        _case("factory from open_from", valid, "2020-02-10T08:00:00+08:00", policy="policy-factory.json",
+              decision="allow", reason="ok"),
+        _case("school, not cleared", _pass("pupil", _holder(school="KS-S0007")),
+              "2020-02-15T09:00:00+08:00", policy="policy-school.json", decision="deny",
+              reason="not_cleared"),
+        _case("school, cleared", _pass("cleared pupil", _holder(school="KS-S0007", cleared=True)),
+              "2020-02-15T09:00:00+08:00", policy="policy-school.json", decision="allow", reason="ok"),
+        _case("fever 37.3", valid, "2020-02-15T09:00:00+08:00", policy="policy-community.json",
+              temperature=37.3, decision="deny", reason="fever"),
+        _case("temperature 37.2", valid, "2020-02-15T09:00:00+08:00", policy="policy-community.json",
+              temperature=37.2, decision="allow", reason="ok"),
+        _case("stale data", valid, "2020-02-16T06:00:01+08:00", policy="policy-community.json",
+              revocations="revocations.cbor", decision="deny", reason="stale_data"),
+        _case("a URL QR", "https://example.com/health?id=123456", "2020-02-15T09:00:00+08:00",
+              decision="deny", reason="unreadable"),
+        _case("random bytes", base64.b64encode(rng.randbytes(200)).decode(), "2020-02-15T09:00:00+08:00",
+              decision="deny", reason="unreadable", encoding="base64"),
+        _case("random Base45 after the prefix",
+              PREFIX + "".join(rng.choice(base45.ALPHABET) for _ in range(270)),
+              "2020-02-15T09:00:00+08:00", decision="deny", reason="unreadable"),
+        _case("a qrgate pass in lower case", valid.lower(), "2020-02-15T09:00:00+08:00",
+              decision="deny", reason="unreadable"),
+        _case("truncated pass", valid[:-3], "2020-02-15T09:00:00+08:00", decision="deny",
+              reason="unreadable"),
+        _case("empty", "", "2020-02-15T09:00:00+08:00", decision="deny", reason="unreadable"),
+        _case("1 MB of text", valid + "A" * (ONE_MB - len(valid)), "2020-02-15T09:00:00+08:00",
+              decision="deny", reason="unreadable"),
+    ]
+    # one case per line: the file stays diffable
+    files["cases.json"] = ("[\n" + ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
+                           + "\n]\n").encode()
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+
+
+def _case(name: str, qr_text: str, at: str, *, decision: str, reason: str, jwks: str | None = None,
+          policy: str | None = None, revocations: str | None = None, temperature: float | None = None,
+          encoding: str | None = None) -> dict[str, Any]:
+    case = {"name": name, "qr_text": qr_text, "at": at, "jwks": jwks, "policy": policy,
+            "revocations": revocations, "temperature": temperature, "decision": decision,
+            "reason": reason}
+    if encoding:  # qr_text holds base64 of raw bytes (a QR can carry binary data)
+        case["encoding"] = encoding
+    return case
+
+
+def _json(obj: object) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
