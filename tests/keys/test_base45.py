@@ -1,0 +1,60 @@
+"""Base45 against RFC 9285's examples, and properties of the decoder on any input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from keys.base45 import ALPHABET, Base45Error, decode, encode
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    (b"AB", "BB8"),
+    (b"Hello!!", "%69 VD92EX0"),
+    (b"base-45", "UJCLQE7W581"),
+    (b"ietf!", "QED8WEX0"),
+    (b"", ""),
+    (b"\x00", "00"),
+    (b"\xff\xff", "FGW"),
+])
+def test_rfc9285_examples(raw: bytes, text: str) -> None:
+    assert encode(raw) == text
+    assert decode(text) == raw
+
+
+@pytest.mark.parametrize("text", [
+    "GGW",        # 65536: a triplet above 16 bits
+    "::",         # a pair above 8 bits (44 + 44*45)
+    "A",          # dangling character
+    "ABCD",
+    "abc",        # lower case is not Base45
+    "AB\u00e9",
+    "AB\ud800",   # a lone surrogate
+    "A\x00B",
+])
+def test_invalid_text_is_refused(text: str) -> None:
+    with pytest.raises(Base45Error):
+        decode(text)
+
+
+def test_error_names_the_bad_character() -> None:
+    with pytest.raises(Base45Error, match="'a'"):
+        decode("0Aa")
+
+
+@given(st.binary(max_size=600))
+def test_round_trip(data: bytes) -> None:
+    text = encode(data)
+    assert set(text) <= set(ALPHABET)
+    assert len(text) == len(data) // 2 * 3 + len(data) % 2 * 2
+    assert decode(text) == data
+
+
+@given(st.text(max_size=300) | st.text(alphabet=ALPHABET, max_size=300))
+def test_decode_raises_only_base45error(text: str) -> None:
+    try:
+        data = decode(text)
+    except Base45Error:
+        return
+    assert encode(data) == text  # whatever decodes is canonical: one text per byte string
