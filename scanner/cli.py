@@ -1,0 +1,246 @@
+"""`qrgate-scanner`: argument parsing, wiring and exit codes; the work is done in the modules it calls.
+
+Exit codes: 0 done · 64 bad arguments · 66 input missing (camera, file, folder, no enrolment QR)
+· 69 gateway unreachable · 77 gateway refused (token used or expired, device disabled, bad bundle)
+· 78 data folder not enrolled or unreadable · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import NoReturn
+
+from .decoders import DECODERS, make_decoder
+from .sources import Camera, FrameSource, ImageFolder, SourceError, StdinLines, VideoFile
+from .state import DeviceState, Snapshot, StateError
+from .sync import (
+    BackgroundSync,
+    GatewayRefused,
+    GatewayUnreachable,
+    SyncError,
+    check_gateway_url,
+    enroll,
+    parse_enrolment_qr,
+    sync_once,
+)
+
+EXIT_OK, EXIT_USAGE, EXIT_NOINPUT = 0, 64, 66
+EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_CONFIG, EXIT_INTERRUPTED = 69, 77, 78, 130
+ENROL_TIMEOUT = 120.0
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a temperature: {text!r}") from None
+    if not math.isfinite(value) or not 30.0 <= value <= 45.0:
+        raise argparse.ArgumentTypeError("temperature must be between 30.0 and 45.0 °C")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
+    return value
+
+
+def _camera(text: str) -> int:
+    if not text.isdigit() or int(text) > 63:
+        raise argparse.ArgumentTypeError("camera must be a device number 0..63")
+    return int(text)
+
+
+def _add_sources(p: argparse.ArgumentParser, group: argparse._MutuallyExclusiveGroup) -> None:
+    group.add_argument("--camera", type=_camera, metavar="N", help="webcam number (OpenCV)")
+    group.add_argument("--video", type=Path, metavar="FILE", help="a video file")
+    group.add_argument("--images", type=Path, metavar="DIR", help="a folder of images, in name order")
+    p.add_argument("--decoder", choices=sorted(DECODERS), default="zxing", help="QR decoder (default zxing)")
+    p.add_argument("--every-frame", action="store_true",
+                   help="files only: decode every frame in order instead of realtime (tests)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="qrgate-scanner", description="qrgate gate scanner: decides offline, logs, syncs")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data", type=Path, default=Path("scanner-data"),
+                      help="device data folder (default ./scanner-data)")
+
+    e = sub.add_parser("enroll", parents=[data], help="enrol this device with a gateway")
+    e.add_argument("--gateway", help="gateway URL, e.g. http://10.0.0.2:8080")
+    e.add_argument("--token", help="single-use enrolment token from the admin console")
+    e.add_argument("--name", default="gate", help="a name for this gate (default 'gate')")
+    _add_sources(e, e.add_mutually_exclusive_group())
+    e.set_defaults(func=cmd_enroll)
+
+    s = sub.add_parser("sync", parents=[data], help="pull the bundle and push the entry log once")
+    s.set_defaults(func=cmd_sync)
+
+    r = sub.add_parser("run", parents=[data], help="scan and decide until stopped")
+    group = r.add_mutually_exclusive_group(required=True)
+    group.add_argument("--stdin", action="store_true",
+                       help="QR texts on standard input, one per line; a temperature may follow after a tab")
+    _add_sources(r, group)
+    r.add_argument("--headless", action="store_true", help="print one JSON line per decision, no window")
+    r.add_argument("--temperature", type=_temperature, metavar="C",
+                   help="measured temperature for every decision of this run")
+    r.add_argument("--debounce", type=_positive, default=3.0, metavar="S",
+                   help="seconds before the same code in view is decided again (default 3)")
+    r.add_argument("--sync-interval", type=_positive, default=60.0, metavar="S",
+                   help="seconds between background syncs (default 60)")
+    r.add_argument("--no-sync", action="store_true", help="no background sync (offline gate)")
+    r.add_argument("--no-sound", action="store_true", help="no sound on decisions")
+    r.set_defaults(func=cmd_run)
+    return parser
+
+
+def _source(args: argparse.Namespace) -> FrameSource | None:
+    if args.camera is not None:
+        return Camera(args.camera)
+    if args.video is not None:
+        return VideoFile(args.video, every_frame=args.every_frame)
+    if args.images is not None:
+        return ImageFolder(args.images, every_frame=args.every_frame)
+    return None
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"qrgate-scanner: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    source = _source(args)
+    if source is not None:
+        if args.gateway or args.token:
+            return _fail("give either --gateway and --token, or a camera/images with the enrolment QR",
+                         EXIT_USAGE)
+        found = _read_enrolment_qr(source, args.decoder)
+        if found is None:
+            return _fail("no enrolment QR (QGENROLL:...) seen", EXIT_NOINPUT)
+        gateway, token = found
+    else:
+        if not args.gateway or not args.token:
+            return _fail("enroll needs --gateway and --token (or --camera/--images)", EXIT_USAGE)
+        try:
+            gateway, token = check_gateway_url(args.gateway), args.token.strip()
+        except ValueError as exc:
+            return _fail(str(exc), EXIT_USAGE)
+    device = enroll(gateway, token, args.data, name=args.name)
+    print(f"enrolled as {device.device_id} at site {device.site}; data in {args.data}")
+    result = sync_once(args.data)
+    print(f"synced: revocation list version {result.snapshot.revocations.seq if result.snapshot.revocations else '-'}")
+    return EXIT_OK
+
+
+def _read_enrolment_qr(source: FrameSource, decoder_name: str) -> tuple[str, str] | None:
+    decoder = make_decoder(decoder_name)
+    stop = threading.Event()
+    deadline = time.monotonic() + ENROL_TIMEOUT
+    for frame in source.frames(stop):
+        for text in decoder.decode(frame.image):
+            try:
+                found = parse_enrolment_qr(text)
+            except ValueError:
+                continue
+            stop.set()
+            return found
+        if time.monotonic() > deadline:
+            stop.set()
+            break
+    return None
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    result = sync_once(args.data)
+    snap = result.snapshot
+    print(f"synced: revocations v{snap.revocations.seq if snap.revocations else '-'}, "
+          f"clock offset {snap.clock_offset or 0:+.2f} s, entries sent {result.pushed}, "
+          f"already there {result.duplicates}, alerts {len(result.alerts)}")
+    return EXIT_OK
+
+
+class Current:
+    """The snapshot in use; replaced whole by the sync thread."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+    def get(self) -> Snapshot:
+        return self.snapshot
+
+    def set(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .display import Headless, Window
+    from .gate import Gate
+    from .log import EntryLog
+    from .pipeline import Pipeline
+
+    state = DeviceState(args.data)
+    device = state.device()
+    current = Current(state.load())
+    source = _source(args)
+    decoder = make_decoder(args.decoder) if source is not None else None
+    stop = threading.Event()
+    output = Headless(sound=not args.no_sound and not args.headless) if args.headless \
+        else Window(stop, sound=not args.no_sound)
+    syncer = None
+    if not args.no_sync:
+        syncer = BackgroundSync(args.data, current.set, interval=args.sync_interval or 60.0,
+                                on_error=lambda m: print(f"qrgate-scanner: sync: {m}", file=sys.stderr))
+        syncer.start()
+    try:
+        with EntryLog(state.log_path) as log:
+            pipeline = Pipeline(Gate(device, log, current.get), output, decoder, debounce=args.debounce,
+                                temperature=args.temperature)
+            if source is None:
+                pipeline.run_lines(StdinLines(sys.stdin).lines(stop))
+            else:
+                pipeline.run_frames(source, stop)
+    finally:
+        stop.set()
+        if syncer is not None:
+            syncer.stop()
+        if isinstance(output, Window):
+            output.close()
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GatewayUnreachable as exc:
+        return _fail(f"{exc} (the gate keeps deciding offline; retry later)", EXIT_UNREACHABLE)
+    except GatewayRefused as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    except SyncError as exc:
+        return _fail(str(exc), EXIT_UNREACHABLE)
+    except StateError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    except SourceError as exc:
+        return _fail(str(exc), EXIT_NOINPUT)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""One decision at the gate: `keys.decide` with the device's data, plus clock checks, anti-passback and the log."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from keys import Decision, Reason, decide
+from keys.chain import text_hash
+
+from .log import EntryLog
+from .state import Device, Snapshot
+
+MAX_SKEW = 300.0     # seconds: a clock further off than this is shown to the guard and recorded
+JUMP_TOLERANCE = 2.0  # seconds backwards that are noise (NTP slews), not a jump
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A decision as logged and shown."""
+
+    decision: Decision
+    entry: dict[str, Any]
+    temperature: float | None
+    corrected_now: datetime
+    clock_warning: str | None
+    synced_at: datetime | None
+    data_problem: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The headless line: no full document number, no raw QR text."""
+        zh, en = self.decision.labels()
+        holder = self.decision.holder
+        return {
+            "time": self.entry["scanned_at"], "seq": self.entry["seq"], "id": self.entry["id"],
+            "decision": self.decision.decision, "reason": self.decision.reason.value,
+            "cannot_verify": self.decision.cannot_verify,
+            "message": {"zh": zh, "en": en},
+            "serial": self.entry["serial"],
+            "name": holder.name if holder else None,
+            "document": holder.document if holder else None,
+            "temperature": self.temperature,
+            "clock_warning": self.clock_warning,
+            "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+        }
+
+
+class Gate:
+    """Decides, checks the clock and passback, and commits the entry before returning it."""
+
+    def __init__(self, device: Device, log: EntryLog, snapshot: Callable[[], Snapshot],
+                 clock: Callable[[], datetime] = local_now) -> None:
+        self.device, self.log, self.snapshot, self.clock = device, log, snapshot, clock
+
+    def decide(self, text: str, temperature: float | None = None, *, whole: str | None = None) -> Outcome:
+        wall = self.clock()
+        snap = self.snapshot()
+        offset = snap.clock_offset or 0.0
+        now = wall + timedelta(seconds=offset)
+        warning = self._clock_warning(wall, offset)
+        if temperature is not None and not math.isfinite(temperature):
+            temperature = None  # never logged as NaN; the guard re-measures
+        if not snap.can_decide:
+            decision = self._cannot_verify(text, snap, now)
+        else:
+            decision = decide(text, snap.trust, snap.revocations, snap.policy, now=now,
+                              temperature=temperature)
+            if decision.reason is Reason.UNREADABLE and whole is not None:
+                # the "temperature" after a space was the end of the QR text itself
+                decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now)
+                text, temperature = whole, None
+            decision = self._passback(decision, snap, now)
+        fields = {
+            "device_id": self.device.device_id, "site": self.device.site,
+            "scanned_at": wall.isoformat(timespec="milliseconds"),
+            "serial": decision.serial.hex() if decision.serial else None,
+            "text_hash": None if decision.serial else text_hash(text),
+            "decision": decision.decision, "reason": decision.reason.value,
+            "temperature": float(temperature) if temperature is not None else None,
+            "clock_offset": round(offset, 3) if snap.clock_offset is not None else None,
+        }
+        entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())
+        return Outcome(decision, entry, fields["temperature"], now, warning, snap.synced_at, snap.problem)
+
+    def _cannot_verify(self, text: str, snap: Snapshot, now: datetime) -> Decision:
+        """No usable data: say so, but still name the pass (signature checked) so the log has its serial."""
+        probe = decide(text, snap.trust, None, None, now=now)
+        if probe.reason is Reason.UNREADABLE:
+            return probe
+        return Decision(False, Reason.STALE_DATA, probe.serial, probe.holder, probe.expires_at)
+
+    def _passback(self, decision: Decision, snap: Snapshot, now: datetime) -> Decision:
+        policy = snap.policy
+        if not decision.allowed or policy is None or policy.allow_reentry or not policy.passback_minutes:
+            return decision
+        assert decision.serial is not None
+        last = self.log.last_allowed_at(decision.serial.hex())
+        # abs(): after a clock jump backwards an earlier admission may look like the future
+        if last is not None and abs(now.timestamp() - last) < policy.passback_minutes * 60:
+            return Decision(False, Reason.DUPLICATE, decision.serial, decision.holder, decision.expires_at)
+        return decision
+
+    def _clock_warning(self, wall: datetime, offset: float) -> str | None:
+        warnings = []
+        if abs(offset) > MAX_SKEW:
+            warnings.append(f"clock off by {offset:+.0f} s; corrected from the gateway's time")
+        last = self.log.last_wall_time()
+        if last is not None and wall.timestamp() < last - JUMP_TOLERANCE:
+            jump = f"clock jumped back {last - wall.timestamp():.0f} s"
+            self.log.record_event("clock_jump", jump, wall)
+            warnings.append(jump)
+        if abs(offset) > MAX_SKEW:
+            self._record_skew_once(offset, wall)
+        return "; ".join(warnings) or None
+
+    def _record_skew_once(self, offset: float, wall: datetime) -> None:
+        key = round(offset)
+        if getattr(self, "_skew_recorded", None) != key:
+            self.log.record_event("clock_skew", f"offset {offset:+.1f} s", wall)
+            self._skew_recorded = key

@@ -1,0 +1,262 @@
+"""Enrolment and sync with the gateway (docs/device-api.md), over plain urllib: light on a gate device.
+
+    SyncError
+    ├── GatewayUnreachable   network down, timeout, 5xx: retry later with backoff
+    └── GatewayRefused       4xx: enrolment invalid, device disabled, bad data: a person must act
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from keys import DocumentError, Secret, TrustSet, load_policy, load_revocations, open_document
+
+from .log import EntryLog
+from .state import MAX_DELTAS, Device, DeviceState, Snapshot, StateError
+
+TRUST_DOC_TYPE = "qrgate/trust"
+BATCH = 500
+TIMEOUT = 15.0
+MAX_RESPONSE = 64 * 1024 * 1024
+ENROL_PREFIX = "QGENROLL:"
+
+
+class SyncError(Exception):
+    pass
+
+
+class GatewayUnreachable(SyncError):
+    pass
+
+
+class GatewayRefused(SyncError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"gateway refused ({status} {code}): {message}")
+        self.status, self.code = status, code
+
+
+def _request(method: str, url: str, body: Any = None, credential: Secret | None = None,
+             timeout: float = TIMEOUT) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Accept", "application/json")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if credential is not None:
+        req.add_header("Authorization", "Bearer " + credential.reveal().decode())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read(MAX_RESPONSE + 1)
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500:
+            raise GatewayUnreachable(f"gateway error {exc.code}") from None
+        code, message = "http_" + str(exc.code), exc.reason
+        try:
+            err = json.loads(exc.read(65536))["error"]
+            code, message = str(err.get("code", code)), str(err.get("message", message))
+        except (ValueError, KeyError, TypeError, OSError):
+            pass
+        raise GatewayRefused(exc.code, code, message) from None
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise GatewayUnreachable(f"cannot reach {urllib.parse.urlsplit(url).netloc}: {reason}") from None
+    if len(raw) > MAX_RESPONSE:
+        raise SyncError("gateway response too large")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise SyncError("gateway answered with something that is not JSON") from None
+
+
+def check_gateway_url(url: str) -> str:
+    """Validate a gateway URL; ValueError says what is wrong."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"gateway URL must be http(s)://host[:port], not {url!r}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def parse_enrolment_qr(text: str) -> tuple[str, str]:
+    """`QGENROLL:{"gateway": ..., "token": ...}` → (gateway URL, token); ValueError if not one."""
+    if not text.startswith(ENROL_PREFIX):
+        raise ValueError("not an enrolment QR (QGENROLL:...)")
+    try:
+        body = json.loads(text[len(ENROL_PREFIX):])
+    except ValueError:
+        raise ValueError("enrolment QR does not hold JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("token"), str) or not body["token"]:
+        raise ValueError("enrolment QR has no token")
+    return check_gateway_url(str(body.get("gateway", ""))), body["token"]
+
+
+def _server_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise SyncError("gateway sent no server_time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SyncError("gateway sent a bad server_time") from None
+    if moment.tzinfo is None:
+        raise SyncError("gateway server_time has no offset")
+    return moment
+
+
+def enroll(gateway: str, token: str, data_dir: Path, name: str = "gate") -> Device:
+    """Exchange a single-use enrolment token for this device's credential and first trust set."""
+    gateway = check_gateway_url(gateway)
+    answer = _request("POST", gateway + "/api/v1/devices/enroll", {"token": token, "name": name})
+    try:
+        device = Device(gateway=gateway, device_id=str(answer["device_id"]), site=str(answer["site"]),
+                        name=name, credential=Secret(str(answer["credential"])))
+        jwks = answer["jwks"]
+        TrustSet.from_jwks(jwks)
+    except (KeyError, TypeError, DocumentError) as exc:
+        raise SyncError(f"gateway enrolment answer is malformed: {exc}") from None
+    DeviceState(data_dir).save_device(device, jwks)
+    return device
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    snapshot: Snapshot
+    pushed: int
+    duplicates: int
+    alerts: list[dict[str, Any]]
+
+
+def _doc(bundle: dict[str, Any], name: str) -> bytes:
+    value = bundle.get(name)
+    if not isinstance(value, str):
+        raise SyncError(f"bundle has no {name}")
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise SyncError(f"bundle {name} is not base64") from None
+
+
+def pull_bundle(state: DeviceState, device: Device) -> Snapshot:
+    """Fetch, verify and store the bundle; nothing is stored unless all of it verifies."""
+    current = state.load()
+    docs = state.revocation_docs() if current.revocations is not None else []
+    since = current.revocations.seq if current.revocations is not None and len(docs) <= MAX_DELTAS else None
+    url = device.gateway + "/api/v1/devices/bundle" + (f"?since={since}" if since is not None else "")
+    sent = time.time()
+    bundle = _request("GET", url, credential=device.credential)
+    received = time.time()
+    if not isinstance(bundle, dict):
+        raise SyncError("bundle is not a JSON object")
+    server = _server_time(bundle.get("server_time"))
+    offset = server.timestamp() - (sent + received) / 2
+    try:
+        # a key we already trust must sign the new set; then the new set replaces the old one
+        trust = TrustSet.from_jwks(open_document(_doc(bundle, "keys_doc"), current.trust, TRUST_DOC_TYPE).body)
+        rev_doc = _doc(bundle, "revocations")
+        if bundle.get("revocations_kind") == "delta" and current.revocations is not None and docs:
+            # re-verify the stored chain with the new trust, so a withdrawn key's list is not kept
+            base = load_revocations(docs[0], trust)
+            for d in docs[1:]:
+                base = load_revocations(d, trust, base)
+            revocations = load_revocations(rev_doc, trust, base)
+            docs = [*docs, rev_doc]
+        else:
+            revocations = load_revocations(rev_doc, trust)
+            docs = [rev_doc]
+        policy_doc = _doc(bundle, "policy")
+        policy = load_policy(policy_doc, trust)
+    except DocumentError as exc:
+        raise GatewayRefused(200, "bundle_rejected", str(exc)) from None
+    if policy.site != device.site:
+        raise GatewayRefused(200, "bundle_rejected", f"policy is for site {policy.site}, not {device.site}")
+    synced_at = server.astimezone(UTC)
+    state.save_trust(trust)
+    state.save_bundle(docs, policy_doc, synced_at=synced_at, clock_offset=offset)
+    return Snapshot(trust, revocations, policy, offset, synced_at)
+
+
+def push_entries(log: EntryLog, device: Device, batch: int = BATCH) -> tuple[int, int, list[dict[str, Any]]]:
+    """Upload unsent entries in batches, marking each batch sent once the gateway has it."""
+    pushed = duplicates = 0
+    alerts: list[dict[str, Any]] = []
+    while rows := log.unsent(batch):
+        answer = _request("POST", device.gateway + "/api/v1/entries", {"entries": [r.entry for r in rows]},
+                          credential=device.credential)
+        if not isinstance(answer, dict):
+            raise SyncError("entries answer is not a JSON object")
+        log.mark_sent([r.seq for r in rows])
+        pushed += int(answer.get("accepted", 0) or 0)
+        duplicates += int(answer.get("duplicates", 0) or 0)
+        alerts.extend(a for a in answer.get("alerts", []) or [] if isinstance(a, dict))
+    return pushed, duplicates, alerts
+
+
+def sync_once(data_dir: Path) -> SyncResult:
+    """Pull the bundle, then push the unsent entries."""
+    state = DeviceState(data_dir)
+    device = state.device()
+    snapshot = pull_bundle(state, device)
+    with EntryLog(state.log_path) as log:
+        pushed, duplicates, alerts = push_entries(log, device)
+    return SyncResult(snapshot, pushed, duplicates, alerts)
+
+
+class BackgroundSync:
+    """Syncs every `interval` seconds in a thread; backs off exponentially while the gateway is away."""
+
+    def __init__(self, data_dir: Path, on_snapshot: Callable[[Snapshot], None], interval: float = 60.0,
+                 cap: float = 300.0, on_error: Callable[[str], None] | None = None) -> None:
+        self.data_dir, self.on_snapshot = Path(data_dir), on_snapshot
+        self.interval, self.cap, self.on_error = interval, cap, on_error
+        self.failures = 0
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=TIMEOUT + 5)
+
+    def kick(self) -> None:
+        """Sync now rather than at the next interval."""
+        self._wake.set()
+
+    def delay(self) -> float:
+        if not self.failures:
+            return self.interval
+        # exponential with jitter, so a fleet of gates does not return all at once
+        base = min(self.cap, min(self.interval, 5.0) * 2 ** min(self.failures - 1, 16))
+        return base * random.uniform(0.8, 1.0)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                result = sync_once(self.data_dir)
+                self.failures, self.last_error = 0, None
+                self.on_snapshot(result.snapshot)
+            except (SyncError, StateError, OSError) as exc:
+                self.failures += 1
+                self.last_error = str(exc)
+                if self.on_error:
+                    self.on_error(self.last_error)
+            self._wake.wait(self.delay())
+            self._wake.clear()
+
+
+def age(synced_at: datetime | None, now: datetime) -> timedelta | None:
+    return now - synced_at if synced_at else None
