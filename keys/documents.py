@@ -11,6 +11,7 @@ import cbor2
 from . import cose
 from .errors import DocumentError
 from .keystore import IssuerKey
+from .passes import MAX_TIME
 from .trust import TrustSet
 
 D_TYPE, D_ISSUED_AT, D_BODY = 1, 2, 3
@@ -53,6 +54,6 @@ def open_document(data: bytes, trust: TrustSet, doc_type: str) -> OpenedDocument
     if not isinstance(payload, dict) or payload.get(D_TYPE) != doc_type:
         raise DocumentError(f"expected a {doc_type} document")
     issued = payload.get(D_ISSUED_AT)
-    if not isinstance(issued, int) or isinstance(issued, bool) or not 0 <= issued < 2**40:
+    if not isinstance(issued, int) or isinstance(issued, bool) or not 0 <= issued < MAX_TIME:
         raise DocumentError(f"{doc_type}: bad issued-at time")
     return OpenedDocument(doc_type, datetime.fromtimestamp(issued, UTC), payload.get(D_BODY), sign1.kid)

@@ -25,6 +25,7 @@ P_NAME, P_DOC, P_STATUS, P_QEND, P_CLEARED, P_COMMUNITY, P_EMPLOYER, P_SCHOOL = 
 EPOCH_DAY = date(1970, 1, 1)
 MAX_NAME = 64
 MAX_CODE = 64
+MAX_TIME = 253_402_300_800  # 10000-01-01T00:00Z: datetime cannot go further
 
 
 class Status(StrEnum):
@@ -166,7 +167,7 @@ def parse_claims(payload: bytes) -> VerifiedPass:
     if CWT_CNF in claims:
         raise ValueError("holder-bound passes need a QG2 verifier")
     times = [claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP)]
-    if any(not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < 2**40 for t in times):
+    if any(not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < MAX_TIME for t in times):
         raise ValueError("iat, nbf and exp must be integer seconds")
     serial, issuer = claims.get(CWT_CTI), claims.get(CWT_ISS)
     if not isinstance(serial, bytes) or len(serial) != SERIAL_LEN:
