@@ -111,10 +111,11 @@ def _symbol(draw: ImageDraw.ImageDraw, kind: str, centre: tuple[int, int], r: in
         draw.text((cx - r // 4, cy - r // 3), "?", font=font(r), fill=ink)
 
 
-def status_line(synced_at: datetime | None, clock_warning: str | None) -> str:
-    synced = ("上次同步 last sync " + synced_at.astimezone().strftime("%m-%d %H:%M")
-              if synced_at else "从未同步 never synced")
-    return synced + (f"    时钟异常 CLOCK: {clock_warning}" if clock_warning else "")
+def status_line(synced_at: datetime | None, clock_warning: str | None, english: bool = False) -> str:
+    zh_sync, zh_never, zh_clock = ("", "", "") if english else ("上次同步 ", "从未同步 ", "时钟异常 ")
+    synced = (zh_sync + "last sync " + synced_at.astimezone().strftime("%m-%d %H:%M")
+              if synced_at else zh_never + "never synced")
+    return synced + (f"    {zh_clock}CLOCK: {clock_warning}" if clock_warning else "")
 
 
 def beep(allowed: bool) -> None:
@@ -185,14 +186,14 @@ class Window:
         self.panel: np.ndarray | None = None
         self.panel_until = 0.0
         self.typed = ""
-        self.status = status_line(None, None)
-        cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+        self.status = status_line(None, None, english=True)
+        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)  # no toolbar
         cv2.resizeWindow(title, *size)
 
     def show(self, outcome: Outcome, latency: float) -> None:
         self.panel = render_panel(outcome, self.size)
         self.panel_until = time.monotonic() + self.hold
-        self.status = status_line(outcome.synced_at, outcome.clock_warning)
+        self.status = status_line(outcome.synced_at, outcome.clock_warning, english=True)
         self.cv2.imshow(self.title, self.panel)
         self._keys()
         if self.sound:
@@ -202,9 +203,9 @@ class Window:
         if self.panel is not None and time.monotonic() < self.panel_until:
             return self._keys()
         frame = self.cv2.resize(image, self.size) if image.shape[1::-1] != self.size else image.copy()
-        bar = f"{self.status}    体温 temp: {self.typed or '-'}"
+        bar = f"{self.status}    temperature: {self.typed or '-'}"  # putText draws ASCII only
         frame[-40:] = (frame[-40:] * 0.3).astype(frame.dtype)
-        self.cv2.putText(frame, bar.encode("ascii", "replace").decode(), (12, self.size[1] - 12),
+        self.cv2.putText(frame, bar, (12, self.size[1] - 12),
                          self.cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
         self.cv2.imshow(self.title, frame)
         return self._keys()
