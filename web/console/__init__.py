@@ -1,0 +1,82 @@
+"""The admin console under /console/: a sub-application with its own session and CSRF middleware."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.clock import now
+from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotFound
+
+from .. import sessions
+from . import activity, auth, passes, people, sites
+from .common import Handler, csrf_key, redirect, render, services, user_key
+
+PUBLIC = ("/console/login",)
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+                               " object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def _refuse(request: web.Request, status: int, message: str) -> web.Response:
+    response = render(request, "console/error.html", {"status": status, "message": message}, status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _cross_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != f"{request.scheme}://{request.host}"
+
+
+@web.middleware
+async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Who is logged in; CSRF on every POST; login required; domain errors as pages."""
+    current = await sessions.current_user(services(request).db, request, now=now())
+    if current is not None:
+        request[user_key] = current
+        request[csrf_key] = current.csrf
+    if request.method == "POST":
+        form = await request.post()
+        expected = request.cookies.get(sessions.LOGIN_CSRF_COOKIE) if request.path in PUBLIC \
+            else (current.csrf if current else None)
+        if _cross_origin(request) or not sessions.same_token(expected, form.get(sessions.CSRF_FIELD)):
+            return _refuse(request, 403, "表单已失效，请刷新页面后重试。 The form's security token is missing or"
+                                         " wrong (CSRF): reload the page and try again.")
+    if current is None and request.path not in PUBLIC:
+        if request.method == "GET":
+            raise redirect("/console/login", next=request.path_qs[:400])
+        return _refuse(request, 403, "请先登录 Please log in")
+    try:
+        response = await handler(request)
+    except web.HTTPForbidden as exc:
+        return _refuse(request, 403, exc.reason or "forbidden")
+    except (web.HTTPNotFound, NotFound) as exc:
+        return _refuse(request, 404, "找不到 Not found" if isinstance(exc, web.HTTPNotFound) else exc.message)
+    except Forbidden as exc:
+        return _refuse(request, 403, exc.message)
+    except (Conflict, InvalidInput) as exc:
+        return _refuse(request, 409 if isinstance(exc, Conflict) else 422, exc.message)
+    except GatewayError as exc:
+        return _refuse(request, 400, exc.message)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise redirect("/console/people")
+
+
+def create_console() -> web.Application:
+    console = web.Application(middlewares=[console_middleware])
+    console.router.add_get("/", home)
+    console.router.add_get("/login", auth.login_page)
+    console.router.add_post("/login", auth.login)
+    console.router.add_post("/logout", auth.logout)
+    people.setup(console)
+    passes.setup(console)
+    sites.setup(console)
+    activity.setup(console)
+    return console

@@ -1,0 +1,75 @@
+"""What happened: entries at gates (filters), alerts, and the audit log (admins only)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+
+from aiohttp import web
+
+from gateway.registry import LOCAL_TZ
+from gateway.store import alerts as alert_store
+from gateway.store import audit as audit_store
+from gateway.store import entries as entry_store
+
+from .common import ADMIN_ONLY, READ, int_param, render, requires, services
+
+PAGE = 100
+
+
+def _day_start(text: str) -> float | None:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).timestamp()
+
+
+def _short(value: str) -> str | None:
+    value = value.strip()
+    return value[:64] if value else None
+
+
+@requires(READ)
+async def entries(request: web.Request) -> web.Response:
+    q = request.query
+    since = _day_start(q.get("from", ""))
+    until = _day_start(q.get("to", ""))
+    serial = _short(q.get("serial", "").lower())
+    rows = await entry_store.search(
+        services(request).db.read, site=_short(q.get("site", "")), device_id=_short(q.get("device", "")),
+        serial=serial, since_ts=since, until_ts=until + 86400 if until else None,
+        limit=PAGE, before=None)
+    decision = q.get("decision")
+    if decision in ("allow", "deny"):
+        rows = [r for r in rows if r.decision == decision]
+    return render(request, "console/entries.html", {"rows": rows, "q": {k: q.get(k, "") for k in (
+        "site", "device", "serial", "from", "to", "decision")}})
+
+
+@requires(READ)
+async def alerts(request: web.Request) -> web.Response:
+    kind = request.query.get("kind") or None
+    rows = await alert_store.search(services(request).db.read, kind=kind if kind in (
+        "fever", "shared_pass", "broken_chain") else None, site=_short(request.query.get("site", "")),
+        after_id=int_param(request.query.get("after")), limit=PAGE)
+    return render(request, "console/alerts.html", {
+        "rows": [(r, json.loads(r.details)) for r in rows], "kind": kind or "",
+        "next_after": rows[-1].id if len(rows) == PAGE else None})
+
+
+@requires(ADMIN_ONLY)
+async def audit(request: web.Request) -> web.Response:
+    q = request.query
+    rows = await audit_store.search(services(request).db.read, actor=_short(q.get("actor", "")),
+                                    action=_short(q.get("action", "")), target=_short(q.get("target", "")),
+                                    after_id=int_param(q.get("after")), limit=PAGE)
+    return render(request, "console/audit.html", {
+        "rows": rows, "q": {k: q.get(k, "") for k in ("actor", "action", "target")},
+        "next_after": rows[-1].id if len(rows) == PAGE else None})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/entries", entries)
+    app.router.add_get("/alerts", alerts)
+    app.router.add_get("/audit", audit)

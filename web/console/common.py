@@ -1,0 +1,84 @@
+"""What every console page shares: the logged-in user, role checks, forms and rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from gateway.appkeys import services_key
+from gateway.auth import ADMIN, REGISTRAR, VIEWER
+from gateway.services import Services
+
+from ..sessions import ConsoleUser
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+user_key = web.RequestKey("qg_console_user", ConsoleUser)
+csrf_key = web.RequestKey("qg_console_csrf", str)
+
+READ = (ADMIN, REGISTRAR, VIEWER)
+WRITE = (ADMIN, REGISTRAR)
+ADMIN_ONLY = (ADMIN,)
+MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators give the precise error
+
+# a short code in the redirect's query string becomes a message: nothing user-written is echoed
+FLASH = {
+    "registered": "已登记 Registered", "saved": "已保存 Saved", "issued": "已签发通行证 Pass issued",
+    "revoked": "已作废 Pass revoked", "reissued": "已换发 Pass reissued",
+    "checked": "已记录健康检查 Health check recorded", "site": "已创建场所 Site created",
+    "disabled": "已停用设备 Device disabled", "cleared": "已解除医学观察 Cleared",
+    "ended": "已提前结束隔离 Quarantine ended",
+}
+
+
+def services(request: web.Request) -> Services:
+    return request.config_dict[services_key]
+
+
+def user(request: web.Request) -> ConsoleUser:
+    return request[user_key]
+
+
+def requires(roles: tuple[str, ...]) -> Callable[[Handler], Handler]:
+    """Refuse (403) a logged-in user whose role may not use this page."""
+    def wrap(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            if user(request).role not in roles:
+                raise web.HTTPForbidden(reason="your role may not do this")
+            return await handler(request)
+        return checked
+    return wrap
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    current = request.get(user_key)
+    base = {"lang": "zh", "user": current, "csrf_token": request.get(csrf_key, ""),
+            "flash": FLASH.get(request.query.get("done", "")), "may_write": bool(current and current.role in WRITE),
+            "is_admin": bool(current and current.role == ADMIN)}
+    return aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
+
+
+def form_body(form: MultiDictProxy[Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Form fields as a JSON-like body for the gateway: empty means 'not given', text only."""
+    body: dict[str, Any] = {}
+    for name in names:
+        value = form.get(name)
+        if isinstance(value, str) and value.strip():
+            body[name] = value.strip()[:MAX_FIELD]
+    return body
+
+
+def redirect(path: str, **query: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(path + ("?" + urlencode(query) if query else ""))
+
+
+def int_param(value: str | None, default: int = 0, high: int = 2**62) -> int:
+    if value is None or not value.isdigit() or len(value) > 18:
+        return default
+    return min(int(value), high)

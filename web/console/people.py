@@ -1,0 +1,185 @@
+"""People: search and filters, the person's file, register and edit forms, health checks."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from gateway import registry
+from gateway.errors import Conflict, InvalidInput
+from gateway.services import Services
+from gateway.store import people as people_store
+from gateway.store.people import PersonRow
+
+from .. import store
+from .common import ADMIN_ONLY, READ, WRITE, form_body, int_param, redirect, render, requires, services, user
+
+PAGE = 50
+EDITABLE = ("name", "address", "community", "employer", "school", "origin", "left_origin_on", "arrived_on",
+            "status", "quarantine_kind")
+RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
+DOC_TYPES = [("resident_id", "居民身份证 Resident ID"), ("passport", "护照 Passport"),
+             ("residence_permit", "居住证 Residence permit"), ("work_permit", "工作许可 Work permit")]
+STATUSES = [("green", "绿 Green"), ("yellow", "黄 Yellow"), ("red", "红 Red")]
+QUARANTINE_KINDS = [("", "—"), ("home", "居家 Home"), ("central", "集中 Central")]
+FILTERS = [("", "全部 All"), ("quarantine", "隔离中 In quarantine"),
+           ("ends_today", "今天解除隔离 Quarantine ends today"), ("red", "红码 Red status"),
+           ("no_pass", "无通行证 No pass")]
+
+
+def _person_id(request: web.Request) -> int:
+    value = request.match_info["person_id"]
+    if not value.isdigit() or len(value) > 12:
+        raise web.HTTPNotFound()
+    return int(value)
+
+
+@requires(READ)
+async def people_list(request: web.Request) -> web.Response:
+    svc = services(request)
+    q = request.query.get("q", "").strip()[:64]
+    community = request.query.get("community", "").strip()[:64] or None
+    chosen = request.query.get("filter", "")
+    chosen = chosen if chosen in store.PEOPLE_FILTERS else None
+    name = doc = phone = None
+    problem = None
+    try:
+        if RESIDENT_ID.match(q):
+            doc = registry.lookup_document(svc, "resident_id", q.upper())
+        elif q and re.fullmatch(r"\+?[\d\s-]{6,24}", q):
+            phone = registry.lookup_phone(svc, q)
+        elif q:
+            name = q
+    except InvalidInput as exc:
+        problem = exc.message
+    rows = [] if problem else await store.people_list(
+        svc.db.read, name=name, document_hmac=doc, phone_hmac=phone, community=community, filter=chosen,
+        today=registry.local_today().isoformat(), after_id=int_param(request.query.get("after")), limit=PAGE)
+    return render(request, "console/people.html", {
+        "rows": rows, "q": q, "community": community or "", "filter": chosen or "", "filters": FILTERS,
+        "problem": problem, "next_after": rows[-1].id if len(rows) == PAGE else None,
+        "today": registry.local_today().isoformat()})
+
+
+@requires(READ)
+async def person_file(request: web.Request) -> web.Response:
+    svc = services(request)
+    person = await registry.get(svc, _person_id(request))
+    return render(request, "console/person.html", await _file(svc, person, {}, {}))
+
+
+async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """Everything the person's file shows: history, passes, entries at gates, health checks."""
+    read = svc.db.read
+    return {"p": person, "history": await people_store.status_history(read, person_id=person.id),
+            "checks": [(c, ", ".join(json.loads(c.symptoms))) for c in
+                       await people_store.health_checks(read, person_id=person.id)],
+            "passes": await store.passes_of(read, person_id=person.id),
+            "entries": await store.entries_of(read, person_id=person.id),
+            "values": values, "errors": errors, "today": registry.local_today().isoformat()}
+
+
+def _form(request: web.Request, template: str, values: dict[str, Any], errors: dict[str, str],
+          status: int = 200, **extra: Any) -> web.Response:
+    return render(request, template, {"values": values, "errors": errors, "doc_types": DOC_TYPES,
+                                      "statuses": STATUSES, "quarantine_kinds": QUARANTINE_KINDS, **extra},
+                  status)
+
+
+def _field_error(exc: InvalidInput | Conflict) -> dict[str, str]:
+    # the gateway names the field; a nested name (policy.x) or none goes to the form's top
+    return {exc.field if exc.field else "_form": exc.message}
+
+
+@requires(WRITE)
+async def new_person(request: web.Request) -> web.Response:
+    return _form(request, "console/person_form.html", {"document_type": "resident_id", "status": "green"}, {},
+                 mode="new")
+
+
+@requires(WRITE)
+async def register(request: web.Request) -> web.Response:
+    form = await request.post()
+    body = form_body(form, ("name", "document_type", "document_number", "phone", *EDITABLE, "reason"))
+    try:
+        person = await registry.register(services(request), body, user(request).principal())
+    except (InvalidInput, Conflict) as exc:
+        return _form(request, "console/person_form.html", body, _field_error(exc), 422, mode="new")
+    raise redirect(f"/console/people/{person.id}", done="registered")
+
+
+@requires(WRITE)
+async def edit_person(request: web.Request) -> web.Response:
+    person = await registry.get(services(request), _person_id(request))
+    values = {k: getattr(person, k) for k in EDITABLE}
+    return _form(request, "console/person_form.html", values, {}, mode="edit", p=person)
+
+
+@requires(WRITE)
+async def save_person(request: web.Request) -> web.Response:
+    svc = services(request)
+    person = await registry.get(svc, _person_id(request))
+    form = await request.post()
+    given = form_body(form, ("document_type", "document_number", "phone", "reason", *EDITABLE))
+    # an emptied optional field clears it; document and phone change only when typed in again
+    body: dict[str, Any] = {k: given.get(k) for k in EDITABLE if k not in ("status",)}
+    body["status"] = given.get("status", person.status)
+    for key in ("phone", "reason"):
+        if key in given:
+            body[key] = given[key]
+    if "document_number" in given:
+        body["document_type"] = given.get("document_type", person.document_type)
+        body["document_number"] = given["document_number"]
+    try:
+        await registry.update(svc, person.id, body, user(request).principal())
+    except (InvalidInput, Conflict) as exc:
+        return _form(request, "console/person_form.html", given, _field_error(exc), 422, mode="edit", p=person)
+    raise redirect(f"/console/people/{person.id}", done="saved")
+
+
+@requires(WRITE)
+async def health_check(request: web.Request) -> web.Response:
+    svc = services(request)
+    person_id = _person_id(request)
+    form = await request.post()
+    raw = form.get("temperature")
+    body: dict[str, Any] = {}
+    try:
+        body["temperature"] = float(raw) if isinstance(raw, str) and len(raw) < 10 else raw
+    except ValueError:
+        body["temperature"] = raw  # the gateway's validator names the field
+    symptoms = form.get("symptoms")
+    if isinstance(symptoms, str) and symptoms.strip():
+        body["symptoms"] = [s.strip() for s in re.split(r"[,，、]", symptoms[:2000]) if s.strip()]
+    try:
+        await registry.add_health_check(svc, person_id, body, user(request).principal())
+    except InvalidInput as exc:
+        values = {"temperature": raw if isinstance(raw, str) else "",
+                  "symptoms": symptoms if isinstance(symptoms, str) else ""}
+        person = await registry.get(svc, person_id)
+        return render(request, "console/person.html", await _file(svc, person, values, _field_error(exc)), 422)
+    raise redirect(f"/console/people/{person_id}", done="checked")
+
+
+@requires(ADMIN_ONLY)
+async def clear(request: web.Request) -> web.Response:
+    person_id = _person_id(request)
+    form = await request.post()
+    action = registry.clear if request.match_info["action"] == "clear" else registry.end_quarantine
+    await action(services(request), person_id, form_body(form, ("reason",)), user(request).principal())
+    raise redirect(f"/console/people/{person_id}",
+                   done="cleared" if request.match_info["action"] == "clear" else "ended")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/people", people_list)
+    app.router.add_get("/people/new", new_person)
+    app.router.add_post("/people/new", register)
+    app.router.add_get(r"/people/{person_id:\d+}", person_file)
+    app.router.add_get(r"/people/{person_id:\d+}/edit", edit_person)
+    app.router.add_post(r"/people/{person_id:\d+}/edit", save_person)
+    app.router.add_post(r"/people/{person_id:\d+}/health-checks", health_check)
+    app.router.add_post(r"/people/{person_id:\d+}/{action:clear|end-quarantine}", clear)

@@ -1,0 +1,130 @@
+"""The resident pass page /p/{token}: the page, its JSON, manifest, service worker and card."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import resources
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from gateway.appkeys import services_key
+from gateway.clock import now
+
+from .card import card_pdf
+from .i18n import LANG_COOKIE, Lang, pick, words
+from .passview import ResidentPass, qr_svg, state_words
+from .sources import resident_pass
+
+TOKEN = r"[A-Za-z0-9_-]{16,128}"
+# the token in the URL is the resident's bearer secret: never sent on as a referrer, never indexed
+PRIVATE_HEADERS = {"Cache-Control": "no-cache, private", "Referrer-Policy": "no-referrer",
+                   "X-Robots-Tag": "noindex, nofollow"}
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def _lang(request: web.Request) -> tuple[Lang, bool]:
+    """(language, whether to remember it): ?lang= wins, then the cookie, then Chinese."""
+    asked = request.query.get("lang")
+    if asked in ("zh", "en"):
+        return pick(asked), True
+    return pick(request.cookies.get(LANG_COOKIE)), False
+
+
+def _finish(response: web.StreamResponse, request: web.Request, lang: Lang, remember: bool) -> None:
+    response.headers.update(PRIVATE_HEADERS)
+    response.headers["Content-Security-Policy"] = CSP
+    if remember:
+        response.set_cookie(LANG_COOKIE, lang, path="/p/", max_age=365 * 86400, samesite="Lax",
+                            secure=request.secure, httponly=True)
+
+
+async def _load(request: web.Request) -> ResidentPass:
+    found = await resident_pass(request.config_dict[services_key], request.match_info["token"])
+    if found is None:
+        lang, _ = _lang(request)
+        raise web.HTTPNotFound(text=aiohttp_jinja2.render_string(
+            "resident_missing.html", request, {"lang": lang, "w": words(lang)}),
+            content_type="text/html", headers=PRIVATE_HEADERS)
+    return found
+
+
+async def page(request: web.Request) -> web.Response:
+    p = await _load(request)
+    lang, remember = _lang(request)
+    at = now()
+    state = p.state(at)
+    token = request.match_info["token"]
+    context = {
+        "lang": lang, "w": words(lang), "token": token, "p": p, "state": state.value,
+        "state_word": state_words(state, lang), "countdown": p.countdown(at, lang),
+        "qr_svg": "" if p.revoked else qr_svg(p.qr_text),
+        "page_data": {"token": token, "lang": lang, "words": words(lang), "pass": p.to_json(at)},
+    }
+    response = aiohttp_jinja2.render_template("resident_pass.html", request, context)
+    _finish(response, request, lang, remember)
+    return response
+
+
+async def pass_json(request: web.Request) -> web.Response:
+    p = await _load(request)
+    response = web.json_response(p.to_json(now()))
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+async def manifest(request: web.Request) -> web.Response:
+    await _load(request)
+    lang, _ = _lang(request)
+    token = request.match_info["token"]
+    body = {
+        "name": f"qrgate {words(lang)['pass_title']}", "short_name": words(lang)["pass_title"],
+        "start_url": f"/p/{token}", "scope": f"/p/{token}", "display": "standalone",
+        "background_color": "#ffffff", "theme_color": "#ffffff", "lang": lang,
+        "icons": [{"src": "/static/web/icon-192.png", "sizes": "192x192", "type": "image/png"},
+                  {"src": "/static/web/icon-512.png", "sizes": "512x512", "type": "image/png"}],
+    }
+    response = web.Response(text=json.dumps(body, ensure_ascii=False),
+                            content_type="application/manifest+json")
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+async def card(request: web.Request) -> web.Response:
+    p = await _load(request)
+    lang, remember = _lang(request)
+    if p.revoked:
+        raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
+    context = {"lang": lang, "w": words(lang), "token": request.match_info["token"], "p": p,
+               "qr_svg": qr_svg(p.qr_text)}
+    response = aiohttp_jinja2.render_template("resident_card.html", request, context)
+    _finish(response, request, lang, remember)
+    return response
+
+
+async def card_download(request: web.Request) -> web.Response:
+    p = await _load(request)
+    if p.revoked:  # a paper copy of a revoked pass would outlive the revocation at every offline gate
+        raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
+    pdf = await asyncio.to_thread(card_pdf, p)  # Pillow work stays off the event loop
+    response = web.Response(body=pdf, content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="qrgate-pass-{p.serial[:8]}.pdf"'})
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+async def service_worker(request: web.Request) -> web.Response:
+    script = resources.files("web").joinpath("static/sw.js").read_text(encoding="utf-8")
+    return web.Response(text=script, content_type="application/javascript",
+                        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/p/"})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/p/sw.js", service_worker)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}", page)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}/pass.json", pass_json)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}/manifest.webmanifest", manifest)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}/card", card)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}/card.pdf", card_download)
