@@ -109,7 +109,8 @@ def _pump(read: Iterator[np.ndarray], slot: LatestFrame, stop: threading.Event |
             close()  # releases the camera or file now, not at garbage collection
 
 
-def _realtime(read: Iterator[np.ndarray], stop: threading.Event, fps: float | None) -> Iterator[Frame]:
+def realtime(read: Iterator[np.ndarray], stop: threading.Event, fps: float | None) -> Iterator[Frame]:
+    """Camera semantics over any frame iterator: captured in a thread, the newest frame handed on."""
     slot = LatestFrame()
     halt = threading.Event()  # set when the consumer stops early, so the capture thread ends too
     either = _Either(stop, halt)
@@ -168,7 +169,7 @@ class Camera:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the driver's own queue would serve stale frames too
-        return _realtime(_read_capture(cap), stop, None)
+        return realtime(_read_capture(cap), stop, None)
 
 
 class VideoFile:
@@ -189,7 +190,7 @@ class VideoFile:
         read = _read_capture(cap)
         if self.every_frame:
             return _in_order(read, stop)
-        return _realtime(read, stop, fps if math.isfinite(fps) and 1 <= fps <= 240 else 25.0)
+        return realtime(read, stop, fps if math.isfinite(fps) and 1 <= fps <= 240 else 25.0)
 
 
 class ImageFolder:
@@ -215,7 +216,7 @@ class ImageFolder:
     def frames(self, stop: threading.Event) -> Iterator[Frame]:
         if self.every_frame:
             return _in_order(self._read(), stop)
-        return _realtime(self._read(), stop, self.fps)
+        return realtime(self._read(), stop, self.fps)
 
 
 def parse_line(line: str) -> tuple[str, float | None, str | None]:
