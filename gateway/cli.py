@@ -4,15 +4,65 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import keys.cli
+
+from . import commands
+
+ROLES = ("admin", "registrar", "viewer")
+
+
+def _data(p: argparse.ArgumentParser, default: str = "data") -> None:
+    p.add_argument("--data", type=Path, default=Path(default), help=f"data folder (default: ./{default})")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="run the gateway (creates data folder, database, first key)")
+    _data(serve)
+    serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port)))
+
+    demo = sub.add_parser("demo", help="seed demo data once, then serve it")
+    _data(demo, "data-demo")
+    demo.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    demo.set_defaults(func=_demo)
+
+    token = sub.add_parser("token", help="API tokens")
+    tsub = token.add_subparsers(dest="token_cmd", required=True)
+    create = tsub.add_parser("create", help="print a new API token (shown once, stored hashed)")
+    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument("--label", default="cli", help="what the token is for (shown in the audit log)")
+    _data(create)
+    create.set_defaults(func=lambda a: commands.token_create(commands.config_from(a.data), a.role, a.label))
+
+    account = sub.add_parser("account", help="web console accounts")
+    asub = account.add_subparsers(dest="account_cmd", required=True)
+    for name, text in (("create", "create a console account"), ("passwd", "set an account's password")):
+        p = asub.add_parser(name, help=text)
+        p.add_argument("username")
+        p.add_argument("--password", help="the password, or - to read a line from stdin (default: prompt)")
+        if name == "create":
+            p.add_argument("--role", choices=ROLES, required=True)
+        _data(p)
+        p.set_defaults(func=lambda a: commands.account(commands.config_from(a.data), a.account_cmd,
+                                                       a.username, a.password, getattr(a, "role", "")))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo  # demo data is only loaded when asked for
+
+    return demo.run(commands.config_from(args.data, args.host, args.port))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qrgate", description="qrgate gateway and admin tools")
     sub = parser.add_subparsers(dest="command", required=True)
     keys.cli.register(sub)
-    # gateway commands (serve, demo, token, report) register here
+    register(sub)
+    # the daily reports register here too
     return parser
 
 

@@ -1,0 +1,67 @@
+"""Alerts raised by entries: fever at a gate, a shared pass, a broken hash chain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .clock import iso, now
+from .config import GatewayConfig
+from .db import Conn
+from .store import alerts as store
+from .store import entries as entry_store
+from .store.alerts import AlertRow
+
+KINDS = ("fever", "shared_pass", "broken_chain")
+
+
+def alert_json(row: AlertRow) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "created_at": row.created_at, "site": row.site,
+            "device_id": row.device_id, "entry_id": row.entry_id, "serial": row.serial,
+            "details": json.loads(row.details)}
+
+
+async def _raise(tx: Conn, out: list[dict[str, Any]], *, kind: str, row: dict[str, Any],
+                 details: dict[str, Any], key: str) -> None:
+    stamp = iso(now())
+    text = json.dumps(details, sort_keys=True)
+    alert_id = await store.insert(tx, kind=kind, created_at=stamp, site=row["site"],
+                                  device_id=row["device_id"], entry_id=row["id"], serial=row["serial"],
+                                  details=text, dedupe_key=key)
+    if alert_id is not None:
+        out.append(alert_json(AlertRow(alert_id, kind, stamp, row["site"], row["device_id"], row["id"],
+                                       row["serial"], text)))
+
+
+async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[dict[str, Any]],
+                      broken: Sequence[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+    """Alerts for newly stored entries (inside the upload's transaction); returns the new ones."""
+    out: list[dict[str, Any]] = []
+    for row, problem in broken:
+        await _raise(tx, out, kind="broken_chain", row=row, key=f"broken_chain:{row['id']}",
+                     details={"seq": row["seq"], "problem": problem})
+    for row in rows:
+        if row["reason"] == "fever":
+            await _raise(tx, out, kind="fever", row=row, key=f"fever:{row['id']}",
+                         details={"temperature": row["temperature"], "scanned_at": row["scanned_at"]})
+    allowed = [row for row in rows if row["decision"] == "allow" and row["serial"]]
+    if allowed:
+        pairs = await entry_store.shared_pass_pairs(tx, ids=[r["id"] for r in allowed],
+                                                    window_seconds=config.shared_pass_minutes * 60.0)
+        by_id = {r["id"]: r for r in allowed}
+        others = await entry_store.get_many(tx, ids=[other for _, other in pairs])
+        for new_id, other_id in pairs:
+            first, second = sorted((new_id, other_id))
+            other = others[other_id]
+            await _raise(tx, out, kind="shared_pass", row=by_id[new_id], key=f"shared_pass:{first}:{second}",
+                         details={"other_entry": other_id, "other_site": other.site,
+                                  "other_scanned_at": other.scanned_at,
+                                  "window_minutes": config.shared_pass_minutes})
+    return out
+
+
+async def search(db_read: Conn, *, kind: str | None, site: str | None, after_id: int,
+                 limit: int) -> list[dict[str, Any]]:
+    return [alert_json(r) for r in await store.search(db_read, kind=kind, site=site, after_id=after_id,
+                                                      limit=limit)]

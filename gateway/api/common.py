@@ -1,0 +1,97 @@
+"""Helpers every handler uses: reading JSON, authorising, query parameters, responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ..appkeys import services_key
+from ..auth import Principal, bearer, principal_for, require
+from ..errors import BadJson, InvalidInput
+from ..services import Services
+
+
+def services(request: web.Request) -> Services:
+    return request.app[services_key]
+
+
+async def authorise(request: web.Request, *roles: str) -> Principal:
+    """401 without a known credential, 403 when its role is not among `roles`."""
+    principal = await principal_for(services(request).db, bearer(request.headers.get("Authorization")))
+    return require(principal, roles)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object: 400 bad_json if it is not JSON, 422 if it is not an object."""
+    raw = await request.read()  # raises 413 above client_max_size
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadJson("the request body is not valid JSON (UTF-8)") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return body
+
+
+async def read_optional_json(request: web.Request) -> dict[str, Any]:
+    """Like read_json, but an empty body counts as {}."""
+    if not request.can_read_body:
+        return {}
+    return await read_json(request)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def query_int(request: web.Request, name: str, *, default: int | None, low: int, high: int) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        digits = raw[1:] if raw.startswith("-") else raw
+        if not (digits.isascii() and digits.isdigit()) or len(raw) > 20:
+            raise ValueError
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number", field=name) from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be between {low} and {high}", field=name)
+    return value
+
+
+def query_text(request: web.Request, name: str, *, max_len: int = 64) -> str | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    if not 0 < len(raw) <= max_len or not raw.isprintable():
+        raise InvalidInput(f"{name} must be 1..{max_len} printable characters", field=name)
+    return raw
+
+
+def query_flag(request: web.Request, name: str) -> bool:
+    raw = request.query.get(name)
+    if raw is None:
+        return False
+    if raw not in ("0", "1", "true", "false"):
+        raise InvalidInput(f"{name} must be 1 or 0", field=name)
+    return raw in ("1", "true")
+
+
+def base_url(request: web.Request) -> str:
+    """Where clients reach us: the configured public URL, else the request's own origin."""
+    configured = services(request).config.public_url
+    return configured.rstrip("/") if configured else str(request.url.origin())
+
+
+def path_int(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise InvalidInput(f"{name} must be a positive whole number", field=name)
+    return int(raw)

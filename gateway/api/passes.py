@@ -1,0 +1,63 @@
+"""Handlers for passes: issue, read, revoke, reissue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from .. import passes
+from ..auth import ADMIN, REGISTRAR, VIEWER
+from ..passes import IssuedPassInfo
+from ..store.passes import PassRow
+from ..validate import reason, reject_unknown
+from .common import authorise, base_url, json_response, path_int, read_json, services
+
+STAFF = (ADMIN, REGISTRAR)
+
+
+def issued_json(info: IssuedPassInfo) -> dict[str, Any]:
+    return {"serial": info.serial, "qr_text": info.qr_text, "issued_at": info.issued_at,
+            "expires_at": info.expires_at, "resident_url": info.resident_url, "person_id": info.person_id,
+            "replaces": info.replaced}
+
+
+def pass_json(row: PassRow) -> dict[str, Any]:
+    return {"serial": row.serial, "person_id": row.person_id, "state": row.state, "kid": row.kid,
+            "qr_text": row.qr_text, "claims": json.loads(row.claims), "issued_at": row.issued_at,
+            "expires_at": row.expires_at, "revoked_at": row.revoked_at, "revoke_reason": row.revoke_reason,
+            "replaced_by": row.replaced_by}
+
+
+async def issue_pass(request: web.Request) -> web.Response:
+    principal = await authorise(request, *STAFF)
+    info = await passes.issue(services(request), path_int(request, "person_id"), principal, base_url(request))
+    return json_response(issued_json(info), status=201)
+
+
+async def get_pass(request: web.Request) -> web.Response:
+    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    return json_response(pass_json(await passes.get(services(request).db, request.match_info["serial"])))
+
+
+async def _reason(request: web.Request) -> str:
+    body = await read_json(request)
+    reject_unknown(body, ("reason",))
+    return reason(body.get("reason"))
+
+
+async def revoke_pass(request: web.Request) -> web.Response:
+    principal = await authorise(request, *STAFF)
+    passes.check_serial(request.match_info["serial"])
+    row = await passes.revoke(services(request), request.match_info["serial"], await _reason(request),
+                              principal)
+    return json_response(pass_json(row))
+
+
+async def reissue_pass(request: web.Request) -> web.Response:
+    principal = await authorise(request, *STAFF)
+    passes.check_serial(request.match_info["serial"])
+    info = await passes.reissue(services(request), request.match_info["serial"], await _reason(request),
+                                principal, base_url(request))
+    return json_response(issued_json(info), status=201)

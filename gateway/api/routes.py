@@ -1,0 +1,47 @@
+"""Every API route, in one table (the OpenAPI test compares it with gateway/openapi.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+
+from . import monitor, passes, people, sites
+
+API = "/api/v1"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("POST", f"{API}/people", people.create_person),
+    ("GET", f"{API}/people", people.list_people),
+    ("GET", f"{API}/people/{{person_id}}", people.get_person),
+    ("PATCH", f"{API}/people/{{person_id}}", people.update_person),
+    ("POST", f"{API}/people/{{person_id}}/health-checks", people.add_health_check),
+    ("GET", f"{API}/people/{{person_id}}/health-checks", people.list_health_checks),
+    ("POST", f"{API}/people/{{person_id}}/quarantine/end", people.end_quarantine),
+    ("POST", f"{API}/people/{{person_id}}/clear", people.clear_person),
+    ("POST", f"{API}/people/{{person_id}}/passes", passes.issue_pass),
+    ("GET", f"{API}/passes/{{serial}}", passes.get_pass),
+    ("POST", f"{API}/passes/{{serial}}/revoke", passes.revoke_pass),
+    ("POST", f"{API}/passes/{{serial}}/reissue", passes.reissue_pass),
+    ("POST", f"{API}/sites", sites.create_site),
+    ("GET", f"{API}/sites", sites.list_sites),
+    ("GET", f"{API}/sites/{{code}}", sites.get_site),
+    ("PUT", f"{API}/sites/{{code}}", sites.update_site),
+    ("POST", f"{API}/sites/{{code}}/enrolments", sites.create_enrolment),
+    ("POST", f"{API}/devices/enroll", sites.enroll_device),
+    ("GET", f"{API}/devices/bundle", sites.device_bundle),
+    ("GET", f"{API}/devices", sites.list_devices),
+    ("POST", f"{API}/devices/{{device_id}}/disable", sites.disable_device),
+    ("POST", f"{API}/entries", sites.upload_entries),
+    ("GET", f"{API}/entries", monitor.list_entries),
+    ("GET", f"{API}/alerts", monitor.list_alerts),
+    ("GET", f"{API}/audit", monitor.list_audit),
+    ("GET", "/.well-known/jwks.json", monitor.jwks),
+    ("GET", f"{API}/openapi.json", monitor.openapi_document),
+]
+
+
+def setup_routes(app: web.Application) -> None:
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)

@@ -1,0 +1,93 @@
+"""Handlers for sites, enrolments and devices (admin), and for the devices themselves."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from .. import ingest, sites, sync
+from ..auth import ADMIN, DEVICE, REGISTRAR, VIEWER
+from ..store import sites as site_store
+from ..store.sites import DeviceRow, SiteRow
+from ..validate import reason, reject_unknown
+from .common import authorise, base_url, json_response, query_int, query_text, read_json, \
+    read_optional_json, services
+
+
+def site_json(row: SiteRow) -> dict[str, Any]:
+    return {"code": row.code, "name": row.name, "kind": row.kind, "policy": json.loads(row.policy),
+            "created_at": row.created_at, "updated_at": row.updated_at}
+
+
+def device_json(row: DeviceRow) -> dict[str, Any]:
+    return {"device_id": row.id, "site": row.site, "name": row.name, "enrolled_at": row.enrolled_at,
+            "disabled_at": row.disabled_at, "last_seen_at": row.last_seen_at}
+
+
+async def create_site(request: web.Request) -> web.Response:
+    principal = await authorise(request, ADMIN)
+    row = await sites.create_site(services(request), await read_json(request), principal)
+    return json_response(site_json(row), status=201)
+
+
+async def list_sites(request: web.Request) -> web.Response:
+    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    rows = await site_store.list_sites(services(request).db.read)
+    return json_response({"sites": [site_json(r) for r in rows]})
+
+
+async def get_site(request: web.Request) -> web.Response:
+    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    return json_response(site_json(await sites.get_site(services(request), request.match_info["code"])))
+
+
+async def update_site(request: web.Request) -> web.Response:
+    principal = await authorise(request, ADMIN)
+    row = await sites.update_site(services(request), request.match_info["code"], await read_json(request),
+                                  principal)
+    return json_response(site_json(row))
+
+
+async def create_enrolment(request: web.Request) -> web.Response:
+    principal = await authorise(request, ADMIN)
+    enrolment = await sites.create_enrolment(services(request), request.match_info["code"],
+                                             await read_optional_json(request), principal, base_url(request))
+    return json_response({"token": enrolment.token, "expires_at": enrolment.expires_at,
+                          "site": enrolment.site, "qr_text": enrolment.qr_text}, status=201)
+
+
+async def enroll_device(request: web.Request) -> web.Response:
+    device = await sites.enroll(services(request), await read_json(request))
+    return json_response({"device_id": device.device_id, "credential": device.credential,
+                          "site": device.site, "server_time": device.server_time, "jwks": device.jwks},
+                         status=201)
+
+
+async def list_devices(request: web.Request) -> web.Response:
+    await authorise(request, ADMIN)
+    rows = await sites.list_devices(services(request), query_text(request, "site"))
+    return json_response({"devices": [device_json(r) for r in rows]})
+
+
+async def disable_device(request: web.Request) -> web.Response:
+    principal = await authorise(request, ADMIN)
+    body = await read_json(request)
+    reject_unknown(body, ("reason",))
+    row = await sites.disable_device(services(request), request.match_info["device_id"],
+                                     reason(body.get("reason")), principal)
+    return json_response(device_json(row))
+
+
+async def device_bundle(request: web.Request) -> web.Response:
+    device = await authorise(request, DEVICE)
+    since = query_int(request, "since", default=None, low=0, high=2**53)
+    return json_response(await sync.bundle(services(request), device, since))
+
+
+async def upload_entries(request: web.Request) -> web.Response:
+    device = await authorise(request, DEVICE)
+    result = await ingest.ingest(services(request), device, await read_json(request))
+    return json_response({"accepted": result.accepted, "duplicates": result.duplicates,
+                          "alerts": result.alerts})

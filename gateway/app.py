@@ -1,0 +1,61 @@
+"""The one app factory: wires config, resources (in cleanup contexts), middleware and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from . import retention
+from .api.routes import setup_routes
+from .appkeys import cipher_key, config_key, db_key, keystore_key, services_key
+from .config import GatewayConfig
+from .middleware import errors
+from .services import open_services
+
+log = logging.getLogger("qrgate.gateway")
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with open_services(app[config_key]) as svc:
+        app[services_key] = svc
+        app[db_key] = svc.db
+        app[keystore_key] = svc.keystore
+        app[cipher_key] = svc.cipher
+        yield
+
+
+async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Purge old entries now and then every `purge_interval_seconds`."""
+    config = app[config_key]
+
+    async def loop() -> None:
+        while True:
+            try:
+                removed = await retention.purge(app[db_key], config)
+                if removed:
+                    log.info("retention: purged %d entries", removed)
+            except Exception:  # a failed purge must not stop the next one
+                log.exception("retention purge failed")
+            await asyncio.sleep(config.purge_interval_seconds)
+
+    task = asyncio.create_task(loop(), name="qrgate-retention")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def create_app(config: GatewayConfig) -> web.Application:
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[errors])
+    app[config_key] = config
+    app.cleanup_ctx.append(services_ctx)
+    app.cleanup_ctx.append(retention_ctx)
+    setup_routes(app)
+    from web.routes import setup_web  # the web package adds its pages; imported late to keep layers apart
+
+    setup_web(app)
+    return app

@@ -1,0 +1,92 @@
+"""Who is calling: API tokens (admin, registrar, viewer) and device credentials, hashed at rest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from .clock import iso, now
+from .db import Database
+from .errors import Forbidden, InvalidInput, Unauthenticated
+from .store import accounts as account_store
+from .store import audit
+from .store import sites as site_store
+
+ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
+ROLES = (ADMIN, REGISTRAR, VIEWER)
+TOKEN_PREFIX, DEVICE_PREFIX = "qgt_", "qgd_"
+MAX_CREDENTIAL = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller. `actor` is how the audit log names it."""
+
+    kind: str  # token | account | device | cli
+    id: str
+    role: str
+    name: str
+    site: str | None = None  # devices only
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+CLI = Principal("cli", "cli", ADMIN, "cli")
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 is enough: our tokens carry 256 random bits, so there is nothing to brute-force."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_secret(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+async def create_token(db: Database, *, role: str, label: str, actor: Principal = CLI) -> str:
+    """Make an API token; only its hash is stored, so this is the one time it is seen."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    token = new_secret(TOKEN_PREFIX)
+    async with db.transaction() as tx:
+        token_id = await account_store.insert_token(tx, token_hash=hash_secret(token), role=role,
+                                                    label=label, at=iso(now()))
+        await audit.record(tx, actor.actor, "token.create", f"token:{token_id}", None,
+                           {"role": role, "label": label})
+    return token
+
+
+def bearer(header: str | None) -> str:
+    """The credential of an `Authorization: Bearer ...` header; Unauthenticated if absent."""
+    if not header:
+        raise Unauthenticated("an Authorization: Bearer token is required")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or len(value) > MAX_CREDENTIAL:
+        raise Unauthenticated("the Authorization header must be 'Bearer TOKEN'")
+    return value
+
+
+async def principal_for(db: Database, credential: str) -> Principal:
+    """Resolve a token or device credential; unknown → Unauthenticated, disabled device → Forbidden."""
+    digest = hash_secret(credential)
+    if credential.startswith(DEVICE_PREFIX):
+        device = await site_store.device_by_credential(db.read, credential_hash=digest)
+        if device is None:
+            raise Unauthenticated("unknown device credential")
+        if device.disabled_at is not None:
+            raise Forbidden("this device has been disabled", code="device_disabled")
+        return Principal("device", device.id, DEVICE, device.id, device.site)
+    token = await account_store.token_by_hash(db.read, token_hash=digest)
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("unknown or revoked token")
+    return Principal("token", str(token.id), token.role, f"{token.id}({token.label})")
+
+
+def require(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    if principal.role not in roles:
+        raise Forbidden(f"the {principal.role} role may not do this", code="forbidden")
+    return principal

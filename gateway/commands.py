@@ -1,0 +1,93 @@
+"""What `qrgate serve|demo|token|account` do; gateway/cli.py only parses arguments."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
+
+from . import accounts, auth
+from .app import create_app
+from .config import GatewayConfig
+from .errors import GatewayError
+from .services import open_services
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Logs method, path and status, never the query string (look-ups carry document numbers)."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %d %.3fs", request.remote, request.method, request.path,
+                         response.status, time)
+
+
+def config_from(data: Path, host: str | None = None, port: int | None = None) -> GatewayConfig:
+    config = GatewayConfig.for_data_dir(data)
+    if host is not None:
+        config = replace(config, host=host)
+    if port is not None:
+        config = replace(config, port=port)
+    return config
+
+
+def serve(config: GatewayConfig, banner: str = "") -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"qrgate gateway on {config.base_url}  (data: {config.data_dir})")
+    print(f"  API:       {config.base_url}/api/v1/openapi.json")
+    print(f"  JWKS:      {config.base_url}/.well-known/jwks.json")
+    if banner:
+        print(banner)
+    sys.stdout.flush()
+    web.run_app(create_app(config), host=config.host, port=config.port, print=None,
+                access_log_class=PathOnlyAccessLogger)
+    return 0
+
+
+async def _token(config: GatewayConfig, role: str, label: str) -> str:
+    async with open_services(config) as svc:
+        return await auth.create_token(svc.db, role=role, label=label)
+
+
+def token_create(config: GatewayConfig, role: str, label: str) -> int:
+    try:
+        print(asyncio.run(_token(config, role, label)))
+    except GatewayError as exc:
+        print(f"qrgate token: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _password(given: str | None) -> str:
+    if given == "-":
+        return sys.stdin.readline().rstrip("\n")
+    if given:
+        return given
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise GatewayError("the passwords differ", field="password")
+    return first
+
+
+async def _account(config: GatewayConfig, action: str, username: str, password: str, role: str) -> None:
+    async with open_services(config) as svc:
+        if action == "create":
+            await accounts.create_account(svc.db, username, password, role)
+        else:
+            await accounts.set_password(svc.db, username, password)
+
+
+def account(config: GatewayConfig, action: str, username: str, password: str | None, role: str) -> int:
+    try:
+        asyncio.run(_account(config, action, username, _password(password), role))
+    except GatewayError as exc:
+        print(f"qrgate account: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"account {username}: {'created' if action == 'create' else 'password changed'}")
+    return 0

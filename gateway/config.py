@@ -1,0 +1,60 @@
+"""Gateway settings: each declared once, with its default and help (documented in docs/gateway.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    data_dir: Path = _setting(Path("data"), "Data folder: SQLite database, issuer keys, data key.")
+    host: str = _setting("127.0.0.1", "Address `qrgate serve` listens on.")
+    port: int = _setting(8080, "Port `qrgate serve` listens on.")
+    public_url: str | None = _setting(
+        None, "Base URL gates and residents reach the gateway at (default http://HOST:PORT).")
+    key_areas: tuple[str, ...] = _setting(
+        ("42",), "GB/T 2260 region-code prefixes of key epidemic areas (42 = Hubei).")
+    quarantine_days: int = _setting(14, "Days of quarantine after arriving from a key area.")
+    pass_validity_days: int = _setting(30, "How long an issued pass is valid.")
+    retention_days: int = _setting(28, "Entry logs older than this many days are purged.")
+    purge_interval_seconds: int = _setting(3600, "How often the retention purge runs.")
+    shared_pass_minutes: int = _setting(
+        30, "Same pass allowed at two different sites within this window raises `shared_pass`.")
+    enrolment_ttl_seconds: int = _setting(900, "Default lifetime of a device enrolment token.")
+    max_body_bytes: int = _setting(2 * 1024 * 1024, "Largest accepted request body (413 above).")
+    max_entries_per_batch: int = _setting(1000, "Largest entry batch a device may upload.")
+    login_max_failures: int = _setting(
+        5, "Failed console logins (per username and per IP) before a lockout starts.")
+    login_lockout_seconds: int = _setting(
+        60, "First lockout; doubles with each further failure, capped at one hour.")
+
+    @classmethod
+    def for_data_dir(cls, path: Path | str, **overrides: Any) -> GatewayConfig:
+        return replace(cls(data_dir=Path(path)), **overrides)
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "gateway.sqlite3"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def data_key(self) -> Path:
+        return self.data_dir / "data.key"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def settings() -> list[tuple[str, Any, str]]:
+    """(name, default, help) for every setting."""
+    return [(f.name, f.default, f.metadata["help"]) for f in fields(GatewayConfig)]

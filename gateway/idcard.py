@@ -1,0 +1,32 @@
+"""GB 11643-1999 citizen identity numbers: 17 digits, then a check digit (0-9 or X)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK = "10X98765432"  # indexed by the weighted sum modulo 11
+SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+def check_digit(first17: str) -> str:
+    return CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+def problem(number: str) -> str | None:
+    """Why `number` is not a valid resident ID number, or None when it is."""
+    if not SHAPE.match(number):
+        return "a resident ID number is 17 digits followed by a digit or X"
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return "the birth date inside the resident ID number is not a date"
+    if check_digit(number[:17]) != number[17]:
+        return "the resident ID number's check digit (GB 11643) is wrong"
+    return None
+
+
+def make(first17: str) -> str:
+    """A valid number from its first 17 digits (demo data and tests)."""
+    return first17 + check_digit(first17)

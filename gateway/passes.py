@@ -1,0 +1,210 @@
+"""Passes: issue, revoke, reissue (one transaction), refresh on data change, and resident links.
+
+A resident link belongs to the person, not to one pass: `/p/{token}` keeps showing the
+person's current pass after a reissue, so a printed or shared link never goes stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from keys import PassClaims, Status, issue_pass
+
+from .auth import Principal
+from .clock import iso, now
+from .db import Conn, Database
+from .errors import Conflict, InvalidInput, NotFound
+from .services import Services
+from .store import audit
+from .store import passes as store
+from .store import people as people_store
+from .store.passes import PassRow
+from .store.people import PersonRow
+
+SERIAL_HEX = 24
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedPassInfo:
+    serial: str
+    qr_text: str
+    issued_at: str
+    expires_at: str
+    resident_url: str
+    person_id: int
+    replaced: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentPass:
+    """What the resident page shows: masked data and the current QR."""
+
+    person_id: int
+    name: str
+    document_masked: str
+    status: str
+    quarantine_end: str | None
+    cleared: bool
+    serial: str
+    state: str  # live | revoked | lapsed
+    qr_text: str
+    issued_at: str
+    expires_at: str
+
+
+def claims_for(person: PersonRow) -> PassClaims:
+    return PassClaims(
+        name=person.name, document=person.document_last4, status=Status(person.status),
+        quarantine_end=date.fromisoformat(person.quarantine_end) if person.quarantine_end else None,
+        cleared=bool(person.cleared), community=person.community, employer=person.employer,
+        school=person.school)
+
+
+def _claims_json(claims: PassClaims) -> str:
+    return json.dumps(claims.to_json(), ensure_ascii=False, sort_keys=True)
+
+
+def check_serial(serial: str) -> str:
+    if len(serial) != SERIAL_HEX or any(c not in "0123456789abcdef" for c in serial):
+        raise InvalidInput("serial must be 24 lowercase hex characters", field="serial")
+    return serial
+
+
+def resident_path(token: str) -> str:
+    return f"/p/{token}"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _resident_token(svc: Services, tx: Conn, person: PersonRow) -> str:
+    if person.resident_token_enc is not None:
+        return svc.cipher.decrypt("resident_token", person.resident_token_enc)
+    token = secrets.token_urlsafe(24)
+    await people_store.update(tx, person_id=person.id, values={
+        "resident_token_hash": _token_hash(token),
+        "resident_token_enc": svc.cipher.encrypt("resident_token", token)})
+    return token
+
+
+async def _sign_new(svc: Services, tx: Conn, person: PersonRow, moment: datetime) -> PassRow:
+    claims = claims_for(person)
+    issued = issue_pass(svc.keystore.signing_key(), claims, now=moment,
+                        valid_for=timedelta(days=svc.config.pass_validity_days))
+    await store.insert(tx, serial=issued.serial_hex, person_id=person.id, kid=issued.kid.hex(),
+                       qr_text=issued.qr_text, claims=_claims_json(claims), issued_at=iso(issued.issued_at),
+                       expires_at=iso(issued.expires_at))
+    row = await store.get(tx, serial=issued.serial_hex)
+    assert row is not None
+    return row
+
+
+async def _revoke(tx: Conn, row: PassRow, reason: str, at: str, replaced_by: str | None = None) -> int:
+    await store.end(tx, serial=row.serial, state="revoked", at=at, reason=reason, replaced_by=replaced_by)
+    return await store.add_revocation(tx, serial=row.serial, revoked_at=at, expires_at=row.expires_at)
+
+
+async def _issue_in(svc: Services, tx: Conn, person: PersonRow, actor: Principal, base_url: str,
+                    *, replacing: PassRow | None, reason: str | None) -> IssuedPassInfo:
+    moment = now()
+    stamp = iso(moment)
+    token = await _resident_token(svc, tx, person)
+    row = await _sign_new(svc, tx, person, moment)
+    details: dict[str, Any] = {"serial": row.serial, "expires_at": row.expires_at}
+    if replacing is not None:
+        if replacing.state == "live":
+            details["revocation_seq"] = await _revoke(tx, replacing, reason or "reissued", stamp, row.serial)
+        details["replaces"] = replacing.serial
+    action = "pass.reissue" if replacing is not None else "pass.issue"
+    await audit.record(tx, actor.actor, action, f"person:{person.id}", reason, details)
+    return IssuedPassInfo(row.serial, row.qr_text, row.issued_at, row.expires_at,
+                          base_url.rstrip("/") + resident_path(token), person.id,
+                          replacing.serial if replacing else None)
+
+
+async def issue(svc: Services, person_id: int, actor: Principal, base_url: str) -> IssuedPassInfo:
+    """A first pass for a person; refused if a live, unexpired one exists (use reissue)."""
+    async with svc.db.transaction() as tx:
+        person = await people_store.get(tx, person_id=person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id}")
+        live = await store.live_for(tx, person_id=person_id)
+        if live is not None:
+            if live.expires_at > iso(now()):
+                raise Conflict(f"person {person_id} already has live pass {live.serial}: reissue it",
+                               code="pass_exists")
+            await store.end(tx, serial=live.serial, state="lapsed", at=iso(now()), reason="expired")
+        return await _issue_in(svc, tx, person, actor, base_url, replacing=None, reason=None)
+
+
+async def get(db: Database, serial: str) -> PassRow:
+    row = await store.get(db.read, serial=check_serial(serial))
+    if row is None:
+        raise NotFound(f"no pass {serial}")
+    return row
+
+
+async def revoke(svc: Services, serial: str, reason: str, actor: Principal) -> PassRow:
+    check_serial(serial)
+    async with svc.db.transaction() as tx:
+        row = await store.get(tx, serial=serial)
+        if row is None:
+            raise NotFound(f"no pass {serial}")
+        if row.state != "live":
+            raise Conflict(f"pass {serial} is already {row.state}", code="not_live")
+        seq = await _revoke(tx, row, reason, iso(now()))
+        await audit.record(tx, actor.actor, "pass.revoke", f"person:{row.person_id}", reason,
+                           {"serial": serial, "revocation_seq": seq})
+        updated = await store.get(tx, serial=serial)
+    assert updated is not None
+    return updated
+
+
+async def reissue(svc: Services, serial: str, reason: str, actor: Principal, base_url: str) -> IssuedPassInfo:
+    """New serial; the old one revoked if still live. Works on the person's latest pass only."""
+    check_serial(serial)
+    async with svc.db.transaction() as tx:
+        row = await store.get(tx, serial=serial)
+        if row is None:
+            raise NotFound(f"no pass {serial}")
+        live = await store.live_for(tx, person_id=row.person_id)
+        if live is not None and live.serial != serial:
+            raise Conflict(f"pass {serial} was replaced by {live.serial}: reissue that one",
+                           code="superseded")
+        person = await people_store.get(tx, person_id=row.person_id)
+        assert person is not None
+        return await _issue_in(svc, tx, person, actor, base_url, replacing=row, reason=reason)
+
+
+async def refresh(svc: Services, tx: Conn, person_id: int, actor: Principal, reason: str) -> str | None:
+    """Inside a change's transaction: reissue the live pass if what it carries has changed."""
+    live = await store.live_for(tx, person_id=person_id)
+    person = await people_store.get(tx, person_id=person_id)
+    if live is None or person is None:
+        return None
+    if live.claims == _claims_json(claims_for(person)):
+        return None
+    info = await _issue_in(svc, tx, person, actor, "", replacing=live, reason=reason)
+    return info.serial
+
+
+async def by_resident_token(db: Database, token: str) -> ResidentPass | None:
+    """The current pass behind a resident link (the live one, else the latest), or None."""
+    if not isinstance(token, str) or not 16 <= len(token) <= 64:
+        return None
+    person = await people_store.by_resident_token(db.read, token_hash=_token_hash(token))
+    if person is None:
+        return None
+    row = await store.live_for(db.read, person_id=person.id) or \
+        await store.latest_for(db.read, person_id=person.id)
+    if row is None:
+        return None
+    return ResidentPass(person.id, person.name, person.document_masked, person.status,
+                        person.quarantine_end, bool(person.cleared), row.serial, row.state, row.qr_text,
+                        row.issued_at, row.expires_at)

@@ -1,0 +1,293 @@
+"""People: one person, one file. Registration, changes, health checks and audited clearances."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import idcard, passes, quarantine
+from .auth import Principal
+from .clock import iso, now
+from .errors import Conflict, InvalidInput, NotFound
+from .privacy import mask_document, mask_phone
+from .services import Services
+from .store import audit
+from .store import people as store
+from .store.people import PersonRow
+from .validate import (aware_datetime, choice, number, optional_code, optional_date, optional_text,
+                       reason, reject_unknown, text)
+
+DOCUMENT_TYPES = ("resident_id", "passport", "residence_permit", "work_permit")
+STATUSES = ("green", "yellow", "red")
+QUARANTINE_KINDS = ("home", "central")
+OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,30}$")
+PHONE = re.compile(r"^\+?\d{6,20}$")
+ORIGIN = re.compile(r"^\d{6}$")
+FIELDS = ("name", "document_type", "document_number", "phone", "address", "community", "employer",
+          "school", "origin", "left_origin_on", "arrived_on", "status", "quarantine_kind", "reason")
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInput:
+    """Validated fields of a POST or PATCH body; only keys present in the body are set."""
+
+    values: dict[str, Any]
+    document: tuple[str, str] | None  # (type, normalised number) when given
+    phone: str | None
+    phone_given: bool
+    reason: str | None
+
+
+def normalise_document(document_type: str, number: object) -> str:
+    if not isinstance(number, str):
+        raise InvalidInput("document_number must be a string", field="document_number")
+    value = re.sub(r"[\s-]", "", number).upper()
+    if document_type == "resident_id":
+        problem = idcard.problem(value)
+        if problem:
+            raise InvalidInput(problem, field="document_number")
+    elif not OTHER_DOCUMENT.match(value):
+        raise InvalidInput("document_number must be 5..30 letters and digits", field="document_number")
+    return value
+
+
+def parse(body: dict[str, Any], *, partial: bool) -> PersonInput:
+    reject_unknown(body, FIELDS)
+    if not partial:
+        for required in ("name", "document_type", "document_number"):
+            if body.get(required) is None:
+                raise InvalidInput(f"{required} is required", field=required)
+    values: dict[str, Any] = {}
+    if "name" in body:
+        values["name"] = text(body["name"], "name", max_len=64)
+    document = None
+    if "document_type" in body or "document_number" in body:
+        if "document_type" not in body or "document_number" not in body:
+            raise InvalidInput("document_type and document_number change together",
+                               field="document_number" if "document_type" in body else "document_type")
+        kind = choice(body["document_type"], "document_type", DOCUMENT_TYPES)
+        document = (kind, normalise_document(kind, body["document_number"]))
+    phone = None
+    if body.get("phone") is not None:
+        raw = body["phone"]
+        phone = re.sub(r"[\s-]", "", raw) if isinstance(raw, str) else raw
+        if not isinstance(phone, str) or not PHONE.match(phone):
+            raise InvalidInput("phone must be 6..20 digits, optionally with a leading +", field="phone")
+    if "address" in body:
+        values["address"] = optional_text(body["address"], "address", max_len=200)
+    for key in ("community", "employer", "school"):
+        if key in body:
+            values[key] = optional_code(body[key], key)
+    if "origin" in body:
+        values["origin"] = optional_text(body["origin"], "origin", max_len=6, pattern=ORIGIN,
+                                         what="a 6-digit GB/T 2260 region code")
+    for key in ("left_origin_on", "arrived_on"):
+        if key in body:
+            day = optional_date(body[key], key)
+            values[key] = day.isoformat() if day else None
+    if "status" in body:
+        values["status"] = choice(body["status"], "status", STATUSES)
+    if "quarantine_kind" in body:
+        values["quarantine_kind"] = (None if body["quarantine_kind"] is None else
+                                     choice(body["quarantine_kind"], "quarantine_kind", QUARANTINE_KINDS))
+    why = optional_text(body.get("reason"), "reason", max_len=500)
+    return PersonInput(values, document, phone, "phone" in body, why)
+
+
+def _check_travel(row: dict[str, Any]) -> None:
+    left, arrived = row.get("left_origin_on"), row.get("arrived_on")
+    if left and arrived and left > arrived:
+        raise InvalidInput("left_origin_on must not be after arrived_on", field="left_origin_on")
+
+
+def _quarantine_columns(svc: Services, row: dict[str, Any]) -> dict[str, Any]:
+    arrived = date.fromisoformat(row["arrived_on"]) if row.get("arrived_on") else None
+    q = quarantine.compute(row.get("origin"), arrived, key_areas=svc.config.key_areas,
+                           days=svc.config.quarantine_days)
+    if q is None:
+        return {"quarantine_start": None, "quarantine_end": None, "quarantine_ended_early": 0,
+                "quarantine_kind": None}
+    return {"quarantine_start": q.start.isoformat(), "quarantine_end": q.end.isoformat(),
+            "quarantine_ended_early": 0, "quarantine_kind": row.get("quarantine_kind") or "home"}
+
+
+async def register(svc: Services, body: dict[str, Any], actor: Principal) -> PersonRow:
+    data = parse(body, partial=False)
+    assert data.document is not None
+    kind, number = data.document
+    values: dict[str, Any] = {
+        "address": None, "community": None, "employer": None, "school": None, "origin": None,
+        "left_origin_on": None, "arrived_on": None, "status": "green", "quarantine_kind": None,
+        **data.values, **_document_columns(svc, kind, number), **_phone_columns(svc, data.phone)}
+    _check_travel(values)
+    values.update(_quarantine_columns(svc, values))
+    stamp = iso(now())
+    values["created_at"] = values["updated_at"] = stamp
+    async with svc.db.transaction() as tx:
+        if await store.by_document(tx, document_hmac=values["document_hmac"]):
+            raise Conflict("a person with this document is already registered", field="document_number",
+                           code="duplicate_document")
+        person_id = await store.insert(tx, values=values)
+        await store.add_status(tx, person_id=person_id, status=values["status"], changed_at=stamp,
+                               changed_by=actor.actor, reason=data.reason or "registered")
+        await audit.record(tx, actor.actor, "person.register", f"person:{person_id}", data.reason,
+                           {"document": values["document_masked"], "status": values["status"]})
+        person = await store.get(tx, person_id=person_id)
+    assert person is not None
+    return person
+
+
+def _document_columns(svc: Services, kind: str, number: str) -> dict[str, Any]:
+    return {"document_type": kind, "document_enc": svc.cipher.encrypt("document", number),
+            "document_hmac": svc.cipher.lookup("document", f"{kind}:{number}"),
+            "document_masked": mask_document(number), "document_last4": number[-4:]}
+
+
+def _phone_columns(svc: Services, phone: str | None) -> dict[str, Any]:
+    if phone is None:
+        return {"phone_enc": None, "phone_hmac": None, "phone_masked": None}
+    return {"phone_enc": svc.cipher.encrypt("phone", phone), "phone_hmac": svc.cipher.lookup("phone", phone),
+            "phone_masked": mask_phone(phone)}
+
+
+async def get(svc: Services, person_id: int) -> PersonRow:
+    person = await store.get(svc.db.read, person_id=person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}")
+    return person
+
+
+async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Principal) -> PersonRow:
+    data = parse(body, partial=True)
+    stamp = iso(now())
+    async with svc.db.transaction() as tx:
+        current = await store.get(tx, person_id=person_id)
+        if current is None:
+            raise NotFound(f"no person {person_id}")
+        values = dict(data.values)
+        if data.document is not None:
+            values.update(_document_columns(svc, *data.document))
+            other = await store.by_document(tx, document_hmac=values["document_hmac"])
+            if other is not None and other.id != person_id:
+                raise Conflict("a person with this document is already registered",
+                               field="document_number", code="duplicate_document")
+        if data.phone_given:
+            values.update(_phone_columns(svc, data.phone))
+        merged = {**_as_dict(current), **values}
+        _check_travel(merged)
+        if "origin" in values or "arrived_on" in values:
+            values.update(_quarantine_columns(svc, merged))
+        elif "quarantine_kind" in values and current.quarantine_end is None:
+            values["quarantine_kind"] = None  # no quarantine to be home or central
+        changed = sorted(k for k in values if getattr(current, k) != values[k])
+        if not changed:
+            return current
+        values["updated_at"] = stamp
+        await store.update(tx, person_id=person_id, values=values)
+        if "status" in changed:
+            await store.add_status(tx, person_id=person_id, status=values["status"], changed_at=stamp,
+                                   changed_by=actor.actor, reason=data.reason)
+        shown = [k for k in changed if not k.endswith(("_enc", "_hmac"))]
+        await audit.record(tx, actor.actor, "person.update", f"person:{person_id}", data.reason,
+                           {"changed": shown})
+        await passes.refresh(svc, tx, person_id, actor, "person data changed")
+        person = await store.get(tx, person_id=person_id)
+    assert person is not None
+    return person
+
+
+def _as_dict(row: PersonRow) -> dict[str, Any]:
+    return asdict(row)
+
+
+def local_today() -> date:
+    return now().astimezone(LOCAL_TZ).date()
+
+
+async def end_quarantine(svc: Services, person_id: int, body: dict[str, Any], actor: Principal) -> PersonRow:
+    """End a quarantine early: the person may go out from 00:00 today (site time)."""
+    reject_unknown(body, ("reason",))
+    why = reason(body.get("reason"))
+    today = local_today()
+    async with svc.db.transaction() as tx:
+        current = await store.get(tx, person_id=person_id)
+        if current is None:
+            raise NotFound(f"no person {person_id}")
+        if current.quarantine_end is None or current.quarantine_end <= today.isoformat():
+            raise Conflict("this person is not in quarantine", code="not_in_quarantine")
+        await store.update(tx, person_id=person_id, values={
+            "quarantine_end": today.isoformat(), "quarantine_ended_early": 1, "updated_at": iso(now())})
+        await audit.record(tx, actor.actor, "person.quarantine_end", f"person:{person_id}", why,
+                           {"planned_end": current.quarantine_end, "ended": today.isoformat()})
+        await passes.refresh(svc, tx, person_id, actor, "quarantine ended early")
+        person = await store.get(tx, person_id=person_id)
+    assert person is not None
+    return person
+
+
+async def clear(svc: Services, person_id: int, body: dict[str, Any], actor: Principal) -> PersonRow:
+    """Mark a person cleared by medical observation (schools admit only cleared people)."""
+    reject_unknown(body, ("reason",))
+    why = reason(body.get("reason"))
+    stamp = iso(now())
+    async with svc.db.transaction() as tx:
+        current = await store.get(tx, person_id=person_id)
+        if current is None:
+            raise NotFound(f"no person {person_id}")
+        if current.cleared:
+            raise Conflict("this person is already cleared", code="already_cleared")
+        await store.update(tx, person_id=person_id, values={"cleared": 1, "cleared_at": stamp,
+                                                             "updated_at": stamp})
+        await audit.record(tx, actor.actor, "person.clear", f"person:{person_id}", why)
+        await passes.refresh(svc, tx, person_id, actor, "cleared by medical observation")
+        person = await store.get(tx, person_id=person_id)
+    assert person is not None
+    return person
+
+
+async def add_health_check(svc: Services, person_id: int, body: dict[str, Any],
+                           actor: Principal) -> store.HealthCheck:
+    reject_unknown(body, ("temperature", "symptoms", "checked_at"))
+    temperature = number(body.get("temperature"), "temperature", low=30.0, high=45.0)
+    symptoms = body.get("symptoms", [])
+    if not isinstance(symptoms, list) or len(symptoms) > 20:
+        raise InvalidInput("symptoms must be a list of at most 20 strings", field="symptoms")
+    symptoms = [text(s, "symptoms", max_len=100) for s in symptoms]
+    checked_at: datetime = now()
+    if body.get("checked_at") is not None:
+        checked_at = aware_datetime(body["checked_at"], "checked_at")
+    async with svc.db.transaction() as tx:
+        if await store.get(tx, person_id=person_id) is None:
+            raise NotFound(f"no person {person_id}")
+        check_id = await store.add_health_check(
+            tx, person_id=person_id, checked_at=iso(checked_at), temperature=temperature,
+            symptoms=json.dumps(symptoms, ensure_ascii=False), recorded_by=actor.actor)
+        await audit.record(tx, actor.actor, "person.health_check", f"person:{person_id}", None,
+                           {"check": check_id})
+    return store.HealthCheck(check_id, person_id, iso(checked_at), temperature,
+                             json.dumps(symptoms, ensure_ascii=False), actor.actor)
+
+
+def reveal(svc: Services, person: PersonRow) -> tuple[str, str | None]:
+    """The full document and phone numbers; callers must audit the view."""
+    phone = svc.cipher.decrypt("phone", person.phone_enc) if person.phone_enc else None
+    return svc.cipher.decrypt("document", person.document_enc), phone
+
+
+def lookup_document(svc: Services, document_type: str, number: str) -> str:
+    """The keyed hash that finds a person by document (ID-card look-up at a desk)."""
+    kind = choice(document_type, "document_type", DOCUMENT_TYPES)
+    return svc.cipher.lookup("document", f"{kind}:{normalise_document(kind, number)}")
+
+
+def lookup_phone(svc: Services, phone: str) -> str:
+    value = re.sub(r"[\s-]", "", phone)
+    if not PHONE.match(value):
+        raise InvalidInput("phone must be 6..20 digits, optionally with a leading +", field="phone")
+    return svc.cipher.lookup("phone", value)
+

@@ -1,0 +1,22 @@
+"""Retention: entry logs older than `retention_days` are deleted (personal data minimised)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .clock import now
+from .config import GatewayConfig
+from .db import Database
+from .store import audit
+from .store import entries as store
+
+
+async def purge(db: Database, config: GatewayConfig, at: datetime | None = None) -> int:
+    """Delete entries scanned before `at - retention_days`; returns how many went."""
+    cutoff = (at or now()) - timedelta(days=config.retention_days)
+    async with db.transaction() as tx:
+        removed = await store.purge(tx, before_ts=cutoff.timestamp())
+        if removed:
+            await audit.record(tx, "system:retention", "entries.purge", "entries", None,
+                               {"removed": removed, "before": cutoff.isoformat(timespec="seconds")})
+    return removed

@@ -1,0 +1,42 @@
+"""What every domain operation needs, opened once: config, database, issuer keys, privacy cipher."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from keys import KeyStore
+
+from .config import GatewayConfig
+from .db import Database
+from .privacy import PrivacyCipher
+
+
+@dataclass(frozen=True)
+class Services:
+    config: GatewayConfig
+    db: Database
+    keystore: KeyStore
+    cipher: PrivacyCipher
+
+
+@asynccontextmanager
+async def open_services(config: GatewayConfig) -> AsyncIterator[Services]:
+    """Create the data folder, first issuer key, data key and database if missing; close on exit."""
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(config.data_dir, 0o700)  # mkdir's mode is ignored for an existing folder
+    keystore = KeyStore(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
+    keystore.ensure()
+    cipher = PrivacyCipher.from_file(config.data_key)
+    db = await Database.open(config.database)
+    for path in (config.database, config.database.with_name(config.database.name + "-wal"),
+                 config.database.with_name(config.database.name + "-shm")):
+        if path.exists():
+            os.chmod(path, 0o600)  # personal data: owner only, whatever the umask
+    try:
+        yield Services(config, db, keystore, cipher)
+    finally:
+        await db.close()

@@ -1,0 +1,169 @@
+"""Sites with their policies, device enrolment (single-use, expiring) and device credentials."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from keys import PolicyError, SitePolicy, SiteKind
+
+from .auth import DEVICE_PREFIX, Principal, hash_secret, new_secret
+from .clock import iso, now
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .services import Services
+from .store import audit
+from .store import sites as store
+from .store.sites import DeviceRow, SiteRow
+from .validate import code, integer, reject_unknown, text
+
+ENROL_PREFIX = "qge_"
+ENROL_QR_PREFIX = "QGENROLL:"
+MAX_ENROL_TTL = 7 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    token: str
+    expires_at: str
+    site: str
+    qr_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolledDevice:
+    device_id: str
+    credential: str
+    site: str
+    server_time: str
+    jwks: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"EnrolledDevice(device_id={self.device_id!r}, site={self.site!r})"
+
+
+def parse_site(body: dict[str, Any], code_value: str | None = None) -> tuple[str, str, str, SitePolicy]:
+    """(code, name, kind, policy) from a POST /sites or PUT /sites/{code} body."""
+    reject_unknown(body, ("code", "name", "kind", "policy") if code_value is None else ("name", "kind", "policy"))
+    site_code = code(body.get("code") if code_value is None else code_value, "code")
+    name = text(body.get("name"), "name", max_len=100)
+    kind = body.get("kind")
+    if not isinstance(kind, str) or kind not in {k.value for k in SiteKind}:
+        raise InvalidInput(f"kind must be one of {', '.join(k.value for k in SiteKind)}", field="kind")
+    raw = body.get("policy", {})
+    if not isinstance(raw, dict):
+        raise InvalidInput("policy must be a JSON object (the site policy's JSON form)", field="policy")
+    raw = {"kind": kind, "site": site_code, **raw}
+    if raw["kind"] != kind:
+        raise InvalidInput("policy.kind must match kind", field="policy.kind")
+    if raw["site"] != site_code:
+        raise InvalidInput("policy.site must match code", field="policy.site")
+    try:
+        policy = SitePolicy.from_json(raw)
+    except PolicyError as exc:
+        raise InvalidInput(exc.message, field=f"policy.{exc.field}") from None
+    return site_code, name, kind, policy
+
+
+async def create_site(svc: Services, body: dict[str, Any], actor: Principal) -> SiteRow:
+    site_code, name, kind, policy = parse_site(body)
+    stamp = iso(now())
+    async with svc.db.transaction() as tx:
+        if await store.get_site(tx, code=site_code):
+            raise Conflict(f"site {site_code!r} exists", field="code", code="site_exists")
+        await store.insert_site(tx, code=site_code, name=name, kind=kind,
+                                policy=json.dumps(policy.to_json(), ensure_ascii=False), at=stamp)
+        await audit.record(tx, actor.actor, "site.create", f"site:{site_code}", None, policy.to_json())
+        row = await store.get_site(tx, code=site_code)
+    assert row is not None
+    return row
+
+
+async def update_site(svc: Services, site_code: str, body: dict[str, Any], actor: Principal) -> SiteRow:
+    site_code, name, kind, policy = parse_site(body, site_code)
+    async with svc.db.transaction() as tx:
+        if not await store.get_site(tx, code=site_code):
+            raise NotFound(f"no site {site_code!r}")
+        await store.update_site(tx, code=site_code, name=name, kind=kind,
+                                policy=json.dumps(policy.to_json(), ensure_ascii=False), at=iso(now()))
+        await audit.record(tx, actor.actor, "site.update", f"site:{site_code}", None, policy.to_json())
+        row = await store.get_site(tx, code=site_code)
+    assert row is not None
+    return row
+
+
+async def get_site(svc: Services, site_code: str) -> SiteRow:
+    row = await store.get_site(svc.db.read, code=site_code)
+    if row is None:
+        raise NotFound(f"no site {site_code[:64]!r}")
+    return row
+
+
+def policy_of(row: SiteRow) -> SitePolicy:
+    return SitePolicy.from_json(json.loads(row.policy))
+
+
+async def create_enrolment(svc: Services, site_code: str, body: dict[str, Any], actor: Principal,
+                           base_url: str) -> Enrolment:
+    reject_unknown(body, ("expires_in",))
+    ttl = svc.config.enrolment_ttl_seconds
+    if body.get("expires_in") is not None:
+        ttl = integer(body["expires_in"], "expires_in", low=60, high=MAX_ENROL_TTL)
+    token = new_secret(ENROL_PREFIX)
+    moment = now()
+    expires = iso(moment + timedelta(seconds=ttl))
+    async with svc.db.transaction() as tx:
+        if not await store.get_site(tx, code=site_code):
+            raise NotFound(f"no site {site_code[:64]!r}")
+        await store.insert_enrolment(tx, token_hash=hash_secret(token), site=site_code,
+                                     created_by=actor.actor, created_at=iso(moment), expires_at=expires)
+        await audit.record(tx, actor.actor, "device.enrolment", f"site:{site_code}", None,
+                           {"expires_at": expires})
+    qr = ENROL_QR_PREFIX + json.dumps({"gateway": base_url.rstrip("/"), "token": token},
+                                      separators=(",", ":"))
+    return Enrolment(token, expires, site_code, qr)
+
+
+async def enroll(svc: Services, body: dict[str, Any]) -> EnrolledDevice:
+    """Exchange a single-use enrolment token for a device credential."""
+    reject_unknown(body, ("token", "name"))
+    token = body.get("token")
+    if not isinstance(token, str) or not 0 < len(token) <= 200:
+        raise InvalidInput("token must be the enrolment token", field="token")
+    name = text(body.get("name", "scanner"), "name", max_len=100)
+    moment = now()
+    stamp = iso(moment)
+    device_id = "dev_" + secrets.token_hex(8)
+    credential = new_secret(DEVICE_PREFIX)
+    async with svc.db.transaction() as tx:
+        enrolment = await store.get_enrolment(tx, token_hash=hash_secret(token))
+        if enrolment is None or enrolment.used_at is not None or enrolment.expires_at <= stamp:
+            raise Forbidden("the enrolment token is unknown, used or expired", code="enrolment_invalid")
+        await store.insert_device(tx, device_id=device_id, site=enrolment.site, name=name,
+                                  credential_hash=hash_secret(credential), at=stamp)
+        if not await store.use_enrolment(tx, token_hash=enrolment.token_hash, used_at=stamp,
+                                         device_id=device_id):
+            raise Forbidden("the enrolment token is unknown, used or expired", code="enrolment_invalid")
+        await audit.record(tx, f"device:{device_id}", "device.enroll", f"site:{enrolment.site}", None,
+                           {"device": device_id, "name": name, "enrolment_by": enrolment.created_by})
+    return EnrolledDevice(device_id, credential, enrolment.site, stamp,
+                          svc.keystore.trust_set(moment).to_jwks())
+
+
+async def list_devices(svc: Services, site: str | None) -> list[DeviceRow]:
+    return await store.list_devices(svc.db.read, site=site)
+
+
+async def disable_device(svc: Services, device_id: str, reason: str, actor: Principal) -> DeviceRow:
+    async with svc.db.transaction() as tx:
+        device = await store.get_device(tx, device_id=device_id)
+        if device is None:
+            raise NotFound(f"no device {device_id[:64]!r}")
+        if device.disabled_at is None:
+            await store.disable_device(tx, device_id=device_id, at=iso(now()))
+            await audit.record(tx, actor.actor, "device.disable", f"device:{device_id}", reason)
+        row = await store.get_device(tx, device_id=device_id)
+    assert row is not None
+    return row

@@ -1,0 +1,1 @@
+"""All SQL of the gateway: async functions with named parameters returning small dataclasses."""

@@ -1,0 +1,88 @@
+"""SQL for API tokens, console accounts and failed-login counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    id: int
+    role: str
+    label: str
+    revoked_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    username: str
+    password_hash: str
+    role: str
+    created_at: str
+    disabled_at: str | None
+
+    def __repr__(self) -> str:  # keep the hash out of logs
+        return f"AccountRow(id={self.id}, username={self.username!r}, role={self.role!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRow:
+    failures: int
+    last_ts: float
+    locked_until: float
+
+
+async def insert_token(conn: Conn, *, token_hash: str, role: str, label: str, at: str) -> int:
+    cur = await conn.execute(
+        "INSERT INTO api_tokens (token_hash, role, label, created_at) VALUES (:h, :role, :label, :at)",
+        {"h": token_hash, "role": role, "label": label, "at": at})
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def token_by_hash(conn: Conn, *, token_hash: str) -> TokenRow | None:
+    async with conn.execute("SELECT id, role, label, revoked_at FROM api_tokens WHERE token_hash = :h",
+                            {"h": token_hash}) as cur:
+        row = await cur.fetchone()
+    return TokenRow(**dict(row)) if row else None
+
+
+async def insert_account(conn: Conn, *, username: str, password_hash: str, role: str, at: str) -> int:
+    cur = await conn.execute(
+        "INSERT INTO accounts (username, password_hash, role, created_at) VALUES (:u, :p, :r, :at)",
+        {"u": username, "p": password_hash, "r": role, "at": at})
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def account_by_username(conn: Conn, *, username: str) -> AccountRow | None:
+    async with conn.execute("SELECT * FROM accounts WHERE username = :u", {"u": username}) as cur:
+        row = await cur.fetchone()
+    return AccountRow(**dict(row)) if row else None
+
+
+async def set_password(conn: Conn, *, username: str, password_hash: str) -> bool:
+    cur = await conn.execute("UPDATE accounts SET password_hash = :p WHERE username = :u",
+                             {"p": password_hash, "u": username})
+    return cur.rowcount == 1
+
+
+async def failures(conn: Conn, *, key: str) -> FailureRow | None:
+    async with conn.execute("SELECT failures, last_ts, locked_until FROM login_failures WHERE key = :k",
+                            {"k": key}) as cur:
+        row = await cur.fetchone()
+    return FailureRow(**dict(row)) if row else None
+
+
+async def set_failures(conn: Conn, *, key: str, failures: int, last_ts: float, locked_until: float) -> None:
+    await conn.execute(
+        "INSERT INTO login_failures (key, failures, last_ts, locked_until) VALUES (:k, :f, :t, :l)"
+        " ON CONFLICT (key) DO UPDATE SET failures = :f, last_ts = :t, locked_until = :l",
+        {"k": key, "f": failures, "t": last_ts, "l": locked_until})
+
+
+async def clear_failures(conn: Conn, *, key: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE key = :k", {"k": key})

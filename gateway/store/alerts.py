@@ -1,0 +1,40 @@
+"""SQL for alerts: one row per event, made idempotent by a dedupe key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    kind: str
+    created_at: str
+    site: str | None
+    device_id: str | None
+    entry_id: str | None
+    serial: str | None
+    details: str
+
+
+async def insert(conn: Conn, *, kind: str, created_at: str, site: str | None, device_id: str | None,
+                 entry_id: str | None, serial: str | None, details: str, dedupe_key: str) -> int | None:
+    """The new alert's id, or None when the same event was already alerted."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO alerts (kind, created_at, site, device_id, entry_id, serial, details,"
+        " dedupe_key) VALUES (:kind, :at, :site, :dev, :entry, :serial, :details, :key)",
+        {"kind": kind, "at": created_at, "site": site, "dev": device_id, "entry": entry_id,
+         "serial": serial, "details": details, "key": dedupe_key})
+    return cur.lastrowid if cur.rowcount == 1 else None
+
+
+async def search(conn: Conn, *, kind: str | None, site: str | None, after_id: int,
+                 limit: int) -> list[AlertRow]:
+    async with conn.execute(
+            "SELECT id, kind, created_at, site, device_id, entry_id, serial, details FROM alerts"
+            " WHERE id > :after AND (:kind IS NULL OR kind = :kind) AND (:site IS NULL OR site = :site)"
+            " ORDER BY id LIMIT :limit",
+            {"after": after_id, "kind": kind, "site": site, "limit": limit}) as cur:
+        return [AlertRow(**dict(r)) for r in await cur.fetchall()]

@@ -1,0 +1,96 @@
+"""SQL for the entry log: idempotent inserts, chain look-ups, shared-pass search, retention."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..db import Conn
+
+COLUMNS = ("id", "device_id", "site", "seq", "scanned_at", "scanned_ts", "received_at", "serial",
+           "text_hash", "decision", "reason", "temperature", "clock_offset", "prev_hash", "hash",
+           "chain_ok")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    id: str
+    device_id: str
+    site: str
+    seq: int
+    scanned_at: str
+    scanned_ts: float
+    received_at: str
+    serial: str | None
+    text_hash: str | None
+    decision: str
+    reason: str
+    temperature: float | None
+    clock_offset: float | None
+    prev_hash: str
+    hash: str
+    chain_ok: int
+
+
+async def existing_ids(conn: Conn, *, ids: Sequence[str]) -> set[str]:
+    async with conn.execute("SELECT id FROM entries WHERE id IN (SELECT value FROM json_each(:ids))",
+                            {"ids": json.dumps(list(ids))}) as cur:
+        return {r[0] for r in await cur.fetchall()}
+
+
+async def hashes_at(conn: Conn, *, device_id: str, seqs: Sequence[int]) -> dict[int, list[str]]:
+    """Stored hashes by seq for one device (a seq can repeat only on a broken chain)."""
+    found: dict[int, list[str]] = {}
+    async with conn.execute(
+            "SELECT seq, hash FROM entries WHERE device_id = :d"
+            " AND seq IN (SELECT value FROM json_each(:seqs))",
+            {"d": device_id, "seqs": json.dumps(list(seqs))}) as cur:
+        for seq, hash_ in await cur.fetchall():
+            found.setdefault(seq, []).append(hash_)
+    return found
+
+
+async def insert_many(conn: Conn, *, rows: Sequence[dict[str, Any]]) -> None:
+    sql = (f"INSERT OR IGNORE INTO entries ({', '.join(COLUMNS)})"
+           f" VALUES ({', '.join(':' + c for c in COLUMNS)})")
+    await conn.executemany(sql, rows)
+
+
+async def shared_pass_pairs(conn: Conn, *, ids: Sequence[str], window_seconds: float) -> list[tuple[str, str]]:
+    """(new entry, other entry): the same serial allowed at another site within the window."""
+    async with conn.execute(
+            "SELECT n.id, o.id FROM entries n JOIN entries o"
+            " ON o.serial = n.serial AND o.site <> n.site AND o.decision = 'allow'"
+            " AND o.scanned_ts BETWEEN n.scanned_ts - :w AND n.scanned_ts + :w"
+            " WHERE n.id IN (SELECT value FROM json_each(:ids))"
+            " AND n.decision = 'allow' AND n.serial IS NOT NULL",
+            {"ids": json.dumps(list(ids)), "w": window_seconds}) as cur:
+        return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+async def get_many(conn: Conn, *, ids: Sequence[str]) -> dict[str, EntryRow]:
+    async with conn.execute("SELECT * FROM entries WHERE id IN (SELECT value FROM json_each(:ids))",
+                            {"ids": json.dumps(list(ids))}) as cur:
+        return {r["id"]: EntryRow(**dict(r)) for r in await cur.fetchall()}
+
+
+async def search(conn: Conn, *, site: str | None, device_id: str | None, serial: str | None,
+                 since_ts: float | None, until_ts: float | None, limit: int,
+                 before: tuple[float, str] | None) -> list[EntryRow]:
+    """Newest first; `before` = (scanned_ts, id) of the last row of the previous page."""
+    sql = ("SELECT * FROM entries WHERE (:site IS NULL OR site = :site)"
+           " AND (:dev IS NULL OR device_id = :dev) AND (:serial IS NULL OR serial = :serial)"
+           " AND (:since IS NULL OR scanned_ts >= :since) AND (:until IS NULL OR scanned_ts < :until)"
+           " AND (:bts IS NULL OR scanned_ts < :bts OR (scanned_ts = :bts AND id < :bid))"
+           " ORDER BY scanned_ts DESC, id DESC LIMIT :limit")
+    params = {"site": site, "dev": device_id, "serial": serial, "since": since_ts, "until": until_ts,
+              "bts": before[0] if before else None, "bid": before[1] if before else None, "limit": limit}
+    async with conn.execute(sql, params) as cur:
+        return [EntryRow(**dict(r)) for r in await cur.fetchall()]
+
+
+async def purge(conn: Conn, *, before_ts: float) -> int:
+    cur = await conn.execute("DELETE FROM entries WHERE scanned_ts < :ts", {"ts": before_ts})
+    return cur.rowcount

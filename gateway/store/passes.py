@@ -1,0 +1,90 @@
+"""SQL for passes and the revocation sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class PassRow:
+    serial: str
+    person_id: int
+    state: str
+    kid: str
+    qr_text: str
+    claims: str
+    issued_at: str
+    expires_at: str
+    revoked_at: str | None
+    revoke_reason: str | None
+    replaced_by: str | None
+
+
+async def insert(conn: Conn, *, serial: str, person_id: int, kid: str, qr_text: str, claims: str,
+                 issued_at: str, expires_at: str) -> None:
+    await conn.execute(
+        "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at)"
+        " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp)",
+        {"serial": serial, "person": person_id, "kid": kid, "qr": qr_text, "claims": claims,
+         "iat": issued_at, "exp": expires_at})
+
+
+async def _one(conn: Conn, sql: str, params: dict[str, object]) -> PassRow | None:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return PassRow(**dict(row)) if row else None
+
+
+async def get(conn: Conn, *, serial: str) -> PassRow | None:
+    return await _one(conn, "SELECT * FROM passes WHERE serial = :s", {"s": serial})
+
+
+async def live_for(conn: Conn, *, person_id: int) -> PassRow | None:
+    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p AND state = 'live'",
+                      {"p": person_id})
+
+
+async def latest_for(conn: Conn, *, person_id: int) -> PassRow | None:
+    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p"
+                            " ORDER BY issued_at DESC, rowid DESC LIMIT 1", {"p": person_id})
+
+
+async def end(conn: Conn, *, serial: str, state: str, at: str, reason: str | None,
+              replaced_by: str | None = None) -> None:
+    """Take a live pass out of service: 'revoked' (on the list) or 'lapsed' (it simply expired)."""
+    await conn.execute(
+        "UPDATE passes SET state = :state, revoked_at = :at, revoke_reason = :reason,"
+        " replaced_by = :by WHERE serial = :s AND state = 'live'",
+        {"state": state, "at": at, "reason": reason, "by": replaced_by, "s": serial})
+
+
+async def add_revocation(conn: Conn, *, serial: str, revoked_at: str, expires_at: str) -> int:
+    cur = await conn.execute(
+        "INSERT INTO revocations (serial, revoked_at, expires_at) VALUES (:s, :at, :exp)",
+        {"s": serial, "at": revoked_at, "exp": expires_at})
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def revocation_seq(conn: Conn) -> int:
+    async with conn.execute("SELECT COALESCE(MAX(seq), 0) FROM revocations") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def revoked_serials(conn: Conn, *, since: int | None, not_expired_at: str) -> tuple[int, list[str]]:
+    """(current version, serials) of a full list (since=None) or of the revocations after `since`.
+
+    A full list leaves out passes that have expired anyway: a gate refuses them as expired.
+    """
+    seq = await revocation_seq(conn)
+    if since is None:
+        sql, params = ("SELECT serial FROM revocations WHERE seq <= :seq AND expires_at > :now",
+                       {"seq": seq, "now": not_expired_at})
+    else:
+        sql, params = ("SELECT serial FROM revocations WHERE seq > :since AND seq <= :seq",
+                       {"since": since, "seq": seq})
+    async with conn.execute(sql, params) as cur:
+        return seq, [r[0] for r in await cur.fetchall()]

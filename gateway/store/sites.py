@@ -1,0 +1,121 @@
+"""SQL for sites, device enrolments and devices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    code: str
+    name: str
+    kind: str
+    policy: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRow:
+    token_hash: str
+    site: str
+    created_by: str
+    created_at: str
+    expires_at: str
+    used_at: str | None
+    device_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRow:
+    id: str
+    site: str
+    name: str
+    credential_hash: str
+    enrolled_at: str
+    disabled_at: str | None
+    last_seen_at: str | None
+
+
+async def insert_site(conn: Conn, *, code: str, name: str, kind: str, policy: str, at: str) -> None:
+    await conn.execute(
+        "INSERT INTO sites (code, name, kind, policy, created_at, updated_at)"
+        " VALUES (:code, :name, :kind, :policy, :at, :at)",
+        {"code": code, "name": name, "kind": kind, "policy": policy, "at": at})
+
+
+async def update_site(conn: Conn, *, code: str, name: str, kind: str, policy: str, at: str) -> None:
+    await conn.execute("UPDATE sites SET name = :name, kind = :kind, policy = :policy, updated_at = :at"
+                       " WHERE code = :code",
+                       {"code": code, "name": name, "kind": kind, "policy": policy, "at": at})
+
+
+async def get_site(conn: Conn, *, code: str) -> SiteRow | None:
+    async with conn.execute("SELECT * FROM sites WHERE code = :c", {"c": code}) as cur:
+        row = await cur.fetchone()
+    return SiteRow(**dict(row)) if row else None
+
+
+async def list_sites(conn: Conn) -> list[SiteRow]:
+    async with conn.execute("SELECT * FROM sites ORDER BY code") as cur:
+        return [SiteRow(**dict(r)) for r in await cur.fetchall()]
+
+
+async def insert_enrolment(conn: Conn, *, token_hash: str, site: str, created_by: str, created_at: str,
+                           expires_at: str) -> None:
+    await conn.execute(
+        "INSERT INTO enrolments (token_hash, site, created_by, created_at, expires_at)"
+        " VALUES (:h, :site, :by, :at, :exp)",
+        {"h": token_hash, "site": site, "by": created_by, "at": created_at, "exp": expires_at})
+
+
+async def get_enrolment(conn: Conn, *, token_hash: str) -> EnrolmentRow | None:
+    async with conn.execute("SELECT * FROM enrolments WHERE token_hash = :h", {"h": token_hash}) as cur:
+        row = await cur.fetchone()
+    return EnrolmentRow(**dict(row)) if row else None
+
+
+async def use_enrolment(conn: Conn, *, token_hash: str, used_at: str, device_id: str) -> bool:
+    """Mark the token used; False if another request used it first."""
+    cur = await conn.execute(
+        "UPDATE enrolments SET used_at = :at, device_id = :dev WHERE token_hash = :h AND used_at IS NULL",
+        {"at": used_at, "dev": device_id, "h": token_hash})
+    return cur.rowcount == 1
+
+
+async def insert_device(conn: Conn, *, device_id: str, site: str, name: str, credential_hash: str,
+                        at: str) -> None:
+    await conn.execute(
+        "INSERT INTO devices (id, site, name, credential_hash, enrolled_at)"
+        " VALUES (:id, :site, :name, :cred, :at)",
+        {"id": device_id, "site": site, "name": name, "cred": credential_hash, "at": at})
+
+
+async def device_by_credential(conn: Conn, *, credential_hash: str) -> DeviceRow | None:
+    async with conn.execute("SELECT * FROM devices WHERE credential_hash = :h",
+                            {"h": credential_hash}) as cur:
+        row = await cur.fetchone()
+    return DeviceRow(**dict(row)) if row else None
+
+
+async def get_device(conn: Conn, *, device_id: str) -> DeviceRow | None:
+    async with conn.execute("SELECT * FROM devices WHERE id = :id", {"id": device_id}) as cur:
+        row = await cur.fetchone()
+    return DeviceRow(**dict(row)) if row else None
+
+
+async def list_devices(conn: Conn, *, site: str | None = None) -> list[DeviceRow]:
+    async with conn.execute("SELECT * FROM devices WHERE :site IS NULL OR site = :site"
+                            " ORDER BY enrolled_at, id", {"site": site}) as cur:
+        return [DeviceRow(**dict(r)) for r in await cur.fetchall()]
+
+
+async def disable_device(conn: Conn, *, device_id: str, at: str) -> None:
+    await conn.execute("UPDATE devices SET disabled_at = :at WHERE id = :id AND disabled_at IS NULL",
+                       {"at": at, "id": device_id})
+
+
+async def touch_device(conn: Conn, *, device_id: str, at: str) -> None:
+    await conn.execute("UPDATE devices SET last_seen_at = :at WHERE id = :id", {"at": at, "id": device_id})
