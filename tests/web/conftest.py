@@ -1,0 +1,28 @@
+"""Fixtures for the web tests: the real gateway app on a fresh data folder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from web_helpers import login
+
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> GatewayConfig:
+    return GatewayConfig.for_data_dir(tmp_path / "data", purge_interval_seconds=3600)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], config: GatewayConfig) -> TestClient:
+    return await aiohttp_client(create_app(config))
+
+
+@pytest.fixture
+async def admin(client: TestClient) -> AsyncIterator[str]:
+    yield await login(client, "admin", "admin")
