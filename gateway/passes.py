@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from keys import PassClaims, Status, issue_pass
+from keys import IssuedPass, PassClaims, Status, issue_pass
 
 from .auth import Principal
 from .clock import iso, now
@@ -93,10 +93,14 @@ async def _resident_token(svc: Services, tx: Conn, person: PersonRow) -> str:
     return token
 
 
-async def _sign_new(svc: Services, tx: Conn, person: PersonRow, moment: datetime) -> PassRow:
+def _sign(svc: Services, person: PersonRow, moment: datetime) -> tuple[IssuedPass, PassClaims]:
     claims = claims_for(person)
     issued = issue_pass(svc.keystore.signing_key(), claims, now=moment,
                         valid_for=timedelta(days=svc.config.pass_validity_days))
+    return issued, claims
+
+
+async def _store(tx: Conn, person: PersonRow, issued: IssuedPass, claims: PassClaims) -> PassRow:
     await store.insert(tx, serial=issued.serial_hex, person_id=person.id, kid=issued.kid.hex(),
                        qr_text=issued.qr_text, claims=_claims_json(claims), issued_at=iso(issued.issued_at),
                        expires_at=iso(issued.expires_at))
@@ -115,12 +119,15 @@ async def _issue_in(svc: Services, tx: Conn, person: PersonRow, actor: Principal
     moment = now()
     stamp = iso(moment)
     token = await _resident_token(svc, tx, person)
-    row = await _sign_new(svc, tx, person, moment)
-    details: dict[str, Any] = {"serial": row.serial, "expires_at": row.expires_at}
+    issued, claims = _sign(svc, person, moment)
+    details: dict[str, Any] = {"serial": issued.serial_hex}
     if replacing is not None:
+        # the old pass leaves service first: the database allows one live pass per person
         if replacing.state == "live":
-            details["revocation_seq"] = await _revoke(tx, replacing, reason or "reissued", stamp, row.serial)
+            details["revocation_seq"] = await _revoke(tx, replacing, reason or "reissued", stamp,
+                                                      issued.serial_hex)
         details["replaces"] = replacing.serial
+    row = await _store(tx, person, issued, claims)
     action = "pass.reissue" if replacing is not None else "pass.issue"
     await audit.record(tx, actor.actor, action, f"person:{person.id}", reason, details)
     return IssuedPassInfo(row.serial, row.qr_text, row.issued_at, row.expires_at,
