@@ -56,6 +56,7 @@
       qr.querySelector("svg").outerHTML = p.qr_svg;  // server-made SVG of our own pass, same origin
     }
     qr.hidden = state === "revoked" || state === "expired" || !p.qr_svg;
+    byId("actions").hidden = state === "revoked" || state === "expired";  // no paper copy of a dead pass
     byId("name").textContent = p.name;
     byId("document").textContent = p.document;
     byId("valid-until").textContent = p.valid_until;
