@@ -1,0 +1,35 @@
+"""`GET /api/v1/reports/daily`: the daily report and zero report as JSON or CSV."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import reports
+from ..auth import ADMIN, VIEWER
+from ..clock import now
+from ..errors import InvalidInput
+from ..validate import iso_date
+from .common import authorise, json_response, query_text, services
+
+FORMATS = ("json", "csv")
+CSV_BOM = "\ufeff"  # so that a spreadsheet opens the Chinese text as UTF-8
+
+
+async def daily_report(request: web.Request) -> web.Response:
+    await authorise(request, ADMIN, VIEWER)
+    raw_day = request.query.get("date")
+    if raw_day is None:
+        raise InvalidInput("date is required (YYYY-MM-DD)", field="date")
+    day = iso_date(raw_day, "date")
+    site = query_text(request, "site")
+    fmt = request.query.get("format", "json")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+    report = await reports.daily_report(services(request).db, day, now=now(), site=site)
+    if fmt == "json":
+        return json_response(report)
+    # the site code is printable but may hold anything else: keep the file name plain
+    suffix = "" if site is None else "-" + "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in site)
+    return web.Response(text=CSV_BOM + reports.to_csv(report), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="qrgate-daily-{day.isoformat()}{suffix}.csv"'})

@@ -1,0 +1,321 @@
+"""The daily report (日报告) and zero report (零报告): per site and for the whole city, for any day.
+
+Pure functions turn rows from gateway/store/reports.py into figures; `daily_report` fetches the
+rows and remembers each finished day's first fingerprint. See docs/reports.md for every figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from keys import PolicyError, Reason
+
+from .clock import iso
+from .db import Database
+from .errors import NotFound
+from .sites import policy_of
+from .store import reports as store
+from .store import sites as site_store
+from .store.reports import AlertRow, CountRow, DeviceRow, FeverRow, PeopleRow, Window
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+CITY = "*"  # the fingerprint scope of the whole city
+ALERT_KINDS = ("fever", "shared_pass", "broken_chain")
+
+# denial groups a report shows, in order; every deny reason of keys.Reason is in exactly one
+REASON_GROUPS: dict[str, tuple[Reason, ...]] = {
+    "quarantine": (Reason.QUARANTINE,),
+    "revoked": (Reason.REVOKED,),
+    "no_valid_pass": (Reason.UNREADABLE, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.EXPIRED,
+                      Reason.NOT_YET_VALID),
+    "health_status": (Reason.STATUS_RED, Reason.STATUS_YELLOW),
+    "wrong_site": (Reason.WRONG_SITE,),
+    "site_closed": (Reason.SITE_CLOSED,),
+    "fever": (Reason.FEVER,),
+    "not_cleared": (Reason.NOT_CLEARED,),
+    "cannot_verify": (Reason.STALE_DATA,),
+    "duplicate": (Reason.DUPLICATE,),
+}
+GROUP_OF = {reason.value: group for group, reasons in REASON_GROUPS.items() for reason in reasons}
+DENY_REASONS = tuple(reason.value for reasons in REASON_GROUPS.values() for reason in reasons)
+ZERO_LINE = {"zh": "无异常情况（零报告）", "en": "Nothing to report (zero report)"}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    code: str
+    name: str
+    kind: str
+    timezone: str
+    communities: frozenset[str]
+    employers: frozenset[str]
+    schools: frozenset[str]
+
+    def has_member(self, row: PeopleRow) -> bool:
+        """Whether people with these affiliations belong to this site (by its policy's lists)."""
+        return (row.community in self.communities or row.employer in self.employers
+                or row.school in self.schools)
+
+
+def site_info(row: site_store.SiteRow) -> SiteInfo:
+    try:
+        policy = policy_of(row)
+    except (PolicyError, ValueError):  # a hand-edited policy must not stop the report
+        return SiteInfo(row.code, row.name, row.kind, DEFAULT_TIMEZONE, frozenset(), frozenset(), frozenset())
+    return SiteInfo(row.code, row.name, row.kind, policy.timezone, frozenset(policy.communities),
+                    frozenset(policy.employers), frozenset(policy.schools))
+
+
+def day_window(day: date, timezone: str) -> Window:
+    """00:00 to 24:00 of `day` in the time zone (23 or 25 hours on a DST change)."""
+    tz = ZoneInfo(timezone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return Window(start.timestamp(), end.timestamp(), iso(start), iso(end))
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三丰 → 张**, Li Wei → L* W**: enough for a health worker to match, not to identify."""
+    if not name:
+        return None
+    words = name.split()
+    if len(words) > 1:
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in words)
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def _local(ts: float | None, timezone: str) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, ZoneInfo(timezone)).isoformat(timespec="seconds")
+
+
+def fever_json(row: FeverRow, timezone: str) -> dict[str, Any]:
+    return {"site": row.site, "device_id": row.device_id, "scanned_at": _local(row.scanned_ts, timezone),
+            "temperature": row.temperature, "serial": row.serial, "person_id": row.person_id,
+            "name": mask_name(row.name), "document": row.document_masked}
+
+
+def alert_json(row: AlertRow, timezone: str) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "site": row.site, "device_id": row.device_id,
+            "created_at": row.created_at, "happened_at": _local(row.happened_ts, timezone)}
+
+
+def device_json(row: DeviceRow) -> dict[str, Any]:
+    return {"device_id": row.id, "site": row.site, "name": row.name, "last_seen_at": row.last_seen_at}
+
+
+def people_figures(rows: Iterable[PeopleRow]) -> dict[str, int]:
+    out = {"in_quarantine": 0, "quarantine_ending": 0, "newly_registered": 0}
+    for row in rows:
+        out["in_quarantine"] += row.in_quarantine
+        out["quarantine_ending"] += row.quarantine_ending
+        out["newly_registered"] += row.newly_registered
+    return out
+
+
+def entry_figures(counts: Iterable[CountRow]) -> dict[str, Any]:
+    """Allowed, denied, late uploads, denials by group and by raw reason (zeros included)."""
+    reasons: Counter[str] = Counter({r: 0 for r in DENY_REASONS})
+    allowed = denied = late = 0
+    for row in counts:
+        late += row.late
+        if row.decision == "allow":
+            allowed += row.count
+        else:
+            denied += row.count
+            reasons[row.reason] += row.count
+    groups: Counter[str] = Counter({g: 0 for g in REASON_GROUPS})
+    for reason, n in reasons.items():
+        groups[GROUP_OF.get(reason, "other")] += n
+    return {"entries": {"total": allowed + denied, "allowed": allowed, "denied": denied, "late_uploads": late},
+            "denials": dict(groups), "denial_reasons": dict(reasons)}
+
+
+def summary(denied: int, fevers: int, alerts: int, silent: int) -> dict[str, str]:
+    """The report's one line: 零报告 when nothing happened, else what did."""
+    if denied == fevers == alerts == 0:
+        line = dict(ZERO_LINE)
+    else:
+        line = {"zh": f"有异常情况：拒绝通行 {denied} 人次，发热 {fevers} 人次，警报 {alerts} 条",
+                "en": f"To report: {denied} denied, {fevers} fever(s), {alerts} alert(s)"}
+    if silent:  # a silent gate may hide what happened there
+        line["zh"] += f"；{silent} 台设备当日未同步，数据可能不全"
+        line["en"] += f"; {silent} device(s) did not sync, figures may be incomplete"
+    return line
+
+
+def figures(window: Window, timezone: str, counts: Sequence[CountRow], fevers: Sequence[FeverRow],
+            people: dict[str, int], silent: Sequence[DeviceRow], alerts: Sequence[AlertRow]) -> dict[str, Any]:
+    """Every figure of one scope (a site, or the city) for one day."""
+    out = entry_figures(counts)
+    by_kind: Counter[str] = Counter({k: 0 for k in ALERT_KINDS})
+    by_kind.update(a.kind for a in alerts)
+    denied = out["entries"]["denied"]
+    zero = denied == 0 and not fevers and not alerts
+    out.update({
+        "timezone": timezone,
+        "day_start": _local(window.start_ts, timezone), "day_end": _local(window.end_ts, timezone),
+        "fevers": [fever_json(f, timezone) for f in fevers],
+        "people": people,
+        "silent_devices": [device_json(d) for d in silent],
+        "alerts": {"total": len(alerts), "by_kind": dict(by_kind),
+                   "items": [alert_json(a, timezone) for a in alerts]},
+        "zero_report": zero,
+        "summary": summary(denied, len(fevers), len(alerts), len(silent)),
+    })
+    return out
+
+
+def fingerprint(figs: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of the figures (nothing about when or how often asked)."""
+    body = {k: v for k, v in figs.items() if k not in ("fingerprint", "first_produced",
+                                                        "changed_since_first_produced")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
+def mark(figs: dict[str, Any], first: tuple[str, str] | None) -> None:
+    """Add the fingerprint and whether it differs from the first report of the day."""
+    figs["fingerprint"] = fp = fingerprint(figs)
+    figs["first_produced"] = None if first is None else {"fingerprint": first[0], "at": first[1]}
+    figs["changed_since_first_produced"] = first is not None and first[0] != fp
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    window: Window
+    counts: list[CountRow]
+    fevers: list[FeverRow]
+    people: list[PeopleRow]
+    silent: list[DeviceRow]
+    alerts: list[AlertRow]
+
+
+async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None) -> _Rows:
+    window = day_window(day, timezone)
+    lookback = iso(datetime.fromtimestamp(window.start_ts - store.ALERT_LOOKBACK, UTC))
+    conn = db.read
+    return _Rows(window,
+                 await store.entry_counts(conn, window=window, sites=codes),
+                 await store.fevers(conn, window=window, sites=codes),
+                 await store.people(conn, day=day.isoformat(), window=window),
+                 await store.silent_devices(conn, window=window, sites=codes),
+                 await store.alerts(conn, window=window, lookback_iso=lookback, sites=codes))
+
+
+async def daily_report(db: Database, day: date, *, now: datetime, site: str | None = None) -> dict[str, Any]:
+    """The report of `day` for every site (and the city), or for one site; NotFound for an unknown site."""
+    sites = [site_info(r) for r in await site_store.list_sites(db.read)]
+    if site is not None:
+        sites = [s for s in sites if s.code == site]
+        if not sites:
+            raise NotFound(f"there is no site {site!r}", field="site")
+    by_tz: dict[str, list[SiteInfo]] = defaultdict(list)
+    for s in sites:
+        by_tz[s.timezone].append(s)
+    if site is None:
+        by_tz.setdefault(DEFAULT_TIMEZONE, [])  # the city's own day, for people and site-less alerts
+    fetched: dict[str, _Rows] = {}
+    for tz, members in by_tz.items():
+        # one time zone (the usual case): no site filter, so the city sees every row
+        codes = None if len(by_tz) == 1 else [s.code for s in members]
+        fetched[tz] = await _rows(db, day, tz, codes)
+
+    reports: list[dict[str, Any]] = []
+    finished: dict[str, bool] = {}
+    for s in sites:
+        rows = fetched[s.timezone]
+        figs = figures(rows.window, s.timezone,
+                       [c for c in rows.counts if c.site == s.code],
+                       [f for f in rows.fevers if f.site == s.code],
+                       people_figures(p for p in rows.people if s.has_member(p)),
+                       [d for d in rows.silent if d.site == s.code],
+                       [a for a in rows.alerts if a.site == s.code])
+        reports.append({"site": s.code, "name": s.name, "kind": s.kind, **figs})
+        finished[s.code] = now.timestamp() >= rows.window.end_ts
+
+    city: dict[str, Any] | None = None
+    if site is None:
+        home = fetched[DEFAULT_TIMEZONE]
+        every = [rows for rows in fetched.values()]
+        city = figures(home.window, DEFAULT_TIMEZONE,
+                       [c for rows in every for c in rows.counts],
+                       sorted((f for rows in every for f in rows.fevers), key=lambda f: f.scanned_ts),
+                       people_figures(home.people),
+                       [d for rows in every for d in rows.silent],
+                       _unique_alerts(rows.alerts for rows in every))
+        city.update({"sites": len(reports), "zero_report_sites": sum(r["zero_report"] for r in reports)})
+        finished[CITY] = all(now.timestamp() >= rows.window.end_ts for rows in every)
+
+    firsts = await store.first_fingerprints(db.read, day=day.isoformat())
+    scoped = [(r["site"], r) for r in reports] + ([(CITY, city)] if city is not None else [])
+    for scope, figs in scoped:
+        mark(figs, firsts.get(scope))
+    new = {scope: figs["fingerprint"] for scope, figs in scoped if finished[scope] and scope not in firsts}
+    if new:
+        async with db.transaction() as tx:
+            await store.remember_fingerprints(tx, day=day.isoformat(), produced_at=iso(now), fingerprints=new)
+        for scope, figs in scoped:
+            if scope in new:  # this report is the first one: say so, unchanged
+                mark(figs, (new[scope], iso(now)))
+    return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city}
+
+
+def _unique_alerts(groups: Iterable[list[AlertRow]]) -> list[AlertRow]:
+    seen: dict[int, AlertRow] = {}
+    for rows in groups:
+        for row in rows:
+            seen.setdefault(row.id, row)
+    return sorted(seen.values(), key=lambda a: a.id)
+
+
+CSV_COLUMNS = (
+    ["date", "site", "name", "timezone", "zero_report", "entries_total", "allowed", "denied", "late_uploads"]
+    + [f"denied_{g}" for g in REASON_GROUPS]
+    + [f"reason_{r}" for r in DENY_REASONS]
+    + ["fevers", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
+    + [f"alerts_{k}" for k in ALERT_KINDS]
+    + ["summary_zh", "summary_en", "changed_since_first_produced", "fingerprint"])
+
+
+def _cell(value: Any) -> str:
+    """Text as a spreadsheet shows it; a leading = + - @ is quoted so it is never run as a formula."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(report: dict[str, Any]) -> list[list[str]]:
+    """The header, one row per site, and a city total row (site `*`) when the report covers the city."""
+    scopes = [(r["site"], r["name"], r) for r in report["sites"]]
+    if report["city"] is not None:
+        scopes.append((CITY, "全市合计 City total", report["city"]))
+    out = [list(CSV_COLUMNS)]
+    for code, name, f in scopes:
+        row = [report["date"], code, name, f["timezone"], f["zero_report"], f["entries"]["total"],
+               f["entries"]["allowed"], f["entries"]["denied"], f["entries"]["late_uploads"]]
+        row += [f["denials"][g] for g in REASON_GROUPS]
+        row += [f["denial_reasons"][r] for r in DENY_REASONS]
+        row += [len(f["fevers"]), f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
+                f["people"]["newly_registered"], len(f["silent_devices"]), f["alerts"]["total"]]
+        row += [f["alerts"]["by_kind"].get(k, 0) for k in ALERT_KINDS]
+        row += [f["summary"]["zh"], f["summary"]["en"], f["changed_since_first_produced"], f["fingerprint"]]
+        out.append([_cell(v) for v in row])
+    return out
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(csv_rows(report))
+    return buffer.getvalue()

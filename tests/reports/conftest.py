@@ -1,0 +1,26 @@
+"""Fixtures for the report tests: the real app on a fresh SQLite file, tokens for every role."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from report_helpers import bearer
+
+from gateway.app import create_app
+from gateway.appkeys import db_key
+from gateway.auth import ROLES, create_token
+from gateway.config import GatewayConfig
+
+
+@pytest.fixture
+async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], tmp_path: Path) -> TestClient:
+    return await aiohttp_client(create_app(GatewayConfig.for_data_dir(tmp_path / "data")))
+
+
+@pytest.fixture
+async def tokens(client: TestClient) -> dict[str, dict[str, str]]:
+    db = client.app[db_key]
+    return {role: bearer(await create_token(db, role=role, label=f"report-test-{role}")) for role in ROLES}
