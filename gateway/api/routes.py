@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import monitor, passes, people, sites
+from . import monitor, passes, people, reports, sites
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -37,6 +37,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/entries", monitor.list_entries),
     ("GET", f"{API}/alerts", monitor.list_alerts),
     ("GET", f"{API}/audit", monitor.list_audit),
+    ("GET", f"{API}/reports/daily", reports.daily_report),
     ("GET", "/.well-known/jwks.json", monitor.jwks),
     ("GET", f"{API}/openapi.json", monitor.openapi_document),
 ]
