@@ -1,0 +1,147 @@
+"""Entry uploads: idempotent, chain-checked, alerts for fever, shared passes and broken chains."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gateway import retention
+from gateway.appkeys import config_key, db_key
+
+from .conftest import Chain, Client, bearer, enrol_device, make_site
+
+SERIAL = "ab" * 12
+
+
+async def setup_gate(client: Client, admin: dict[str, str], site: str = "S1") -> tuple[dict[str, str], Chain]:
+    if (await client.get(f"/api/v1/sites/{site}", headers=admin)).status == 404:
+        await make_site(client, admin, site)
+    device = await enrol_device(client, admin, site)
+    return bearer(device["credential"]), Chain(device["device_id"], site)
+
+
+async def upload(client: Client, headers: dict[str, str], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    resp = await client.post("/api/v1/entries", headers=headers, json={"entries": entries})
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def test_retried_batch_adds_nothing_twice(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    batch = [chain.entry(serial=SERIAL) for _ in range(5)]
+    assert await upload(client, headers, batch) == {"accepted": 5, "duplicates": 0, "alerts": []}
+    assert await upload(client, headers, batch) == {"accepted": 0, "duplicates": 5, "alerts": []}
+    more = [chain.entry() for _ in range(2)]
+    result = await upload(client, headers, batch[3:] + more)  # overlap, as a flaky network gives
+    assert (result["accepted"], result["duplicates"], result["alerts"]) == (2, 2, [])
+    listed = await (await client.get("/api/v1/entries?site=S1", headers=admin)).json()
+    assert sorted(e["seq"] for e in listed["entries"]) == list(range(1, 8))
+    assert all(e["chain_ok"] for e in listed["entries"])
+    assert all(e["received_at"] and e["scanned_at"] == batch[0]["scanned_at"] for e in listed["entries"])
+
+
+async def test_gap_and_broken_links_raise_alerts_but_keep_entries(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    await upload(client, headers, [chain.entry(), chain.entry()])
+    chain.entry()  # seq 3 is never uploaded: a gap
+    gap = chain.entry()
+    result = await upload(client, headers, [gap])
+    assert [(a["kind"], a["details"]["problem"]) for a in result["alerts"]] == [("broken_chain", "gap")]
+    # an entry edited after hashing
+    tampered = chain.entry(decision="deny", reason="status_red")
+    tampered["decision"] = "allow"
+    forged_link = chain.entry()
+    forged_link["prev_hash"] = "f" * 64
+    from keys.chain import entry_hash
+    forged_link["hash"] = entry_hash(forged_link)
+    result = await upload(client, headers, [tampered, forged_link])
+    problems = sorted(a["details"]["problem"] for a in result["alerts"])
+    assert problems == ["hash_mismatch", "prev_mismatch"] and result["accepted"] == 2
+    listed = await (await client.get("/api/v1/entries", headers=admin)).json()
+    flags = {e["seq"]: e["chain_ok"] for e in listed["entries"]}
+    assert flags == {1: True, 2: True, 4: False, 5: False, 6: False}
+    stored = await (await client.get("/api/v1/alerts?kind=broken_chain", headers=admin)).json()
+    assert len(stored["alerts"]) == 3
+    # a retry of the broken batch raises nothing new
+    assert (await upload(client, headers, [tampered, forged_link]))["alerts"] == []
+
+
+async def test_fever_alert(client: Client, admin: dict[str, str], viewer: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    result = await upload(client, headers, [chain.entry(serial=SERIAL, decision="deny", reason="fever",
+                                                        temperature=38.4)])
+    assert [(a["kind"], a["details"]["temperature"]) for a in result["alerts"]] == [("fever", 38.4)]
+    listed = await (await client.get("/api/v1/alerts?kind=fever", headers=viewer)).json()
+    assert [a["serial"] for a in listed["alerts"]] == [SERIAL]
+
+
+async def test_shared_pass_alert_within_the_window(client: Client, admin: dict[str, str]) -> None:
+    north, north_chain = await setup_gate(client, admin, "NORTH")
+    south, south_chain = await setup_gate(client, admin, "SOUTH")
+    await upload(client, north, [north_chain.entry(serial=SERIAL, scanned_at="2020-02-14T08:00:00+08:00")])
+    # 40 minutes later elsewhere: outside the 30-minute window
+    far = await upload(client, south, [south_chain.entry(serial=SERIAL, scanned_at="2020-02-14T08:40:00+08:00")])
+    assert far["alerts"] == []
+    # denied elsewhere within the window is no admission, so no alert
+    denied = await upload(client, south, [south_chain.entry(serial=SERIAL, decision="deny", reason="revoked",
+                                                            scanned_at="2020-02-14T00:10:00+00:00")])
+    assert denied["alerts"] == []
+    # 10 minutes later at another site, written with another offset: a shared pass
+    near = await upload(client, south, [south_chain.entry(serial=SERIAL, scanned_at="2020-02-14T00:10:00Z")])
+    assert [(a["kind"], a["details"]["other_site"]) for a in near["alerts"]] == [("shared_pass", "NORTH")]
+    # a second device at the same site is not a shared pass
+    north2, north2_chain = await setup_gate(client, admin, "NORTH")
+    same = await upload(client, north2, [north2_chain.entry(serial=SERIAL, scanned_at="2020-02-14T08:01:00+08:00")])
+    assert [a["kind"] for a in same["alerts"]] == ["shared_pass"]  # only against SOUTH's 08:10 entry
+    assert same["alerts"][0]["details"]["other_site"] == "SOUTH"
+
+
+async def test_entries_of_another_device_are_refused(client: Client, admin: dict[str, str]) -> None:
+    headers, _ = await setup_gate(client, admin)
+    _, other_chain = await setup_gate(client, admin)
+    resp = await client.post("/api/v1/entries", headers=headers, json={"entries": [other_chain.entry()]})
+    assert resp.status == 403
+    assert (await resp.json())["error"]["code"] == "wrong_device"
+
+
+async def test_bad_entries_are_refused_whole_with_the_field(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    good = chain.entry()
+    cases = [({**good, "seq": "1"}, "entries[1].seq"), ({**good, "scanned_at": "2020-02-14T08:00:00"},
+             "entries[1].scanned_at"), ({**good, "reason": "because"}, "entries[1].reason"),
+             ({**good, "serial": "XYZ"}, "entries[1].serial"), ({**good, "extra": 1}, "entries[1].extra"),
+             ({**good, "id": "not-a-uuid"}, "entries[1].id"), ("text", "entries[1]")]
+    for bad, field in cases:
+        resp = await client.post("/api/v1/entries", headers=headers, json={"entries": [good, bad]})
+        assert resp.status == 422, bad
+        assert (await resp.json())["error"]["field"] == field
+    for body in ({"entries": []}, {"entries": [good] * 1001}, {"entries": {}}, {}):
+        assert (await client.post("/api/v1/entries", headers=headers, json=body)).status == 422
+    # nothing of a refused batch was stored
+    assert (await upload(client, headers, [good]))["accepted"] == 1
+
+
+async def test_retention_purges_old_entries(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    old = (datetime.now(UTC) - timedelta(days=40)).isoformat()
+    recent = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    await upload(client, headers, [chain.entry(scanned_at=old), chain.entry(scanned_at=recent)])
+    removed = await retention.purge(client.app[db_key], client.app[config_key])
+    assert removed == 1
+    listed = await (await client.get("/api/v1/entries", headers=admin)).json()
+    assert [e["scanned_at"] for e in listed["entries"]] == [recent]
+
+
+async def test_entry_paging(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    times = [f"2020-02-14T08:{m:02d}:00+08:00" for m in range(7)]
+    await upload(client, headers, [chain.entry(scanned_at=t) for t in times])
+    seen: list[str] = []
+    url = "/api/v1/entries?limit=3"
+    while True:
+        page = await (await client.get(url, headers=admin)).json()
+        seen += [e["scanned_at"] for e in page["entries"]]
+        if not page["entries"]:
+            break
+        url = f"/api/v1/entries?limit=3&before={page['next_before']}"
+    assert seen == sorted(times, reverse=True)
