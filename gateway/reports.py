@@ -47,6 +47,7 @@ REASON_GROUPS: dict[str, tuple[Reason, ...]] = {
 }
 GROUP_OF = {reason.value: group for group, reasons in REASON_GROUPS.items() for reason in reasons}
 DENY_REASONS = tuple(reason.value for reasons in REASON_GROUPS.values() for reason in reasons)
+OTHER = "other"  # group and reason of a denial recorded without a deny reason
 ZERO_LINE = {"zh": "无异常情况（零报告）", "en": "Nothing to report (zero report)"}
 
 
@@ -125,18 +126,18 @@ def people_figures(rows: Iterable[PeopleRow]) -> dict[str, int]:
 
 def entry_figures(counts: Iterable[CountRow]) -> dict[str, Any]:
     """Allowed, denied, late uploads, denials by group and by raw reason (zeros included)."""
-    reasons: Counter[str] = Counter({r: 0 for r in DENY_REASONS})
+    reasons: Counter[str] = Counter({r: 0 for r in (*DENY_REASONS, OTHER)})
     allowed = denied = late = 0
     for row in counts:
         late += row.late
         if row.decision == "allow":
             allowed += row.count
-        else:
+        else:  # a denial under a code that is no deny reason (a faulty gate) still counts, as "other"
             denied += row.count
-            reasons[row.reason] += row.count
-    groups: Counter[str] = Counter({g: 0 for g in REASON_GROUPS})
+            reasons[row.reason if row.reason in GROUP_OF else OTHER] += row.count
+    groups: Counter[str] = Counter({g: 0 for g in (*REASON_GROUPS, OTHER)})
     for reason, n in reasons.items():
-        groups[GROUP_OF.get(reason, "other")] += n
+        groups[GROUP_OF.get(reason, OTHER)] += n
     return {"entries": {"total": allowed + denied, "allowed": allowed, "denied": denied, "late_uploads": late},
             "denials": dict(groups), "denial_reasons": dict(reasons)}
 
@@ -281,8 +282,8 @@ def _unique_alerts(groups: Iterable[list[AlertRow]]) -> list[AlertRow]:
 
 CSV_COLUMNS = (
     ["date", "site", "name", "timezone", "zero_report", "entries_total", "allowed", "denied", "late_uploads"]
-    + [f"denied_{g}" for g in REASON_GROUPS]
-    + [f"reason_{r}" for r in DENY_REASONS]
+    + [f"denied_{g}" for g in (*REASON_GROUPS, OTHER)]
+    + [f"reason_{r}" for r in (*DENY_REASONS, OTHER)]
     + ["fevers", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
     + [f"alerts_{k}" for k in ALERT_KINDS]
     + ["summary_zh", "summary_en", "changed_since_first_produced", "fingerprint"])
@@ -305,8 +306,8 @@ def csv_rows(report: dict[str, Any]) -> list[list[str]]:
     for code, name, f in scopes:
         row = [report["date"], code, name, f["timezone"], f["zero_report"], f["entries"]["total"],
                f["entries"]["allowed"], f["entries"]["denied"], f["entries"]["late_uploads"]]
-        row += [f["denials"][g] for g in REASON_GROUPS]
-        row += [f["denial_reasons"][r] for r in DENY_REASONS]
+        row += [f["denials"][g] for g in (*REASON_GROUPS, OTHER)]
+        row += [f["denial_reasons"][r] for r in (*DENY_REASONS, OTHER)]
         row += [len(f["fevers"]), f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
                 f["people"]["newly_registered"], len(f["silent_devices"]), f["alerts"]["total"]]
         row += [f["alerts"]["by_kind"].get(k, 0) for k in ALERT_KINDS]

@@ -114,9 +114,9 @@ async def fevers(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> 
 async def people(conn: Conn, *, day: str, window: Window) -> list[PeopleRow]:
     """Quarantine runs from quarantine_start to the day before quarantine_end (the day out)."""
     sql = ("SELECT community, employer, school,"
-           " sum(quarantine_start <= :day AND quarantine_end > :day),"
-           " sum(quarantine_end = :day),"
-           " sum(created_at >= :start_iso AND created_at < :end_iso)"
+           " coalesce(sum(quarantine_start <= :day AND quarantine_end > :day), 0),"
+           " coalesce(sum(quarantine_end = :day), 0),"
+           " coalesce(sum(created_at >= :start_iso AND created_at < :end_iso), 0)"
            " FROM people WHERE (quarantine_end >= :day AND quarantine_start <= :day)"
            " OR (created_at >= :start_iso AND created_at < :end_iso)"
            " GROUP BY community, employer, school")

@@ -6,10 +6,11 @@ from typing import Any
 
 from report_helpers import Client, Gate, by_site, issue, make_site, register, report, report_csv
 
-from gateway.reports import CITY, CSV_COLUMNS, DENY_REASONS, REASON_GROUPS
+from gateway.reports import CITY, CSV_COLUMNS, DENY_REASONS, OTHER, REASON_GROUPS
 
 DAY = "2020-02-14"
-GROUPS = list(REASON_GROUPS)
+GROUPS = [*REASON_GROUPS, OTHER]
+REASONS = [*DENY_REASONS, OTHER]
 
 
 def denials(**nonzero: int) -> dict[str, int]:
@@ -17,7 +18,7 @@ def denials(**nonzero: int) -> dict[str, int]:
 
 
 def reasons(**nonzero: int) -> dict[str, int]:
-    return {r: nonzero.get(r, 0) for r in DENY_REASONS}
+    return {r: nonzero.get(r, 0) for r in REASONS}
 
 
 async def build_day(client: Client, admin: dict[str, str], registrar: dict[str, str]) -> dict[str, Any]:
@@ -166,7 +167,7 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
         assert int(row["denied"]) == figs["entries"]["denied"]
         assert int(row["late_uploads"]) == figs["entries"]["late_uploads"]
         assert {g: int(row[f"denied_{g}"]) for g in GROUPS} == figs["denials"]
-        assert {r: int(row[f"reason_{r}"]) for r in DENY_REASONS} == figs["denial_reasons"]
+        assert {r: int(row[f"reason_{r}"]) for r in REASONS} == figs["denial_reasons"]
         assert int(row["fevers"]) == len(figs["fevers"])
         assert int(row["in_quarantine"]) == figs["people"]["in_quarantine"]
         assert int(row["quarantine_ending"]) == figs["people"]["quarantine_ending"]
