@@ -46,6 +46,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--at", help="decide at this ISO 8601 time (default: now)")
     v.add_argument("--temperature", type=float, help="measured temperature in °C")
     v.set_defaults(func=run_verify)
+    _usage_errors_exit_64(v)
+
+
+def _usage_errors_exit_64(parser: argparse.ArgumentParser) -> None:
+    """argparse exits 2 on bad arguments, which `verify` uses for "unreadable": use 64 (EX_USAGE)."""
+    def error(message: str) -> None:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    parser.error = error  # type: ignore[method-assign,assignment]
 
 
 def run_keys(args: argparse.Namespace) -> int:
