@@ -79,6 +79,7 @@ def redirect(path: str, **query: str) -> web.HTTPSeeOther:
 
 
 def int_param(value: str | None, default: int = 0, high: int = 2**62) -> int:
-    if value is None or not value.isdigit() or len(value) > 18:
+    # str.isdigit() accepts '²' and other digits int() refuses: only ASCII 0-9 here
+    if value is None or not 0 < len(value) <= 18 or not value.isascii() or not value.isdigit():
         return default
     return min(int(value), high)

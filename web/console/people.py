@@ -32,7 +32,7 @@ FILTERS = [("", "全部 All"), ("quarantine", "隔离中 In quarantine"),
 
 def _person_id(request: web.Request) -> int:
     value = request.match_info["person_id"]
-    if not value.isdigit() or len(value) > 12:
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
         raise web.HTTPNotFound()
     return int(value)
 
