@@ -151,3 +151,26 @@ def test_clock_skew_and_backward_jump_are_shown_and_recorded(offline: OfflineGat
     assert second.clock_warning and "jumped back 7200 s" in second.clock_warning
     kinds = [kind for _, kind, _ in log.events()]
     assert kinds.count("clock_jump") == 1 and kinds.count("clock_skew") == 1
+
+
+def test_space_temperature_that_was_part_of_the_text_is_decided_whole(offline: OfflineGate) -> None:
+    gate, _ = gate_for(offline)
+    text = offline.issue()
+    # as if the pass had ended in " 36.8": split off, the rest is unreadable, so the whole line is used
+    outcome = gate.decide(text[:-3], 36.8, whole=text)
+    assert outcome.decision.allowed and outcome.temperature is None
+
+
+def test_sync_backoff_grows_to_the_cap_and_resets() -> None:
+    from scanner.sync import BackgroundSync
+
+    sync = BackgroundSync(Path("/nonexistent"), lambda s: None, interval=60.0, cap=300.0)
+    assert sync.delay() == 60.0
+    delays = []
+    for failures in range(1, 10):
+        sync.failures = failures
+        delays.append(sync.delay())
+    assert all(4.0 <= d <= 300.0 for d in delays) and delays[-1] >= 240.0
+    assert delays[0] < delays[3] < delays[6]
+    sync.failures = 0
+    assert sync.delay() == 60.0
