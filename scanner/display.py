@@ -86,6 +86,8 @@ def render_panel(outcome: Outcome, size: tuple[int, int] = (1280, 720)) -> np.nd
         lines.append(f"{holder.name}    证件尾号 ID …{holder.document}")
     if outcome.temperature is not None:
         lines.append(f"体温 Temperature {outcome.temperature:.1f} °C")
+    if kind == "unsure" and outcome.data_problem:
+        lines.append(outcome.data_problem[:70])  # why: never synced, or stored data failed its check
     for i, line in enumerate(lines):
         draw.text((x, int(h * (0.68 + 0.08 * i))), line, font=font(int(unit * 1.2)), fill=ink)
     draw.rectangle([0, h - unit * 2 - 4, w, h], fill=BLACK)
