@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from keys import PolicyError, Reason
@@ -27,6 +27,7 @@ from .store import reports as store
 from .store import sites as site_store
 from .store.reports import AlertRow, CountRow, DeviceRow, FeverRow, PeopleRow, Window
 
+_Sited = TypeVar("_Sited", CountRow, FeverRow, DeviceRow, AlertRow)
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 CITY = "*"  # the fingerprint scope of the whole city
 ALERT_KINDS = ("fever", "shared_pass", "broken_chain")
@@ -60,11 +61,6 @@ class SiteInfo:
     communities: frozenset[str]
     employers: frozenset[str]
     schools: frozenset[str]
-
-    def has_member(self, row: PeopleRow) -> bool:
-        """Whether people with these affiliations belong to this site (by its policy's lists)."""
-        return (row.community in self.communities or row.employer in self.employers
-                or row.school in self.schools)
 
 
 def site_info(row: site_store.SiteRow) -> SiteInfo:
@@ -234,16 +230,18 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
 
     reports: list[dict[str, Any]] = []
     finished: dict[str, bool] = {}
-    for s in sites:
-        rows = fetched[s.timezone]
-        figs = figures(rows.window, s.timezone,
-                       [c for c in rows.counts if c.site == s.code],
-                       [f for f in rows.fevers if f.site == s.code],
-                       people_figures(p for p in rows.people if s.has_member(p)),
-                       [d for d in rows.silent if d.site == s.code],
-                       [a for a in rows.alerts if a.site == s.code])
-        reports.append({"site": s.code, "name": s.name, "kind": s.kind, **figs})
-        finished[s.code] = now.timestamp() >= rows.window.end_ts
+    for tz, members in by_tz.items():
+        rows = fetched[tz]
+        counts, fevers = _by_site(rows.counts), _by_site(rows.fevers)
+        silent, alerts = _by_site(rows.silent), _by_site(rows.alerts)
+        people = people_by_site(members, rows.people)
+        for s in members:
+            figs = figures(rows.window, tz, counts.get(s.code, []), fevers.get(s.code, []),
+                           people_figures(people.get(s.code, [])), silent.get(s.code, []),
+                           alerts.get(s.code, []))
+            reports.append({"site": s.code, "name": s.name, "kind": s.kind, **figs})
+            finished[s.code] = now.timestamp() >= rows.window.end_ts
+    reports.sort(key=lambda r: r["site"])
 
     city: dict[str, Any] | None = None
     if site is None:
@@ -270,6 +268,32 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
             if scope in new:  # this report is the first one: say so, unchanged
                 mark(figs, (new[scope], iso(now)))
     return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city}
+
+
+def _by_site(rows: Iterable[_Sited]) -> dict[str, list[_Sited]]:
+    out: dict[str, list[_Sited]] = defaultdict(list)
+    for row in rows:
+        if row.site is not None:
+            out[row.site].append(row)
+    return out
+
+
+def people_by_site(sites: Iterable[SiteInfo], rows: Iterable[PeopleRow]) -> dict[str, list[PeopleRow]]:
+    """People rows of each site: those whose community, employer or school the site's policy lists."""
+    index: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in sites:
+        for kind, codes in (("community", s.communities), ("employer", s.employers), ("school", s.schools)):
+            for code in codes:
+                index[(kind, code)].append(s.code)
+    out: dict[str, list[PeopleRow]] = defaultdict(list)
+    for row in rows:
+        found: set[str] = set()  # a person listed twice by one site counts once there
+        for kind, code in (("community", row.community), ("employer", row.employer), ("school", row.school)):
+            if code is not None:
+                found.update(index.get((kind, code), ()))
+        for site in found:
+            out[site].append(row)
+    return out
 
 
 def _unique_alerts(groups: Iterable[list[AlertRow]]) -> list[AlertRow]:
