@@ -8,7 +8,7 @@ from pathlib import Path
 
 import keys.cli
 
-from . import commands
+from . import commands, report_command
 
 ROLES = ("admin", "registrar", "viewer")
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     keys.cli.register(sub)
     register(sub)
-    # the daily reports register here too
+    report_command.register(sub)
     return parser
 
 
