@@ -14,7 +14,7 @@ from gateway.clock import now
 
 from .card import card_pdf
 from .i18n import LANG_COOKIE, Lang, pick, words
-from .passview import ResidentPass, qr_svg, state_words
+from .passview import SITE_TZ, ResidentPass, qr_svg, state_words
 from .sources import resident_pass
 
 TOKEN = r"[A-Za-z0-9_-]{16,128}"
@@ -61,7 +61,7 @@ async def page(request: web.Request) -> web.Response:
         "lang": lang, "w": words(lang), "token": token, "p": p, "state": state.value,
         "state_word": state_words(state, lang), "countdown": p.countdown(at, lang),
         "qr_svg": "" if p.revoked else qr_svg(p.qr_text),
-        "page_data": {"token": token, "lang": lang, "words": words(lang), "pass": p.to_json(at)},
+        "page_data": {"token": token, "lang": lang, "tz": SITE_TZ.key, "words": words(lang), "pass": p.to_json(at)},
     }
     response = aiohttp_jinja2.render_template("resident_pass.html", request, context)
     _finish(response, request, lang, remember)

@@ -7,7 +7,7 @@ from aiohttp import web
 from gateway.clock import now
 from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotFound
 
-from .. import sessions
+from .. import dashboard, sessions
 from . import activity, auth, passes, people, sites
 from .common import Handler, csrf_key, redirect, render, services, user_key
 
@@ -79,4 +79,5 @@ def create_console() -> web.Application:
     passes.setup(console)
     sites.setup(console)
     activity.setup(console)
+    dashboard.setup(console)
     return console

@@ -11,8 +11,14 @@
     navigator.serviceWorker.register("/p/sw.js", { scope: "/p/" + token }).catch(function () {});
   }
 
-  function localDay(d) { return new Date(d.getFullYear(), d.getMonth(), d.getDate()); }
   function parseDay(iso) { var p = iso.split("-"); return new Date(+p[0], +p[1] - 1, +p[2]); }
+  // quarantine days are counted in the site's time zone (as the gate does), not the phone's
+  function localDay(d) {
+    try {
+      return parseDay(new Intl.DateTimeFormat("en-CA", { timeZone: data.tz, year: "numeric", month: "2-digit",
+                                                         day: "2-digit" }).format(d));
+    } catch (e) { return new Date(d.getFullYear(), d.getMonth(), d.getDate()); }
+  }
   function shortDate(d) {
     var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     return lang === "zh" ? (d.getMonth() + 1) + "月" + d.getDate() + "日" : d.getDate() + " " + months[d.getMonth()];

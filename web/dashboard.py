@@ -1,0 +1,125 @@
+"""The console dashboard: today's figures per site, entries per hour (server-side SVG), what needs doing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from gateway import reports
+from gateway.clock import iso, now
+from gateway.store import reports as report_store
+from gateway.store.reports import HourRow
+from gateway.validate import iso_date
+
+from gateway.auth import ADMIN, VIEWER
+
+from .console.common import render, requires, services
+
+OVERSIGHT = (ADMIN, VIEWER)  # the same roles as GET /api/v1/reports/daily
+UNSYNCED_AFTER = timedelta(hours=1)  # a gate syncs every few minutes when online
+MAX_ENDING = 200
+# chart geometry, in SVG user units
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 760, 240, 48, 28, 12
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    hour: int
+    x: float
+    width: float
+    allowed: int
+    denied: int
+    allowed_y: float
+    allowed_h: float
+    denied_y: float
+    denied_h: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    bars: list[Bar]
+    ticks: list[tuple[float, int]]  # (y, value) of the horizontal grid lines
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    base: float = HEIGHT - BOTTOM
+
+    @property
+    def total(self) -> int:
+        return sum(b.allowed + b.denied for b in self.bars)
+
+
+def _nice_max(value: int) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ at or above `value` (at least 4), so grid lines are round numbers."""
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * step >= max(value, 4):
+                return m * step
+        step *= 10
+
+
+def hour_chart(rows: list[HourRow], hours: int) -> Chart:
+    """Stacked bars (allowed below, denied above) per hour of the day."""
+    allowed, denied = [0] * hours, [0] * hours
+    for row in rows:
+        if 0 <= row.hour < hours:
+            (allowed if row.decision == "allow" else denied)[row.hour] += row.count
+    top = _nice_max(max((a + d for a, d in zip(allowed, denied, strict=True)), default=0))
+    plot_h = HEIGHT - BOTTOM - TOP
+    slot = (WIDTH - LEFT - 8) / hours
+    base = HEIGHT - BOTTOM
+    bars = []
+    for h in range(hours):
+        ah, dh = allowed[h] / top * plot_h, denied[h] / top * plot_h
+        bars.append(Bar(h, LEFT + h * slot + slot * 0.12, slot * 0.76, allowed[h], denied[h],
+                        base - ah, ah, base - ah - dh, dh))
+    ticks = [(base - plot_h * k / 4, top * k // 4) for k in range(5)]
+    return Chart(bars, ticks)
+
+
+def _day(request: web.Request, moment: datetime) -> date:
+    raw = request.query.get("date")
+    return iso_date(raw, "date") if raw else moment.astimezone(ZoneInfo(reports.DEFAULT_TIMEZONE)).date()
+
+
+@requires(OVERSIGHT)
+async def dashboard(request: web.Request) -> web.Response:
+    svc = services(request)
+    moment = now()
+    tz = reports.DEFAULT_TIMEZONE
+    day = _day(request, moment)
+    report = await reports.daily_report(svc.db, day, now=moment)
+    window = reports.day_window(day, tz)
+    hours = round((window.end_ts - window.start_ts) / 3600)  # 23 or 25 on a DST change
+    chart = hour_chart(await report_store.hourly(svc.db.read, window=window, sites=None), hours)
+    ending = await report_store.quarantine_ending(
+        svc.db.read, days=[day.isoformat(), (day + timedelta(days=1)).isoformat()], limit=MAX_ENDING)
+    unsynced = await report_store.unsynced_devices(svc.db.read, since_iso=iso(moment - UNSYNCED_AFTER))
+    context: dict[str, Any] = {
+        "day": day, "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+        "timezone": tz, "report": report, "city": report["city"], "chart": chart,
+        "ending": [(p, reports.mask_name(p.name)) for p in ending], "ending_limit": MAX_ENDING,
+        "unsynced": unsynced, "unsynced_hours": int(UNSYNCED_AFTER.total_seconds() // 3600),
+        "generated": datetime.fromtimestamp(moment.timestamp(), ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+    }
+    return render(request, "dashboard.html", context)
+
+
+@requires(OVERSIGHT)
+async def dashboard_csv(request: web.Request) -> web.Response:
+    """The day's report as CSV, for a logged-in console user (the API wants a token)."""
+    moment = now()
+    day = _day(request, moment)
+    report = await reports.daily_report(services(request).db, day, now=moment)
+    return web.Response(text="\ufeff" + reports.to_csv(report), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="qrgate-daily-{day.isoformat()}.csv"'})
+
+
+def setup(console: web.Application) -> None:
+    console.router.add_get("/dashboard", dashboard)
+    console.router.add_get("/dashboard.csv", dashboard_csv)
