@@ -1,9 +1,269 @@
-"""The OpenAPI 3 document of /api/v1 (hand-written; a test keeps it equal to the routes)."""
+"""The OpenAPI 3 document of the gateway (hand-written; tests keep it equal to the routes and true)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
+
+S = dict[str, Any]
+
+
+def _ref(name: str) -> S:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _str(**kw: Any) -> S:
+    return {"type": "string", **kw}
+
+
+def _null(schema: S) -> S:
+    return {**schema, "nullable": True}
+
+
+def _obj(props: S, required: list[str] | None = None, closed: bool = True) -> S:
+    schema: S = {"type": "object", "properties": props, "required": required if required is not None
+                 else list(props)}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+TIME = _str(description="ISO 8601 time")
+DATE = _str(format="date")
+CODE = _str(minLength=1, maxLength=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+REASON_BODY = _obj({"reason": _str(minLength=1, maxLength=500)})
+
+SCHEMAS: dict[str, S] = {
+    "Error": _obj({"error": _obj({"code": _str(), "message": _str(), "field": _null(_str())})}),
+    "PersonInput": {"type": "object", "additionalProperties": False, "properties": {
+        "name": _str(minLength=1, maxLength=64), "document_type": _str(enum=list(DOCUMENT_TYPES)),
+        "document_number": _str(maxLength=40), "phone": _null(_str(maxLength=30)),
+        "address": _null(_str(maxLength=200)), "community": _null(CODE), "employer": _null(CODE),
+        "school": _null(CODE), "origin": _null(_str(pattern=r"^\d{6}$")), "left_origin_on": _null(DATE),
+        "arrived_on": _null(DATE), "status": _str(enum=list(STATUSES)),
+        "quarantine_kind": _null(_str(enum=list(QUARANTINE_KINDS))), "reason": _null(_str(maxLength=500))}},
+    "Person": _obj({
+        "id": INT, "name": _str(), "document_type": _str(enum=list(DOCUMENT_TYPES)),
+        "document_number": _str(description="masked unless revealed"), "phone": _null(_str()),
+        "address": _null(_str()), "community": _null(_str()), "employer": _null(_str()),
+        "school": _null(_str()), "origin": _null(_str()), "left_origin_on": _null(DATE),
+        "arrived_on": _null(DATE), "status": _str(enum=list(STATUSES)),
+        "quarantine": _null(_obj({"kind": _null(_str()), "start": _null(DATE), "end": DATE,
+                                  "ended_early": BOOL})),
+        "cleared": BOOL, "cleared_at": _null(TIME),
+        "pass": _null(_obj({"serial": _str(), "expires_at": TIME})), "revealed": BOOL,
+        "created_at": TIME, "updated_at": TIME,
+        "status_history": {"type": "array", "items": _obj({
+            "status": _str(), "changed_at": TIME, "changed_by": _str(), "reason": _null(_str())})}},
+        required=["id", "name", "document_type", "document_number", "status", "quarantine", "cleared",
+                  "pass", "revealed"]),
+    "HealthCheckInput": _obj({"temperature": {"type": "number", "minimum": 30, "maximum": 45},
+                              "symptoms": {"type": "array", "maxItems": 20, "items": _str(maxLength=100)},
+                              "checked_at": _null(TIME)}, required=["temperature"]),
+    "HealthCheck": _obj({"id": INT, "person_id": INT, "checked_at": TIME, "temperature": {"type": "number"},
+                         "symptoms": {"type": "array", "items": _str()}, "recorded_by": _str()}),
+    "IssuedPass": _obj({"serial": _str(), "qr_text": _str(), "issued_at": TIME, "expires_at": TIME,
+                        "resident_url": _str(), "person_id": INT, "replaces": _null(_str())}),
+    "Pass": _obj({"serial": _str(), "person_id": INT, "state": _str(enum=["live", "revoked", "lapsed"]),
+                  "kid": _str(), "qr_text": _str(), "claims": {"type": "object"}, "issued_at": TIME,
+                  "expires_at": TIME, "revoked_at": _null(TIME), "revoke_reason": _null(_str()),
+                  "replaced_by": _null(_str())}),
+    "SiteInput": _obj({"code": CODE, "name": _str(minLength=1, maxLength=100),
+                       "kind": _str(enum=["community", "factory", "construction_site", "school", "checkpoint"]),
+                       "policy": {"type": "object", "description": "keys.SitePolicy JSON form"}},
+                      required=["code", "name", "kind"]),
+    "Site": _obj({"code": _str(), "name": _str(), "kind": _str(), "policy": {"type": "object"},
+                  "created_at": TIME, "updated_at": TIME}),
+    "Enrolment": _obj({"token": _str(), "expires_at": TIME, "site": _str(), "qr_text": _str()}),
+    "EnrolledDevice": _obj({"device_id": _str(), "credential": _str(), "site": _str(), "server_time": TIME,
+                            "jwks": _ref("Jwks")}),
+    "Device": _obj({"device_id": _str(), "site": _str(), "name": _str(), "enrolled_at": TIME,
+                    "disabled_at": _null(TIME), "last_seen_at": _null(TIME)}),
+    "Jwks": _obj({"keys": {"type": "array", "items": {"type": "object"}}}),
+    "Bundle": _obj({"server_time": TIME, "device_id": _str(), "site": _str(), "jwks": _ref("Jwks"),
+                    "keys_doc": _str(format="byte"), "revocations": _str(format="byte"),
+                    "revocations_kind": _str(enum=["full", "delta"]), "revocations_seq": INT,
+                    "policy": _str(format="byte")}),
+    "Entry": {"type": "object", "description": "docs/device-api.md, ENTRY", "additionalProperties": False,
+              "required": ["id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash",
+                           "hash"],
+              "properties": {"id": _str(format="uuid"), "seq": {"type": "integer", "minimum": 1},
+                             "device_id": _str(), "site": _str(), "scanned_at": TIME,
+                             "serial": _null(_str(pattern="^[0-9a-f]{24}$")),
+                             "text_hash": _null(_str(pattern="^[0-9a-f]{64}$")),
+                             "decision": _str(enum=["allow", "deny"]), "reason": _str(),
+                             "temperature": _null({"type": "number"}), "clock_offset": _null({"type": "number"}),
+                             "prev_hash": _str(pattern="^[0-9a-f]{64}$"), "hash": _str(pattern="^[0-9a-f]{64}$")}},
+    "StoredEntry": _obj({"id": _str(), "seq": INT, "device_id": _str(), "site": _str(), "scanned_at": _str(),
+                         "received_at": TIME, "serial": _null(_str()), "text_hash": _null(_str()),
+                         "decision": _str(), "reason": _str(), "temperature": _null({"type": "number"}),
+                         "clock_offset": _null({"type": "number"}), "chain_ok": BOOL}),
+    "Alert": _obj({"id": INT, "kind": _str(enum=["fever", "shared_pass", "broken_chain"]), "created_at": TIME,
+                   "site": _null(_str()), "device_id": _null(_str()), "entry_id": _null(_str()),
+                   "serial": _null(_str()), "details": {"type": "object"}}),
+    "AuditRow": _obj({"id": INT, "at": TIME, "actor": _str(), "action": _str(), "target": _str(),
+                      "reason": _null(_str()), "details": {"type": "object"}}),
+}
+
+
+def _list(key: str, item: S, cursor: str, cursor_type: S) -> S:
+    return _obj({key: {"type": "array", "items": item}, cursor: _null(cursor_type)})
+
+
+def _json(schema: S) -> S:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> S:
+    text = {400: "not JSON", 401: "no or unknown credential", 403: "wrong role or disabled device",
+            404: "not found", 409: "conflict", 413: "body too large", 422: "invalid field"}
+    return {str(c): {"description": text[c], **_json(_ref("Error"))} for c in codes}
+
+
+def _op(summary: str, roles: str, ok: int, schema: S | None, *, body: S | None = None,
+        params: list[S] | None = None, errors: tuple[int, ...] = (401, 403, 422), public: bool = False) -> S:
+    op: S = {"summary": summary, "description": f"Roles: {roles}.",
+             "responses": {str(ok): {"description": "ok", **(_json(schema) if schema else {})},
+                           **_errors(*errors)}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+        op["responses"].update(_errors(400, 413, 422))
+    if params:
+        op["parameters"] = params
+    if public:
+        op["security"] = []
+    return op
+
+
+def _q(name: str, schema: S) -> S:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _p(name: str, schema: S) -> S:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+PERSON_ID = _p("person_id", {"type": "integer", "minimum": 1})
+SERIAL = _p("serial", _str())
+SITE_CODE = _p("code", _str())
+PAGE = [_q("after", {"type": "integer", "minimum": 0}), _q("limit", {"type": "integer", "minimum": 1})]
+STAFF, ANYONE = "admin, registrar", "admin, registrar, viewer"
+
+
+def _report_op() -> S:
+    """Owned by gateway/reports.py; described loosely here so that every route is in the document."""
+    op = _op("The daily report: JSON or CSV", "admin, viewer", 200, {"type": "object"},
+             params=[_q("date", DATE), _q("site", _str()), _q("format", _str(enum=["json", "csv"]))])
+    op["responses"]["200"]["content"]["text/csv"] = {"schema": _str()}
+    return op
+
+
+def paths() -> dict[str, S]:
+    api = "/api/v1"
+    person = _ref("Person")
+    return {
+        f"{api}/people": {
+            "post": _op("Register a person", STAFF, 201, person, body=_ref("PersonInput"), errors=(401, 403, 409)),
+            "get": _op("List or look up people", ANYONE + " (look-ups by document or phone: admin, registrar)",
+                       200, _list("people", person, "next_after", INT),
+                       params=[_q("community", _str()), _q("status", _str()), _q("document_type", _str()),
+                               _q("document_number", _str()), _q("phone", _str()), *PAGE])},
+        f"{api}/people/{{person_id}}": {
+            "get": _op("A person's file, masked (admin: ?reveal=1, audited)", ANYONE, 200, person,
+                       params=[PERSON_ID, _q("reveal", _str(enum=["0", "1", "true", "false"]))],
+                       errors=(401, 403, 404, 422)),
+            "patch": _op("Change a person; a change the pass carries reissues it", STAFF, 200, person,
+                         body=_ref("PersonInput"), params=[PERSON_ID], errors=(401, 403, 404, 409))},
+        f"{api}/people/{{person_id}}/health-checks": {
+            "post": _op("Record a health check", STAFF, 201, _ref("HealthCheck"), body=_ref("HealthCheckInput"),
+                        params=[PERSON_ID], errors=(401, 403, 404)),
+            "get": _op("A person's health checks", ANYONE, 200,
+                       _obj({"health_checks": {"type": "array", "items": _ref("HealthCheck")}}),
+                       params=[PERSON_ID], errors=(401, 403, 404, 422))},
+        f"{api}/people/{{person_id}}/quarantine/end": {
+            "post": _op("End a quarantine early (audited)", "admin", 200, person, body=REASON_BODY,
+                        params=[PERSON_ID], errors=(401, 403, 404, 409))},
+        f"{api}/people/{{person_id}}/clear": {
+            "post": _op("Mark cleared by medical observation (audited)", "admin", 200, person, body=REASON_BODY,
+                        params=[PERSON_ID], errors=(401, 403, 404, 409))},
+        f"{api}/people/{{person_id}}/passes": {
+            "post": _op("Issue a person's pass", STAFF, 201, _ref("IssuedPass"), params=[PERSON_ID],
+                        errors=(401, 403, 404, 409, 422))},
+        f"{api}/passes/{{serial}}": {
+            "get": _op("A pass", ANYONE, 200, _ref("Pass"), params=[SERIAL], errors=(401, 403, 404, 422))},
+        f"{api}/passes/{{serial}}/revoke": {
+            "post": _op("Revoke a pass", STAFF, 200, _ref("Pass"), body=REASON_BODY, params=[SERIAL],
+                        errors=(401, 403, 404, 409))},
+        f"{api}/passes/{{serial}}/reissue": {
+            "post": _op("Reissue: new serial, old one revoked, one transaction", STAFF, 201, _ref("IssuedPass"),
+                        body=REASON_BODY, params=[SERIAL], errors=(401, 403, 404, 409))},
+        f"{api}/sites": {
+            "post": _op("Create a site with its policy", "admin", 201, _ref("Site"), body=_ref("SiteInput"),
+                        errors=(401, 403, 409)),
+            "get": _op("List sites", ANYONE, 200, _obj({"sites": {"type": "array", "items": _ref("Site")}}),
+                       errors=(401, 403))},
+        f"{api}/sites/{{code}}": {
+            "get": _op("A site", ANYONE, 200, _ref("Site"), params=[SITE_CODE], errors=(401, 403, 404)),
+            "put": _op("Replace a site's name, kind and policy", "admin", 200, _ref("Site"),
+                       body=_obj({k: v for k, v in SCHEMAS["SiteInput"]["properties"].items() if k != "code"},
+                                 required=["name", "kind"]), params=[SITE_CODE], errors=(401, 403, 404))},
+        f"{api}/sites/{{code}}/enrolments": {
+            "post": _op("A single-use device enrolment token", "admin", 201, _ref("Enrolment"),
+                        body=_obj({"expires_in": {"type": "integer", "minimum": 60, "maximum": 604800}},
+                                  required=[]),
+                        params=[SITE_CODE], errors=(401, 403, 404))},
+        f"{api}/devices/enroll": {
+            "post": _op("Exchange an enrolment token for a device credential", "none", 201,
+                        _ref("EnrolledDevice"), body=_obj({"token": _str(), "name": _str(maxLength=100)},
+                                                          required=["token"]),
+                        errors=(403,), public=True)},
+        f"{api}/devices/bundle": {
+            "get": _op("Trust set, revocations (full or delta), policy, server time", "device", 200,
+                       _ref("Bundle"), params=[_q("since", {"type": "integer", "minimum": 0})],
+                       errors=(401, 403, 404, 422))},
+        f"{api}/devices": {
+            "get": _op("List devices", "admin", 200, _obj({"devices": {"type": "array", "items": _ref("Device")}}),
+                       params=[_q("site", _str())])},
+        f"{api}/devices/{{device_id}}/disable": {
+            "post": _op("Disable a device", "admin", 200, _ref("Device"), body=REASON_BODY,
+                        params=[_p("device_id", _str())], errors=(401, 403, 404))},
+        f"{api}/entries": {
+            "post": _op("Upload entries (idempotent on id; chain checked)", "device", 200,
+                        _obj({"accepted": INT, "duplicates": INT, "alerts": {"type": "array", "items": _ref("Alert")}}),
+                        body=_obj({"entries": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                               "items": _ref("Entry")}}),
+                        errors=(401, 403)),
+            "get": _op("Entry log, newest first", "admin, viewer", 200,
+                       _list("entries", _ref("StoredEntry"), "next_before", _str()),
+                       params=[_q("site", _str()), _q("device", _str()), _q("serial", _str()),
+                               _q("since", TIME), _q("until", TIME), _q("before", _str()),
+                               _q("limit", {"type": "integer", "minimum": 1})])},
+        f"{api}/alerts": {
+            "get": _op("Alerts", "admin, viewer", 200, _list("alerts", _ref("Alert"), "next_after", INT),
+                       params=[_q("kind", _str()), _q("site", _str()), *PAGE])},
+        f"{api}/audit": {
+            "get": _op("Audit log", "admin", 200, _list("audit", _ref("AuditRow"), "next_after", INT),
+                       params=[_q("actor", _str()), _q("action", _str()), _q("target", _str()), *PAGE])},
+        f"{api}/reports/daily": {"get": _report_op()},
+        "/.well-known/jwks.json": {
+            "get": _op("The issuer trust set (JWKS)", "none", 200, _ref("Jwks"), errors=(), public=True)},
+        f"{api}/openapi.json": {
+            "get": _op("This document", "none", 200, {"type": "object"}, errors=(), public=True)},
+    }
+
 
 def document() -> dict[str, Any]:
-    return {"openapi": "3.0.3", "info": {"title": "qrgate gateway", "version": "1"}, "paths": {}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "qrgate gateway", "version": "1",
+                 "description": "People registry, passes, sites, devices and the device sync API. "
+                                "See docs/gateway.md and docs/device-api.md."},
+        "paths": paths(),
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "qgt_ API token or qgd_ device credential"}}},
+        "security": [{"bearer": []}],
+    }
