@@ -54,12 +54,12 @@ class Chart:
 
 
 def _nice_max(value: int) -> int:
-    """The smallest 1, 2 or 5 × 10ⁿ at or above `value` (at least 4), so grid lines are round numbers."""
+    """The top of the axis: 4 grid steps of 1, 2, 2.5 or 5 × 10ⁿ (whole numbers), at or above `value`."""
     step = 1
     while True:
-        for m in (1, 2, 5):
-            if m * step >= max(value, 4):
-                return m * step
+        for m in (1.0, 2.0, 2.5, 5.0):
+            if (m * step).is_integer() and 4 * m * step >= value:
+                return int(4 * m * step)
         step *= 10
 
 
@@ -78,7 +78,7 @@ def hour_chart(rows: list[HourRow], hours: int) -> Chart:
         ah, dh = allowed[h] / top * plot_h, denied[h] / top * plot_h
         bars.append(Bar(h, LEFT + h * slot + slot * 0.12, slot * 0.76, allowed[h], denied[h],
                         base - ah, ah, base - ah - dh, dh))
-    ticks = [(base - plot_h * k / 4, top * k // 4) for k in range(5)]
+    ticks = [(base - plot_h * k / 4, top * k // 4) for k in range(5)]  # top is a multiple of 4
     return Chart(bars, ticks)
 
 

@@ -178,3 +178,30 @@ async def remember_fingerprints(conn: Conn, *, day: str, produced_at: str,
         "INSERT OR IGNORE INTO report_fingerprints (day, scope, fingerprint, produced_at)"
         " VALUES (:day, :scope, :fp, :at)",
         [{"day": day, "scope": scope, "fp": fp, "at": produced_at} for scope, fp in fingerprints.items()])
+
+
+@dataclass(frozen=True, slots=True)
+class EndingRow:
+    id: int
+    name: str
+    document_masked: str
+    community: str | None
+    quarantine_end: str
+
+
+async def quarantine_ending(conn: Conn, *, days: Sequence[str], limit: int) -> list[EndingRow]:
+    """People whose quarantine ends (the first day out) on one of `days`, soonest first."""
+    async with conn.execute(
+            "SELECT id, name, document_masked, community, quarantine_end FROM people"
+            " WHERE quarantine_end IN (SELECT value FROM json_each(:days))"
+            " ORDER BY quarantine_end, id LIMIT :limit", {"days": json.dumps(list(days)), "limit": limit}) as cur:
+        return [EndingRow(*r) for r in await cur.fetchall()]
+
+
+async def unsynced_devices(conn: Conn, *, since_iso: str) -> list[DeviceRow]:
+    """Devices in service that have not contacted the gateway since `since_iso` (or never)."""
+    async with conn.execute(
+            "SELECT id, site, name, last_seen_at FROM devices WHERE disabled_at IS NULL"
+            " AND (last_seen_at IS NULL OR last_seen_at < :since) ORDER BY site, name, id",
+            {"since": since_iso}) as cur:
+        return [DeviceRow(*r) for r in await cur.fetchall()]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from gateway import idcard
+from gateway import accounts, idcard
+from gateway.appkeys import db_key
 from keys.chain import GENESIS, entry_hash
 
 Client = TestClient  # type: ignore[type-arg]
@@ -104,3 +106,19 @@ async def report_csv(client: Client, headers: dict[str, str], day: str, **query:
 
 def by_site(rep: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["site"]: s for s in rep["sites"]}
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "correct horse battery"
+
+
+async def console_login(client: Client, username: str, role: str) -> None:
+    """Create a console account and log in through the real form (CSRF included)."""
+    await accounts.create_account(client.app[db_key], username, PASSWORD, role)
+    client.session.cookie_jar.clear()  # a fresh browser: whoever was logged in before is gone
+    page = await client.get("/console/login")
+    match = CSRF.search(await page.text())
+    assert match, "no CSRF token on the login page"
+    resp = await client.post("/console/login", data={"username": username, "password": PASSWORD,
+                                                     "csrf_token": match.group(1)}, allow_redirects=False)
+    assert resp.status == 303, await resp.text()

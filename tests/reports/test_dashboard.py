@@ -1,0 +1,83 @@
+"""The console dashboard over a known day: figures, the SVG chart, quarantine ends, silent gates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from report_helpers import Client, Gate, console_login, make_site, register
+from test_daily_report import DAY, build_day
+
+from web.dashboard import hour_chart
+from gateway.store.reports import HourRow
+
+
+def _rects(svg: str) -> list[tuple[float, str]]:
+    return [(float(h), fill) for h, fill in re.findall(r'<rect [^>]*height="([\d.]+)" fill="(#[0-9a-f]+)"', svg)]
+
+
+async def test_the_dashboard_shows_the_day(client: Client, tokens: dict[str, Any]) -> None:
+    await build_day(client, tokens["admin"], tokens["registrar"])
+    await console_login(client, "boss", "admin")
+    resp = await client.get(f"/console/dashboard?date={DAY}")
+    assert resp.status == 200
+    html = await resp.text()
+    assert 'id="fig-allowed">6<' in html and 'id="fig-denied">9<' in html
+    assert 'id="fig-fevers">1<' in html and 'id="fig-alerts">2<' in html and 'id="fig-zero">3/5<' in html
+    assert "王**" in html and "王小明" not in html  # fever: masked name only
+    svg = html[html.index('<svg id="hour-chart"'):html.index("</svg>")]
+    assert len(_rects(svg)) == 48  # 24 hours × (allowed, denied)
+    assert "11:00 通行 allowed 0，拒绝 denied 1" in svg  # the fever at 11:00
+    assert "08:00 通行 allowed 2，拒绝 denied 1" in svg
+    assert re.search(r'<tr id="site-S4" class="zero">.*?零报告', html, re.S)
+    assert re.search(r'<tr id="site-S1" class="to-report">', html)
+    ending = html.split('id="dash-ending"')[1].split("</table>")[0]
+    assert ending.count("/console/people/") == 1 and ">周*</a>" in ending and "2020-02-14" in ending
+
+    resp = await client.get(f"/console/dashboard.csv?date={DAY}")
+    assert resp.status == 200 and resp.content_type == "text/csv"
+    rows = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
+    assert [r["site"] for r in rows] == ["S1", "S2", "S3", "S4", "S5", "*"]
+
+
+async def test_today_quarantine_ends_and_unsynced_gates(client: Client, tokens: dict[str, Any]) -> None:
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    arrived = today - timedelta(days=13)  # quarantine ends tomorrow
+    await make_site(client, tokens["admin"], "D1", "community", communities=["C1"])
+    quiet = await Gate.enrol(client, tokens["admin"], "D1", "quiet gate")
+    await register(client, tokens["registrar"], 21, "欧阳娜娜", community="C1", origin="420100",
+                   left_origin_on=(arrived - timedelta(days=1)).isoformat(), arrived_on=arrived.isoformat())
+    await console_login(client, "watcher", "viewer")
+    html = await (await client.get("/console/dashboard")).text()
+    ending = html.split('id="dash-ending"')[1].split("</table>")[0]
+    assert "欧*** " not in ending and "欧***" in ending and (today + timedelta(days=1)).isoformat() in ending
+    unsynced = html.split('id="dash-unsynced"')[1].split("</table>")[0]
+    assert quiet.device_id in unsynced and "从未 never" in unsynced
+    assert 'href="/console/dashboard"' in html  # in the nav for a viewer
+
+
+async def test_registrars_and_bad_dates_are_refused(client: Client, tokens: dict[str, Any]) -> None:
+    await console_login(client, "worker", "registrar")
+    resp = await client.get("/console/dashboard")
+    assert resp.status == 403
+    assert 'href="/console/dashboard"' not in await (await client.get("/console/people")).text()
+    await console_login(client, "boss", "admin")
+    resp = await client.get("/console/dashboard?date=2020-02-30")
+    assert resp.status == 422
+
+
+def test_the_chart_scales_to_round_numbers() -> None:
+    chart = hour_chart([HourRow(8, "allow", 70), HourRow(8, "deny", 10), HourRow(9, "deny", 5),
+                        HourRow(30, "allow", 999)], 24)  # an hour past the day is ignored
+    assert chart.total == 85 and [v for _, v in chart.ticks] == [0, 20, 40, 60, 80]  # busiest hour: 80
+    eight, nine = chart.bars[8], chart.bars[9]
+    assert eight.allowed_h + eight.denied_h == pytest.approx(chart.base - chart.ticks[-1][0])  # full height
+    assert eight.allowed_h == pytest.approx(7 * eight.denied_h) and eight.denied_y + eight.denied_h == eight.allowed_y
+    assert nine.allowed_h == 0 and nine.denied_h > 0 and chart.bars[0].allowed_h == chart.bars[0].denied_h == 0
+    assert hour_chart([], 23).ticks[-1][1] == 4 and len(hour_chart([], 25).bars) == 25
