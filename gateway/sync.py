@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
-from keys import sign_document, sign_policy, sign_revocations
+from keys import IssuerKey, sign_document, sign_policy, sign_revocations
 
 from .auth import Principal
 from .clock import iso, now
@@ -18,8 +19,34 @@ from .store import sites as site_store
 TRUST_DOC_TYPE = "qrgate/trust"
 
 
+SEEN_EVERY = 60.0  # seconds between last-seen writes per device: a bundle should not need a write
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+class KeyCache:
+    """The signing key and trust set, reread only when keys.json changes (rotate, withdraw)."""
+
+    def __init__(self) -> None:
+        self._stamp: tuple[int, int] | None = None
+        self._value: tuple[IssuerKey, dict[str, Any]] | None = None
+        self._day = -1
+
+    def get(self, svc: Services, moment: datetime) -> tuple[IssuerKey, dict[str, Any]]:
+        info = (svc.config.keys_dir / "keys.json").stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+        # retired keys drop out of the trust set with time, so recompute at least hourly
+        hour = int(moment.timestamp() // 3600)
+        if self._value is None or stamp != self._stamp or hour != self._day:
+            self._value = (svc.keystore.signing_key(), svc.keystore.trust_set(moment).to_jwks())
+            self._stamp, self._day = stamp, hour
+        return self._value
+
+
+_keys: dict[str, KeyCache] = {}  # by key folder: tests run many gateways in one process
+_seen: dict[str, float] = {}
 
 
 async def bundle(svc: Services, device: Principal, since: int | None) -> dict[str, Any]:
@@ -32,12 +59,13 @@ async def bundle(svc: Services, device: Principal, since: int | None) -> dict[st
     delta = since is not None and 0 <= since <= current
     seq, serials = await pass_store.revoked_serials(svc.db.read, since=since if delta else None,
                                                     not_expired_at=iso(moment))
-    key = svc.keystore.signing_key()
-    jwks = svc.keystore.trust_set(moment).to_jwks()
+    key, jwks = _keys.setdefault(str(svc.config.keys_dir.resolve()), KeyCache()).get(svc, moment)
     revocations = sign_revocations(key, [bytes.fromhex(s) for s in serials], seq=seq, issued_at=moment,
                                    since=since if delta else None)
-    async with svc.db.transaction() as tx:
-        await site_store.touch_device(tx, device_id=device.id, at=iso(moment))
+    if _seen.get(device.id, 0.0) < moment.timestamp() - SEEN_EVERY:
+        _seen[device.id] = moment.timestamp()
+        async with svc.db.transaction() as tx:
+            await site_store.touch_device(tx, device_id=device.id, at=iso(moment))
     return {
         "server_time": iso(moment),
         "device_id": device.id,

@@ -90,3 +90,22 @@ async def test_bundle_full_then_delta(client: Client, admin: dict[str, str]) -> 
 async def test_jwks_is_public(client: Client) -> None:
     resp = await client.get("/.well-known/jwks.json")
     assert resp.status == 200 and TrustSet.from_jwks(await resp.json())
+
+
+async def test_rotation_and_withdrawal_reach_the_next_bundle(client: Client, admin: dict[str, str]) -> None:
+    from gateway.appkeys import keystore_key
+    await make_site(client, admin, "S1")
+    device = await enrol_device(client, admin, "S1")
+    headers = bearer(device["credential"])
+    first = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    store = client.app[keystore_key]
+    old_kid = store.signing_key().kid.hex()
+    store.rotate()
+    rotated = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    assert len(rotated["jwks"]["keys"]) == len(first["jwks"]["keys"]) + 1
+    # the new trust set is signed by the new key, which the gate learns from the set itself only
+    # after checking it with what it trusted before: the old key must still verify the keys_doc chain
+    store.withdraw(old_kid)
+    withdrawn = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    assert len(withdrawn["jwks"]["keys"]) == 1
+    assert withdrawn["jwks"]["keys"][0]["kid"] != first["jwks"]["keys"][0]["kid"]
