@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+from itertools import repeat
+from operator import add, mul
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUES = {c: i for i, c in enumerate(ALPHABET)}
@@ -42,7 +44,9 @@ def decode(text: str) -> bytes:
         bad = next(c for c in text if c not in _VALUES)
         raise Base45Error(f"character {bad!r} is not in the Base45 alphabet")
     full = len(values) - len(values) % 3
-    words = [a + b * 45 + c * 2025 for a, b, c in zip(values[0:full:3], values[1:full:3], values[2:full:3])]
+    # a + 45 b + 2025 c for every triplet, iterated by map() in C rather than by bytecode
+    words = list(map(add, map(add, values[0:full:3], map(mul, values[1:full:3], repeat(45))),
+                     map(mul, values[2:full:3], repeat(2025))))
     if words and max(words) > 0xFFFF:
         raise Base45Error("Base45 triplet exceeds 16 bits")
     out = struct.pack(f">{len(words)}H", *words)
