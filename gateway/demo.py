@@ -86,7 +86,7 @@ async def seed(svc: Services, base_url: str) -> dict[str, Any]:
         if cleared:
             await registry.clear(svc, person.id, {"reason": "demo: medical observation completed"}, DEMO)
         issued = await passes.issue(svc, person.id, DEMO, base_url)
-        links[name] = issued.resident_url
+        links[name] = issued.resident_url[len(base_url.rstrip("/")):]  # a path: the port may change
     password = secrets.token_urlsafe(12)
     if not await accounts.store.account_by_username(svc.db.read, username="admin"):
         await accounts.create_account(svc.db, "admin", password, auth.ADMIN, DEMO)
@@ -104,7 +104,7 @@ async def _seed(config: GatewayConfig) -> dict[str, Any]:
 
 def run(config: GatewayConfig) -> int:
     login = asyncio.run(_seed(config))
-    links = "\n".join(f"    {name}: {url}" for name, url in login["resident_links"].items())
+    links = "\n".join(f"    {name}: {config.base_url}{path}" for name, path in login["resident_links"].items())
     banner = (f"  Console:   {config.base_url}/console/\n"
               f"  Admin login: {login['username']} / {login['password']}   "
               f"(also in {config.data_dir / LOGIN_FILE})\n"

@@ -14,7 +14,7 @@ from ..services import Services
 from ..store import audit
 from ..store import people as store
 from ..store.people import PersonRow
-from .common import (authorise, base_url, json_response, path_int, query_flag, query_int, query_text,
+from .common import (authorise, json_response, path_int, query_flag, query_int, query_text,
                      read_json, services)
 
 STAFF = (ADMIN, REGISTRAR)

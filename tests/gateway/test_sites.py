@@ -94,18 +94,24 @@ async def test_jwks_is_public(client: Client) -> None:
 
 async def test_rotation_and_withdrawal_reach_the_next_bundle(client: Client, admin: dict[str, str]) -> None:
     from gateway.appkeys import keystore_key
+    from keys.documents import open_document
     await make_site(client, admin, "S1")
     device = await enrol_device(client, admin, "S1")
     headers = bearer(device["credential"])
-    first = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    gate_trust = TrustSet.from_jwks(device["jwks"])
     store = client.app[keystore_key]
     old_kid = store.signing_key().kid.hex()
     store.rotate()
     rotated = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
-    assert len(rotated["jwks"]["keys"]) == len(first["jwks"]["keys"]) + 1
-    # the new trust set is signed by the new key, which the gate learns from the set itself only
-    # after checking it with what it trusted before: the old key must still verify the keys_doc chain
+    assert len(rotated["jwks"]["keys"]) == 2
+    # the gate only knows the old key: it must be able to check the new set with it
+    opened = open_document(base64.b64decode(rotated["keys_doc"]), gate_trust, "qrgate/trust")
+    gate_trust = TrustSet.from_jwks(opened.body)
+    load_policy(base64.b64decode(rotated["policy"]), gate_trust)  # signed by the new key
     store.withdraw(old_kid)
     withdrawn = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    assert [k["kid"] for k in withdrawn["jwks"]["keys"]] != [k["kid"] for k in device["jwks"]["keys"]]
     assert len(withdrawn["jwks"]["keys"]) == 1
-    assert withdrawn["jwks"]["keys"][0]["kid"] != first["jwks"]["keys"][0]["kid"]
+    # a withdrawn key never vouches: the new key (which this gate learned above) signs the set
+    opened = open_document(base64.b64decode(withdrawn["keys_doc"]), gate_trust, "qrgate/trust")
+    assert len(TrustSet.from_jwks(opened.body)) == 1

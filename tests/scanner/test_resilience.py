@@ -126,9 +126,6 @@ def test_kill_9_loses_nothing_that_was_shown(gateway: Gateway, tmp_path: Path) -
     assert not [a for a in gateway.alerts() if a["kind"] == "broken_chain"]
 
 
-@pytest.mark.xfail(strict=True, reason="gateway signs keys_doc only with its NEW key after a rotation, which "
-                   "no gate trusts yet (docs/device-api.md: a key the gate already trusts must sign it); "
-                   "reported to the lead")
 def test_gate_keeps_syncing_after_a_key_rotation(gateway: Gateway, tmp_path: Path) -> None:
     data = tmp_path / "gate"
     enroll(gateway.url, gateway.enrolment(SITE)["token"], data)
