@@ -4,6 +4,7 @@ A list is held as the signed blob itself (sorted 12-byte serials) plus a bucket 
 first two bytes of each serial: a million serials cost about 12 MB instead of the ~130 MB of
 a Python set, and load in well under a second (bench/bench_keys.py). Serials are 96 random
 bits, so a bucket holds ~15 entries at a million, and a lookup is one C-level `find` in it.
+Lists of up to 65,536 serials are a plain frozenset: building the index would cost more.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from .documents import open_document, sign_document
@@ -23,7 +24,12 @@ from .trust import TrustSet
 DOC_TYPE = "qrgate/revocations"
 R_SEQ, R_SINCE, R_SERIALS = 1, 2, 3
 _BUCKETS = 1 << 16
-_MERGE_EXTRA = 50_000  # past this many delta serials, fold them into the blob
+_SMALL = 1 << 16  # up to this many serials a plain frozenset is small and needs no index to build
+_EMPTY_INDEX = array("I", bytes(4 * (_BUCKETS + 1)))
+
+
+def _chunks(blob: bytes) -> Iterator[bytes]:
+    return (blob[i:i + SERIAL_LEN] for i in range(0, len(blob), SERIAL_LEN))
 
 
 def _sorted_blob(serials: Iterable[bytes]) -> bytes:
@@ -57,23 +63,33 @@ class RevocationList:
     __slots__ = ("seq", "issued_at", "_blob", "_index", "_extra")
 
     def __init__(self, serials: Iterable[bytes] | frozenset[bytes], *, seq: int, issued_at: datetime) -> None:
-        self.seq = seq
-        self.issued_at = issued_at
-        self._blob = _sorted_blob(serials)
-        self._index = _bucket_index(self._blob)
-        self._extra: frozenset[bytes] = frozenset()
+        blob = _sorted_blob(serials)
+        if len(blob) // SERIAL_LEN <= _SMALL:
+            self._set(b"", frozenset(_chunks(blob)), seq=seq, issued_at=issued_at)
+        else:
+            self._set(blob, frozenset(), seq=seq, issued_at=issued_at)
+
+    def _set(self, blob: bytes, extra: frozenset[bytes], *, seq: int, issued_at: datetime) -> None:
+        index = _bucket_index(blob) if blob else _EMPTY_INDEX
+        if index is None:  # not sorted by whoever signed it: sort it ourselves (slow, correct)
+            blob = _sorted_blob(_chunks(blob))
+            index = _bucket_index(blob)
+        self.seq, self.issued_at = seq, issued_at
+        self._blob, self._index, self._extra = blob, index, extra
 
     @classmethod
     def from_blob(cls, blob: bytes, *, seq: int, issued_at: datetime) -> RevocationList:
-        """From concatenated 12-byte serials, as signed; sorted input takes the fast path."""
+        """From concatenated 12-byte serials, as signed; a large sorted blob is kept as it is."""
         if len(blob) % SERIAL_LEN:
             raise ValueError(f"the blob must be a multiple of {SERIAL_LEN} bytes")
+        if len(blob) // SERIAL_LEN <= _SMALL:
+            return cls(_chunks(blob), seq=seq, issued_at=issued_at)
+        return cls._compact(blob, seq=seq, issued_at=issued_at)
+
+    @classmethod
+    def _compact(cls, blob: bytes, *, seq: int, issued_at: datetime) -> RevocationList:
         self = cls.__new__(cls)
-        self.seq, self.issued_at, self._extra = seq, issued_at, frozenset()
-        self._blob, self._index = blob, _bucket_index(blob)
-        if self._index is None:  # not sorted by whoever signed it: sort it ourselves (slow, correct)
-            self._blob = _sorted_blob(blob[i:i + SERIAL_LEN] for i in range(0, len(blob), SERIAL_LEN))
-            self._index = _bucket_index(self._blob)
+        self._set(blob, frozenset(), seq=seq, issued_at=issued_at)
         return self
 
     def _in_blob(self, serial: bytes) -> bool:
@@ -100,8 +116,7 @@ class RevocationList:
     @property
     def serials(self) -> frozenset[bytes]:
         """Every serial as a set (costs what the compact form saves: for tests and small lists)."""
-        blob = self._blob
-        return frozenset(blob[i:i + SERIAL_LEN] for i in range(0, len(blob), SERIAL_LEN)) | self._extra
+        return frozenset(_chunks(self._blob)) | self._extra
 
     def apply(self, delta: RevocationDelta) -> RevocationList:
         if delta.since != self.seq:
@@ -111,7 +126,7 @@ class RevocationList:
         new = [s for s in delta.serials if isinstance(s, bytes) and len(s) == SERIAL_LEN
                and not self._in_blob(s)]
         extra = self._extra.union(new)
-        if len(extra) > _MERGE_EXTRA:
+        if len(extra) > _SMALL and len(extra) * 8 > len(self._blob) // SERIAL_LEN:
             return RevocationList(self.serials | extra, seq=delta.seq, issued_at=delta.issued_at)
         out = RevocationList.__new__(RevocationList)
         out.seq, out.issued_at = delta.seq, delta.issued_at
@@ -162,5 +177,5 @@ def load_revocations(doc: bytes, trust: TrustSet, base: RevocationList | None = 
         return RevocationList.from_blob(blob, seq=seq, issued_at=issued_at)
     if base is None:
         raise DocumentError("revocations: a delta needs the list it applies to")
-    serials = frozenset(blob[i:i + SERIAL_LEN] for i in range(0, len(blob), SERIAL_LEN))
+    serials = frozenset(_chunks(blob))
     return base.apply(RevocationDelta(serials, seq=seq, since=since, issued_at=issued_at))

@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keys import DocumentError, IssuerKey, RevocationList, TrustSet, load_revocations, sign_revocations
@@ -72,20 +72,22 @@ def test_malformed_bodies_are_refused(issuer_key: IssuerKey, trust: TrustSet, bo
         load_revocations(sign_document(issuer_key, DOC_TYPE, body, issued_at=T0), trust)
 
 
+@pytest.mark.slow
 def test_unsorted_blob_from_another_signer_still_finds_every_serial(issuer_key: IssuerKey,
                                                                       trust: TrustSet) -> None:
-    serials = _serials(300)
+    serials = _serials(70_000)  # above the frozenset threshold: the indexed form
     blob = b"".join(sorted(serials, reverse=True))
     doc = sign_document(issuer_key, DOC_TYPE, {R_SEQ: 1, R_SERIALS: blob}, issued_at=T0)
     revoked = load_revocations(doc, trust)
-    assert all(s in revoked for s in serials) and len(revoked) == 300
+    assert all(s in revoked for s in serials) and len(revoked) == 70_000
+    assert revoked._blob, "the indexed form"
 
 
 def test_a_match_straddling_two_serials_is_no_match() -> None:
     a = bytes([1, 2, 3, 4, 5, 6, 1, 2, 9, 9, 9, 9])
     b = bytes([1, 2, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7])
     straddler = a[6:] + b[:6]
-    revoked = RevocationList([a, b], seq=1, issued_at=T0)
+    revoked = RevocationList._compact(a + b, seq=1, issued_at=T0)
     assert a in revoked and b in revoked
     assert straddler not in revoked
 
@@ -103,12 +105,30 @@ def test_constructor_refuses_serials_of_the_wrong_size() -> None:
         sign_revocations(IssuerKey.generate(), [b"short"], seq=1, issued_at=T0)
 
 
-@given(st.sets(serial12, max_size=200), st.sets(serial12, max_size=30), st.lists(serial12, max_size=30))
-def test_membership_matches_a_set(base: set[bytes], delta: set[bytes], probes: list[bytes]) -> None:
-    full = RevocationList.from_blob(b"".join(sorted(base)), seq=1, issued_at=T0)
+@settings(deadline=None, max_examples=60)
+@given(st.sets(serial12, max_size=200), st.sets(serial12, max_size=30), st.lists(serial12, max_size=30),
+       st.booleans(), st.booleans())
+def test_membership_matches_a_set(base: set[bytes], delta: set[bytes], probes: list[bytes], compact: bool,
+                                  shuffled: bool) -> None:
+    blob = b"".join(sorted(base, reverse=shuffled))
+    # small lists are a frozenset; _compact forces the bucket-indexed form that large lists take
+    full = (RevocationList._compact if compact else RevocationList.from_blob)(blob, seq=1, issued_at=T0)
     assert len(full) == len(base)
     updated = full.apply(RevocationDelta(frozenset(delta), seq=2, since=1, issued_at=T0))
     assert len(updated) == len(base | delta)
     for s in [*base, *delta, *probes]:
         assert (s in full) == (s in base)
         assert (s in updated) == (s in base | delta)
+
+
+@pytest.mark.slow
+def test_large_list_and_deltas_in_the_indexed_form(issuer_key: IssuerKey, trust: TrustSet) -> None:
+    blob = os.urandom(12 * 100_000)
+    full = load_revocations(sign_revocations(issuer_key, [blob[i:i + 12] for i in range(0, len(blob), 12)],
+                                             seq=1, issued_at=T0), trust)
+    assert full._blob and len(full) == 100_000
+    assert blob[:12] in full and blob[-12:] in full and os.urandom(12) not in full
+    later = _serials(3)
+    updated = load_revocations(sign_revocations(issuer_key, [*later, blob[12:24]], seq=2, since=1,
+                                                issued_at=T0), trust, base=full)
+    assert len(updated) == 100_003 and all(s in updated for s in later) and blob[:12] in updated
