@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keys import (DocumentError, IssuerKey, PassClaims, PolicyError, Reason, SiteKind, SitePolicy, TrustSet,
@@ -57,6 +57,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                            | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
 
 
+@settings(deadline=None)  # a loaded CI machine must not turn a slow example into a failure
 @given(st.dictionaries(st.sampled_from(["keys", "kty", "crv", "x", "kid"]) | st.text(max_size=5),
                        json_values, max_size=4)
        | st.fixed_dictionaries({"keys": st.lists(st.dictionaries(
@@ -124,6 +125,7 @@ def test_policy_missing_site_and_not_an_object() -> None:
         SitePolicy.from_json(["kind", "community"])
 
 
+@settings(deadline=None)  # a loaded CI machine must not turn a slow example into a failure
 @given(st.dictionaries(st.sampled_from(["kind", "site", "communities", "employers", "schools", "visitors",
                                         "open_from", "require_cleared", "fever_threshold", "max_data_age",
                                         "timezone", "allow_reentry", "passback_minutes"]),
