@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import OfflineGate
+from offline_gate import OfflineGate
 
 from scanner.display import ALLOW_RGB, DENY_RGB, UNSURE_RGB, cjk_font_path, render_panel
 from scanner.gate import Gate, Outcome

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import OfflineGate
+from offline_gate import OfflineGate
 from frames import background, blur, noise, phone_screen, place, qr_bgr, write_folder, write_video
 
 from scanner.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from conftest import OfflineGate
+from offline_gate import OfflineGate
 
 from keys import Reason, issue_pass, PassClaims, IssuerKey
 from keys.chain import text_hash

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from conftest import OfflineGate
+from offline_gate import OfflineGate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -134,7 +134,7 @@ def test_retried_upload_never_duplicates(gateway: Gateway, tmp_path: Path, capsy
 def test_sync_with_the_gateway_down_is_a_clear_exit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gw = Gateway(tmp_path / "gw")  # never started: nothing listens on its port
     data = tmp_path / "gate"
-    from conftest import OfflineGate
+    from offline_gate import OfflineGate
     from keys import IssuerKey
 
     OfflineGate(data, IssuerKey.generate())

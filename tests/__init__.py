@@ -1,0 +1,1 @@
+"""qrgate tests."""
