@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,12 +21,20 @@ from .errors import GatewayError
 from .services import open_services
 
 
+_RESIDENT_LINK = re.compile(r"^/p/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The path with the resident link's token hidden: the token alone opens a person's pass."""
+    return _RESIDENT_LINK.sub("/p/***", path)
+
+
 class PathOnlyAccessLogger(AbstractAccessLogger):
     """Logs method, path and status, never the query string (look-ups carry document numbers)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %d %.3fs", request.remote, request.method, request.path,
-                         response.status, time)
+        self.logger.info("%s %s %s %d %.3fs", request.remote, request.method,
+                         loggable_path(request.path), response.status, time)
 
 
 def config_from(data: Path, host: str | None = None, port: int | None = None) -> GatewayConfig:
