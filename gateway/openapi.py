@@ -243,6 +243,7 @@ def paths() -> dict[str, S]:
             "get": _op("Entry log, newest first", "admin, viewer", 200,
                        _list("entries", _ref("StoredEntry"), "next_before", _str()),
                        params=[_q("site", _str()), _q("device", _str()), _q("serial", _str()),
+                               _q("decision", _str(enum=["allow", "deny"])),
                                _q("since", TIME), _q("until", TIME), _q("before", _str()),
                                _q("limit", {"type": "integer", "minimum": 1})])},
         f"{api}/alerts": {

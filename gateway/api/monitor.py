@@ -43,8 +43,12 @@ async def list_entries(request: web.Request) -> web.Response:
         except ValueError:
             raise InvalidInput("before must be the next_before value of a previous page",
                                field="before") from None
+    decision = query_text(request, "decision")
+    if decision is not None and decision not in ("allow", "deny"):
+        raise InvalidInput("decision must be allow or deny", field="decision")
     rows = await entry_store.search(
         services(request).db.read, site=query_text(request, "site"), device_id=query_text(request, "device"),
+        decision=decision,
         serial=query_text(request, "serial"), since_ts=since.timestamp() if since else None,
         until_ts=until.timestamp() if until else None,
         limit=query_int(request, "limit", default=100, low=1, high=1000) or 100, before=before)

@@ -145,3 +145,15 @@ async def test_entry_paging(client: Client, admin: dict[str, str]) -> None:
             break
         url = f"/api/v1/entries?limit=3&before={page['next_before']}"
     assert seen == sorted(times, reverse=True)
+
+
+async def test_decision_filter_reaches_past_newer_entries(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    denied = [chain.entry(decision="deny", reason="quarantine", scanned_at=f"2020-02-14T07:0{m}:00+08:00")
+              for m in range(3)]
+    allowed = [chain.entry(scanned_at=f"2020-02-14T08:0{m}:00+08:00") for m in range(5)]
+    await upload(client, headers, denied + allowed)
+    page = await (await client.get("/api/v1/entries?decision=deny&limit=2", headers=admin)).json()
+    assert [e["id"] for e in page["entries"]] == [denied[2]["id"], denied[1]["id"]]
+    bad = await client.get("/api/v1/entries?decision=maybe", headers=admin)
+    assert bad.status == 422 and (await bad.json())["error"]["field"] == "decision"

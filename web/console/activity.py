@@ -36,13 +36,11 @@ async def entries(request: web.Request) -> web.Response:
     since = _day_start(q.get("from", ""))
     until = _day_start(q.get("to", ""))
     serial = _short(q.get("serial", "").lower())
+    decision = q.get("decision")
     rows = await entry_store.search(
         services(request).db.read, site=_short(q.get("site", "")), device_id=_short(q.get("device", "")),
         serial=serial, since_ts=since, until_ts=until + 86400 if until else None,
-        limit=PAGE, before=None)
-    decision = q.get("decision")
-    if decision in ("allow", "deny"):
-        rows = [r for r in rows if r.decision == decision]
+        limit=PAGE, before=None, decision=decision if decision in ("allow", "deny") else None)
     return render(request, "console/entries.html", {"rows": rows, "q": {k: q.get(k, "") for k in (
         "site", "device", "serial", "from", "to", "decision")}})
 
