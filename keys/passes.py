@@ -16,6 +16,7 @@ from .keystore import IssuerKey
 PREFIX = "QG1:"
 MAX_QR_TEXT = 4096  # a version-40 QR holds at most 4,296 alphanumeric characters
 SERIAL_LEN = 12     # 96 random bits
+DEFAULT_ISSUER = "QG"  # short on purpose: every byte counts toward the QR version
 
 # CWT claim keys (RFC 8392) and our private claim (private use: below -65536)
 CWT_ISS, CWT_EXP, CWT_NBF, CWT_IAT, CWT_CTI, CWT_CNF = 1, 4, 5, 6, 7, 8
@@ -67,8 +68,9 @@ class PassClaims:
                 raise ValueError(f"affiliation codes must be 1..{MAX_CODE} characters")
 
     def to_cbor(self) -> dict[int, Any]:
-        claim: dict[int, Any] = {P_NAME: self.name, P_DOC: self.document,
-                                 P_STATUS: _STATUS_CODES[self.status]}
+        claim: dict[int, Any] = {P_NAME: self.name, P_DOC: self.document}
+        if self.status is not Status.GREEN:  # absent means green: two bytes off the common case
+            claim[P_STATUS] = _STATUS_CODES[self.status]
         if self.quarantine_end is not None:
             claim[P_QEND] = (self.quarantine_end - EPOCH_DAY).days
         if self.cleared:
@@ -84,7 +86,7 @@ class PassClaims:
         """Raise ValueError on any shape we did not write."""
         if not isinstance(claim, dict):
             raise ValueError("private claim must be a map")
-        status = _STATUS_BY_CODE.get(claim.get(P_STATUS))  # type: ignore[arg-type]
+        status = _STATUS_BY_CODE.get(claim.get(P_STATUS, 0))  # type: ignore[arg-type]
         if status is None:
             raise ValueError("unknown status")
         qend = claim.get(P_QEND)
@@ -136,7 +138,7 @@ def new_serial() -> bytes:
 
 
 def issue_pass(key: IssuerKey, claims: PassClaims, *, now: datetime, valid_for: timedelta,
-               issuer: str = "qrgate", serial: bytes | None = None) -> IssuedPass:
+               issuer: str = DEFAULT_ISSUER, serial: bytes | None = None) -> IssuedPass:
     """Sign a pass; `now` must be timezone-aware."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
