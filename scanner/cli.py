@@ -124,6 +124,12 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def revocation_version(snap: Snapshot) -> str:
+    """The gateway's `revocations_seq` of the list in use (0 for an empty list; "none" before any sync)."""
+    # `is not None`, not truthiness: an empty RevocationList has len() 0 and is falsy
+    return str(snap.revocations.seq) if snap.revocations is not None else "none"
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
     source = _source(args)
     if source is not None:
@@ -144,7 +150,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     device = enroll(gateway, token, args.data, name=args.name)
     print(f"enrolled as {device.device_id} at site {device.site}; data in {args.data}")
     result = sync_once(args.data)
-    print(f"synced: revocation list version {result.snapshot.revocations.seq if result.snapshot.revocations else '-'}")
+    print(f"synced: revocation list version {revocation_version(result.snapshot)}")
     return EXIT_OK
 
 
@@ -169,7 +175,7 @@ def _read_enrolment_qr(source: FrameSource, decoder_name: str) -> tuple[str, str
 def cmd_sync(args: argparse.Namespace) -> int:
     result = sync_once(args.data)
     snap = result.snapshot
-    print(f"synced: revocations v{snap.revocations.seq if snap.revocations else '-'}, "
+    print(f"synced: revocations v{revocation_version(snap)}, "
           f"clock offset {snap.clock_offset or 0:+.2f} s, entries sent {result.pushed}, "
           f"already there {result.duplicates}, alerts {len(result.alerts)}")
     return EXIT_OK
@@ -200,8 +206,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     source = _source(args)
     decoder = make_decoder(args.decoder) if source is not None else None
     stop = threading.Event()
-    output = Headless(sound=not args.no_sound and not args.headless) if args.headless \
-        else Window(stop, sound=not args.no_sound)
+    output = Headless(sound=False) if args.headless \
+        else Window(stop, sound=not args.no_sound, snapshot=current.get)
     syncer = None
     if not args.no_sync:
         syncer = BackgroundSync(args.data, current.set, interval=args.sync_interval or 60.0,
@@ -219,8 +225,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stop.set()
         if syncer is not None:
             syncer.stop()
-        if isinstance(output, Window):
-            output.close()
+        output.close()
     return EXIT_OK
 
 
@@ -231,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     except GatewayUnreachable as exc:
         return _fail(f"{exc} (the gate keeps deciding offline; retry later)", EXIT_UNREACHABLE)
     except GatewayRefused as exc:
-        return _fail(str(exc), EXIT_REFUSED)
+        hint = " (the gate keeps deciding offline until its data is stale; contact the admin)" if exc.disabled else ""
+        return _fail(str(exc) + hint, EXIT_REFUSED)
     except SyncError as exc:
         return _fail(str(exc), EXIT_UNREACHABLE)
     except StateError as exc:

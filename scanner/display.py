@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,10 +16,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .gate import Outcome
+from .sound import Sounder
+from .state import Snapshot
 
 ALLOW_RGB = (0, 150, 60)
 DENY_RGB = (200, 20, 20)
 UNSURE_RGB = (235, 160, 0)   # amber, striped: must not be mistaken for either answer
+DISABLED_RGB = (110, 40, 170)  # violet banner: unlike any answer colour
+DISABLED_TEXT = "设备已停用，请联系管理员 / Device disabled: contact the admin"
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 FONT_NAMES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "NotoSansCJKsc-Regular.otf",
@@ -60,6 +63,23 @@ HEADLINES = {"allow": ("允许通行", "ALLOW"), "deny": ("禁止通行", "DENY"
 COLOURS = {"allow": ALLOW_RGB, "deny": DENY_RGB, "unsure": UNSURE_RGB}
 
 
+@lru_cache(maxsize=4)
+def disabled_banner(width: int, height: int) -> np.ndarray:
+    """The "device disabled" banner (BGR) laid over the top of the panel and of the preview."""
+    h = max(height // 14, 24)
+    img = Image.new("RGB", (width, h), DISABLED_RGB)
+    ImageDraw.Draw(img).text((h // 3, h // 6), DISABLED_TEXT, font=font(int(h * 0.6)), fill=WHITE)
+    return np.asarray(img)[:, :, ::-1].copy()
+
+
+def with_banner(image: np.ndarray, disabled: bool) -> np.ndarray:
+    """The image with the disabled banner over its top rows when the gateway refuses this gate."""
+    if disabled:
+        banner = disabled_banner(image.shape[1], image.shape[0])
+        image[:banner.shape[0]] = banner
+    return image
+
+
 def render_panel(outcome: Outcome, size: tuple[int, int] = (1280, 720)) -> np.ndarray:
     """The decision panel as a BGR image for OpenCV."""
     w, h = size
@@ -93,7 +113,7 @@ def render_panel(outcome: Outcome, size: tuple[int, int] = (1280, 720)) -> np.nd
     draw.rectangle([0, h - unit * 2 - 4, w, h], fill=BLACK)
     draw.text((unit, h - unit * 2), status_line(outcome.synced_at, outcome.clock_warning),
               font=font(unit), fill=WHITE if not outcome.clock_warning else (255, 200, 0))
-    return np.asarray(img)[:, :, ::-1].copy()
+    return with_banner(np.asarray(img)[:, :, ::-1].copy(), outcome.device_disabled)
 
 
 def _symbol(draw: ImageDraw.ImageDraw, kind: str, centre: tuple[int, int], r: int,
@@ -120,44 +140,12 @@ def status_line(synced_at: datetime | None, clock_warning: str | None, english: 
     return synced + (f"    {zh_clock}CLOCK: {clock_warning}" if clock_warning else "")
 
 
-def beep(allowed: bool) -> None:
-    """One short sound, never an error: aplay if present, else the terminal bell."""
-    try:
-        if shutil.which("aplay") and (wav := _tone_path(allowed)):
-            subprocess.Popen(["aplay", "-q", str(wav)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        elif sys.stderr.isatty():
-            sys.stderr.write("\a" if allowed else "\a\a")
-            sys.stderr.flush()
-    except OSError:
-        pass
-
-
-@lru_cache(maxsize=2)
-def _tone_path(allowed: bool) -> Path | None:
-    import tempfile
-    import wave
-
-    rate, freq, secs = 16000, 880 if allowed else 220, 0.25 if allowed else 0.6
-    t = np.arange(int(rate * secs)) / rate
-    samples = (np.sin(2 * np.pi * freq * t) * 12000).astype("<i2")
-    path = Path(tempfile.gettempdir()) / f"qrgate-{'ok' if allowed else 'no'}.wav"
-    try:
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes(samples.tobytes())
-    except OSError:
-        return None
-    return path
-
-
 class Headless:
     """One JSON line per decision on stdout, flushed at once (the entry is already committed)."""
 
     def __init__(self, stream: IO[str] | None = None, sound: bool = False) -> None:
         self.stream = stream or sys.stdout
-        self.sound = sound
+        self.sounder = Sounder() if sound else None
         self._lock = threading.Lock()
         self.latencies: list[float] = []
 
@@ -166,10 +154,40 @@ class Headless:
         with self._lock:
             self.stream.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
             self.stream.flush()
-        if self.sound:
-            beep(outcome.decision.allowed)
+        if self.sounder is not None:
+            self.sounder.play(outcome.decision.allowed)
 
     def preview(self, image: np.ndarray) -> float | None:
+        return None
+
+    def close(self) -> None:
+        if self.sounder is not None:
+            self.sounder.close()
+
+
+class TemperatureEntry:
+    """The window's keyboard: digits and a dot build a temperature, Enter hands it over, Esc or q stops."""
+
+    MAX_CHARS = 5  # "37.25"
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.typed = ""
+
+    def press(self, key: int) -> float | None:
+        """Handle one key code (as cv2.waitKey gives it); a temperature when Enter completes one."""
+        if key in (27, ord("q")):
+            self.stop.set()
+        elif 0 <= key < 128 and chr(key) in "0123456789." and len(self.typed) < self.MAX_CHARS:
+            self.typed += chr(key)
+        elif key in (8, 127):
+            self.typed = self.typed[:-1]
+        elif key in (10, 13) and self.typed:
+            text, self.typed = self.typed, ""
+            try:
+                return float(text)
+            except ValueError:
+                return None  # "3..6": dropped, the guard types it again
         return None
 
 
@@ -177,56 +195,58 @@ class Window:
     """The OpenCV window: live preview, and the decision panel for `hold` seconds after each decision.
 
     The guard may type a temperature (digits and a dot) then Enter; it goes with the next decision.
-    Esc or q closes the window and stops the scanner.
+    Esc or q closes the window and stops the scanner. With `snapshot`, the preview's bottom bar shows the
+    last sync, and a banner shows a disabled device, before any decision too.
     """
 
     def __init__(self, stop: threading.Event, title: str = "qrgate", hold: float = 2.5, sound: bool = True,
-                 size: tuple[int, int] = (1280, 720)) -> None:
+                 size: tuple[int, int] = (1280, 720), snapshot: Callable[[], Snapshot] | None = None) -> None:
         import cv2
 
-        self.cv2, self.stop, self.title, self.hold, self.sound, self.size = cv2, stop, title, hold, sound, size
+        self.cv2, self.stop, self.title, self.hold, self.size = cv2, stop, title, hold, size
+        self.snapshot = snapshot
+        self.sounder = Sounder() if sound else None
+        self.keyboard = TemperatureEntry(stop)
         self.panel: np.ndarray | None = None
         self.panel_until = 0.0
-        self.typed = ""
         self.status = status_line(None, None, english=True)
+        self.disabled = False
         cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)  # no toolbar
         cv2.resizeWindow(title, *size)
+
+    @property
+    def typed(self) -> str:
+        return self.keyboard.typed
 
     def show(self, outcome: Outcome, latency: float) -> None:
         self.panel = render_panel(outcome, self.size)
         self.panel_until = time.monotonic() + self.hold
         self.status = status_line(outcome.synced_at, outcome.clock_warning, english=True)
+        self.disabled = outcome.device_disabled
         self.cv2.imshow(self.title, self.panel)
         self._keys()
-        if self.sound:
-            beep(outcome.decision.allowed)
+        if self.sounder is not None:
+            self.sounder.play(outcome.decision.allowed)
 
     def preview(self, image: np.ndarray) -> float | None:
         if self.panel is not None and time.monotonic() < self.panel_until:
             return self._keys()
+        if self.snapshot is not None:
+            snap = self.snapshot()
+            self.disabled = snap.disabled_at is not None
+            self.status = status_line(snap.synced_at, None, english=True) if snap.synced_at else self.status
         frame = self.cv2.resize(image, self.size) if image.shape[1::-1] != self.size else image.copy()
         bar = f"{self.status}    temperature: {self.typed or '-'}"  # putText draws ASCII only
         frame[-40:] = (frame[-40:] * 0.3).astype(frame.dtype)
         self.cv2.putText(frame, bar, (12, self.size[1] - 12),
                          self.cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
-        self.cv2.imshow(self.title, frame)
+        self.cv2.imshow(self.title, with_banner(frame, self.disabled))
         return self._keys()
 
     def _keys(self) -> float | None:
-        key = self.cv2.waitKey(1) & 0xFF
-        if key in (27, ord("q")):
-            self.stop.set()
-        elif chr(key) in "0123456789." and len(self.typed) < 5:
-            self.typed += chr(key)
-        elif key == 8:
-            self.typed = self.typed[:-1]
-        elif key in (10, 13) and self.typed:
-            text, self.typed = self.typed, ""
-            try:
-                return float(text)
-            except ValueError:
-                return None
-        return None
+        return self.keyboard.press(self.cv2.waitKey(1))
 
     def close(self) -> None:
         self.cv2.destroyWindow(self.title)
+        if self.sounder is not None:
+            self.sounder.close()

@@ -33,6 +33,7 @@ class Outcome:
     clock_warning: str | None
     synced_at: datetime | None
     data_problem: str | None
+    device_disabled: bool = False  # the gateway refuses this gate: the guard must call the admin
 
     def to_json(self) -> dict[str, Any]:
         """The headless line: no full document number, no raw QR text."""
@@ -49,6 +50,7 @@ class Outcome:
             "temperature": self.temperature,
             "clock_warning": self.clock_warning,
             "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+            "device_disabled": self.device_disabled,
         }
 
 
@@ -87,7 +89,8 @@ class Gate:
             "clock_offset": round(offset, 3) if snap.clock_offset is not None else None,
         }
         entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())
-        return Outcome(decision, entry, fields["temperature"], now, warning, snap.synced_at, snap.problem)
+        return Outcome(decision, entry, fields["temperature"], now, warning, snap.synced_at, snap.problem,
+                       snap.disabled_at is not None)
 
     def _cannot_verify(self, text: str, snap: Snapshot, now: datetime) -> Decision:
         """No usable data: say so, but still name the pass (signature checked) so the log has its serial."""

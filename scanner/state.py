@@ -4,6 +4,7 @@
     DATA/trust.json     the trusted issuer keys (JWKS): first from enrolment, then from each bundle
     DATA/bundle.json    the signed revocation documents (a full list and the deltas on it),
                         the signed site policy, the last sync time and the measured clock offset
+    DATA/disabled.json  present while the gateway refuses this device (403 device_disabled): since when
     DATA/entries.db     the entry log (scanner/log.py)
 """
 
@@ -57,6 +58,7 @@ class Snapshot:
     clock_offset: float | None = None  # seconds to add to the local clock
     synced_at: datetime | None = None  # gateway time of the last successful bundle
     problem: str | None = None         # why the stored bundle could not be used, if so
+    disabled_at: datetime | None = None  # when the gateway first answered device_disabled, if it does
 
     @property
     def can_decide(self) -> bool:
@@ -100,6 +102,7 @@ class DeviceState:
         write_file(self.dir / "device.json", json.dumps(device.to_json(), indent=2).encode())
         write_file(self.dir / "trust.json", json.dumps(jwks, indent=2).encode(), 0o644)
         (self.dir / "bundle.json").unlink(missing_ok=True)  # a new enrolment starts from scratch
+        (self.dir / "disabled.json").unlink(missing_ok=True)
 
     def device(self) -> Device:
         path = self.dir / "device.json"
@@ -122,6 +125,35 @@ class DeviceState:
 
     def save_trust(self, trust: TrustSet) -> None:
         write_file(self.dir / "trust.json", json.dumps(trust.to_jwks(), indent=2).encode(), 0o644)
+
+    # disabled by the admin ------------------------------------------------------------
+    def disabled_at(self) -> datetime | None:
+        """When the gateway started refusing this device, or None while it is accepted."""
+        path = self.dir / "disabled.json"
+        if not path.exists():
+            return None
+        try:
+            raw = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raw = None
+        # a damaged file still means "disabled": the gateway said so; the time is then unknown
+        return _when(raw.get("since") if isinstance(raw, dict) else None) or datetime.fromtimestamp(0).astimezone()
+
+    def mark_disabled(self, at: datetime, message: str) -> bool:
+        """Record that the gateway refuses this device; True if it was not recorded before."""
+        if self.disabled_at() is not None:
+            return False
+        write_file(self.dir / "disabled.json", json.dumps({"since": at.isoformat(), "message": message}).encode(),
+                   0o644)
+        return True
+
+    def clear_disabled(self) -> bool:
+        """The gateway accepted the device again; True if it had been disabled."""
+        path = self.dir / "disabled.json"
+        if not path.exists():
+            return False
+        path.unlink(missing_ok=True)
+        return True
 
     # bundle ---------------------------------------------------------------------
     def raw_bundle(self) -> dict[str, Any]:
@@ -147,8 +179,9 @@ class DeviceState:
         offset = raw.get("clock_offset")
         offset = float(offset) if isinstance(offset, int | float) else None
         synced_at = _when(raw.get("synced_at"))
+        disabled = self.disabled_at()
         if not raw:
-            return Snapshot(trust, None, None, offset, synced_at, "no bundle yet: sync with the gateway")
+            return Snapshot(trust, None, None, offset, synced_at, "no bundle yet: sync with the gateway", disabled)
         try:
             docs = [_unb64(d) for d in raw.get("revocations", [])]
             if not docs:
@@ -158,8 +191,8 @@ class DeviceState:
                 revocations = load_revocations(delta, trust, revocations)
             policy = load_policy(_unb64(raw.get("policy")), trust)
         except (DocumentError, ValueError, TypeError) as exc:
-            return Snapshot(trust, None, None, offset, synced_at, f"stored bundle rejected: {exc}")
-        return Snapshot(trust, revocations, policy, offset, synced_at)
+            return Snapshot(trust, None, None, offset, synced_at, f"stored bundle rejected: {exc}", disabled)
+        return Snapshot(trust, revocations, policy, offset, synced_at, disabled_at=disabled)
 
     def revocation_docs(self) -> list[bytes]:
         try:

@@ -31,6 +31,8 @@ BATCH = 500
 TIMEOUT = 15.0
 MAX_RESPONSE = 64 * 1024 * 1024
 ENROL_PREFIX = "QGENROLL:"
+DEVICE_DISABLED = "device_disabled"
+DISABLED_BACKOFF = 900.0  # a disabled gate asks again every ~15 min: a person must act, retrying won't help
 
 
 class SyncError(Exception):
@@ -45,6 +47,10 @@ class GatewayRefused(SyncError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(f"gateway refused ({status} {code}): {message}")
         self.status, self.code = status, code
+
+    @property
+    def disabled(self) -> bool:
+        return self.code == DEVICE_DISABLED
 
 
 def _request(method: str, url: str, body: Any = None, credential: Secret | None = None,
@@ -202,13 +208,25 @@ def push_entries(log: EntryLog, device: Device, batch: int = BATCH) -> tuple[int
 
 
 def sync_once(data_dir: Path) -> SyncResult:
-    """Pull the bundle, then push the unsent entries."""
+    """Pull the bundle, then push the unsent entries; a device_disabled refusal is recorded, then raised."""
     state = DeviceState(data_dir)
     device = state.device()
-    snapshot = pull_bundle(state, device)
-    with EntryLog(state.log_path) as log:
-        pushed, duplicates, alerts = push_entries(log, device)
+    try:
+        snapshot = pull_bundle(state, device)
+        if state.clear_disabled():
+            _record(state, "device_enabled", "the gateway accepts this device again")
+        with EntryLog(state.log_path) as log:
+            pushed, duplicates, alerts = push_entries(log, device)
+    except GatewayRefused as exc:
+        if exc.disabled and state.mark_disabled(datetime.now().astimezone(), str(exc)):
+            _record(state, DEVICE_DISABLED, str(exc))
+        raise
     return SyncResult(snapshot, pushed, duplicates, alerts)
+
+
+def _record(state: DeviceState, kind: str, detail: str) -> None:
+    with EntryLog(state.log_path) as log:
+        log.record_event(kind, detail, datetime.now().astimezone())
 
 
 class BackgroundSync:
@@ -219,6 +237,8 @@ class BackgroundSync:
         self.data_dir, self.on_snapshot = Path(data_dir), on_snapshot
         self.interval, self.cap, self.on_error = interval, cap, on_error
         self.failures = 0
+        self.attempts = 0
+        self.disabled = False  # the gateway answered device_disabled: ask again only every ~15 min
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -237,6 +257,8 @@ class BackgroundSync:
         self._wake.set()
 
     def delay(self) -> float:
+        if self.disabled:
+            return max(self.interval, DISABLED_BACKOFF) * random.uniform(0.9, 1.0)
         if not self.failures:
             return self.interval
         # exponential with jitter, so a fleet of gates does not return all at once
@@ -245,17 +267,29 @@ class BackgroundSync:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self.attempts += 1
             try:
                 result = sync_once(self.data_dir)
-                self.failures, self.last_error = 0, None
+                self.failures, self.last_error, self.disabled = 0, None, False
                 self.on_snapshot(result.snapshot)
             except (SyncError, StateError, OSError) as exc:
                 self.failures += 1
                 self.last_error = str(exc)
+                if isinstance(exc, GatewayRefused) and exc.disabled:
+                    self.disabled = True
+                    self._show_disabled()
                 if self.on_error:
                     self.on_error(self.last_error)
             self._wake.wait(self.delay())
             self._wake.clear()
+
+
+    def _show_disabled(self) -> None:
+        """Hand the gate its stored data again, now marked disabled, so the guard sees it at once."""
+        try:
+            self.on_snapshot(DeviceState(self.data_dir).load())
+        except (StateError, OSError) as exc:
+            self.last_error = f"{self.last_error}; {exc}"
 
 
 def age(synced_at: datetime | None, now: datetime) -> timedelta | None:
