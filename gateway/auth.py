@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .clock import iso, now
 from .db import Database
@@ -12,11 +13,14 @@ from .errors import Forbidden, InvalidInput, Unauthenticated
 from .store import accounts as account_store
 from .store import audit
 from .store import sites as site_store
+from .validate import integer, text
 
 ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
 ROLES = (ADMIN, REGISTRAR, VIEWER)
 TOKEN_PREFIX, DEVICE_PREFIX = "qgt_", "qgd_"
 MAX_CREDENTIAL = 200
+MAX_TOKEN_DAYS = 3650
+USED_EVERY = timedelta(seconds=60)  # last_used_at is written at most this often: a call should not need a write
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +50,23 @@ def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
-async def create_token(db: Database, *, role: str, label: str, actor: Principal = CLI) -> str:
+async def create_token(db: Database, *, role: str, label: str, actor: Principal = CLI,
+                       expires_in_days: int | None = None) -> str:
     """Make an API token; only its hash is stored, so this is the one time it is seen."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    label = text(label, "label", max_len=100)
+    moment = now()
+    expires = None
+    if expires_in_days is not None:
+        days = integer(expires_in_days, "expires_in", low=1, high=MAX_TOKEN_DAYS)
+        expires = iso(moment + timedelta(days=days))
     token = new_secret(TOKEN_PREFIX)
     async with db.transaction() as tx:
         token_id = await account_store.insert_token(tx, token_hash=hash_secret(token), role=role,
-                                                    label=label, at=iso(now()))
+                                                    label=label, at=iso(moment), expires_at=expires)
         await audit.record(tx, actor.actor, "token.create", f"token:{token_id}", None,
-                           {"role": role, "label": label})
+                           {"role": role, "label": label, "expires_at": expires})
     return token
 
 
@@ -81,8 +92,15 @@ async def principal_for(db: Database, credential: str) -> Principal:
             raise Forbidden("this device has been disabled", code="device_disabled")
         return Principal("device", device.id, DEVICE, device.id, device.site)
     token = await account_store.token_by_hash(db.read, token_hash=digest)
-    if token is None or token.revoked_at is not None:
-        raise Unauthenticated("unknown or revoked token")
+    moment = now()
+    stamp = iso(moment)
+    # one message for all three: a caller holding a dead token learns nothing about why
+    if token is None or token.revoked_at is not None or (token.expires_at is not None
+                                                         and token.expires_at <= stamp):
+        raise Unauthenticated("unknown, revoked or expired token")
+    if token.last_used_at is None or token.last_used_at < iso(moment - USED_EVERY):
+        async with db.transaction() as tx:
+            await account_store.touch_token(tx, token_id=token.id, at=stamp)
     return Principal("token", str(token.id), token.role, f"{token.id}({token.label})")
 
 

@@ -35,8 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     create = tsub.add_parser("create", help="print a new API token (shown once, stored hashed)")
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--label", default="cli", help="what the token is for (shown in the audit log)")
+    create.add_argument("--expires-in", type=int, default=None, metavar="DAYS",
+                        help="the token stops working after this many days (default: never)")
     _data(create)
-    create.set_defaults(func=lambda a: commands.token_create(commands.config_from(a.data), a.role, a.label))
+    create.set_defaults(func=lambda a: commands.token_create(commands.config_from(a.data), a.role, a.label,
+                                                             a.expires_in))
+    listing = tsub.add_parser("list", help="list API tokens (id, role, state, dates, label; never the secret)")
+    _data(listing)
+    listing.set_defaults(func=lambda a: commands.token_list(commands.config_from(a.data)))
+    revoke = tsub.add_parser("revoke", help="revoke an API token: it gets 401 from its next call")
+    revoke.add_argument("id", type=int, help="the token's id (see token list)")
+    revoke.add_argument("--reason", default="revoked with qrgate token revoke", help="why (audit log)")
+    _data(revoke)
+    revoke.set_defaults(func=lambda a: commands.token_revoke(commands.config_from(a.data), a.id, a.reason))
 
     account = sub.add_parser("account", help="web console accounts")
     asub = account.add_subparsers(dest="account_cmd", required=True)

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
-from . import accounts, auth
+from . import accounts, auth, tokens
 from .app import create_app
 from .config import GatewayConfig
 from .errors import GatewayError
@@ -59,17 +59,50 @@ def serve(config: GatewayConfig, banner: str = "") -> int:
     return 0
 
 
-async def _token(config: GatewayConfig, role: str, label: str) -> str:
+async def _token(config: GatewayConfig, role: str, label: str, expires_in_days: int | None) -> str:
     async with open_services(config) as svc:
-        return await auth.create_token(svc.db, role=role, label=label)
+        return await auth.create_token(svc.db, role=role, label=label, expires_in_days=expires_in_days)
 
 
-def token_create(config: GatewayConfig, role: str, label: str) -> int:
+def token_create(config: GatewayConfig, role: str, label: str, expires_in_days: int | None = None) -> int:
     try:
-        print(asyncio.run(_token(config, role, label)))
+        print(asyncio.run(_token(config, role, label, expires_in_days)))
     except GatewayError as exc:
         print(f"qrgate token: {exc.message}", file=sys.stderr)
         return 1
+    return 0
+
+
+async def _token_list(config: GatewayConfig) -> list[tokens.TokenInfo]:
+    async with open_services(config) as svc:
+        found: list[tokens.TokenInfo] = []
+        while page := await tokens.list_tokens(svc.db, after_id=found[-1].id if found else 0):
+            found.extend(page)
+        return found
+
+
+def token_list(config: GatewayConfig) -> int:
+    """One line per token: id, role, state, created, expires, last used, label; never the secret."""
+    rows = asyncio.run(_token_list(config))
+    print(f"{'ID':>5}  {'ROLE':<9}  {'STATE':<7}  {'CREATED':<25}  {'EXPIRES':<25}  {'LAST USED':<25}  LABEL")
+    for t in rows:
+        print(f"{t.id:>5}  {t.role:<9}  {t.state:<7}  {t.created_at:<25}  {t.expires_at or '-':<25}  "
+              f"{t.last_used_at or '-':<25}  {t.label}")
+    return 0
+
+
+async def _token_revoke(config: GatewayConfig, token_id: int, reason: str) -> tokens.TokenInfo:
+    async with open_services(config) as svc:
+        return await tokens.revoke(svc.db, token_id, reason)
+
+
+def token_revoke(config: GatewayConfig, token_id: int, reason: str) -> int:
+    try:
+        info = asyncio.run(_token_revoke(config, token_id, reason))
+    except GatewayError as exc:
+        print(f"qrgate token: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"token {info.id} ({info.role}, {info.label}): revoked at {info.revoked_at}")
     return 0
 
 

@@ -104,6 +104,10 @@ SCHEMAS: dict[str, S] = {
     "Alert": _obj({"id": INT, "kind": _str(enum=["fever", "shared_pass", "broken_chain"]), "created_at": TIME,
                    "site": _null(_str()), "device_id": _null(_str()), "entry_id": _null(_str()),
                    "serial": _null(_str()), "details": {"type": "object"}}),
+    "Token": _obj({"id": INT, "role": _str(enum=["admin", "registrar", "viewer"]), "label": _str(),
+                   "created_at": TIME, "expires_at": _null(TIME), "last_used_at": _null(TIME),
+                   "revoked_at": _null(TIME), "state": _str(enum=["active", "revoked", "expired"])}),
+    "ResidentLink": _obj({"person_id": INT, "resident_url": _str()}),
     "AuditRow": _obj({"id": INT, "at": TIME, "actor": _str(), "action": _str(), "target": _str(),
                       "reason": _null(_str()), "details": {"type": "object"}}),
 }
@@ -196,6 +200,9 @@ def paths() -> dict[str, S]:
         f"{api}/people/{{person_id}}/passes": {
             "post": _op("Issue a person's pass", STAFF, 201, _ref("IssuedPass"), params=[PERSON_ID],
                         errors=(401, 403, 404, 409, 422))},
+        f"{api}/people/{{person_id}}/resident-link/rotate": {
+            "post": _op("A new resident link; the old one gives 404 at once (audited)", STAFF, 200,
+                        _ref("ResidentLink"), body=REASON_BODY, params=[PERSON_ID], errors=(401, 403, 404, 409))},
         f"{api}/passes/{{serial}}": {
             "get": _op("A pass", ANYONE, 200, _ref("Pass"), params=[SERIAL], errors=(401, 403, 404, 422))},
         f"{api}/passes/{{serial}}/revoke": {
@@ -252,6 +259,13 @@ def paths() -> dict[str, S]:
         f"{api}/audit": {
             "get": _op("Audit log", "admin", 200, _list("audit", _ref("AuditRow"), "next_after", INT),
                        params=[_q("actor", _str()), _q("action", _str()), _q("target", _str()), *PAGE])},
+        f"{api}/tokens": {
+            "get": _op("API tokens: never the secret", "admin", 200, _list("tokens", _ref("Token"), "next_after", INT),
+                       params=PAGE)},
+        f"{api}/tokens/{{token_id}}/revoke": {
+            "post": _op("Revoke an API token: 401 with it from the next call (audited)", "admin", 200,
+                        _ref("Token"), body=REASON_BODY, params=[_p("token_id", {"type": "integer", "minimum": 0})],
+                        errors=(401, 403, 404, 409))},
         f"{api}/reports/daily": {"get": _report_op()},
         "/.well-known/jwks.json": {
             "get": _op("The issuer trust set (JWKS)", "none", 200, _ref("Jwks"), errors=(), public=True)},

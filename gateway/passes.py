@@ -83,14 +83,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _resident_token(svc: Services, tx: Conn, person: PersonRow) -> str:
-    if person.resident_token_enc is not None:
-        return svc.cipher.decrypt("resident_token", person.resident_token_enc)
+async def _new_resident_token(svc: Services, tx: Conn, person_id: int) -> str:
     token = secrets.token_urlsafe(24)
-    await people_store.update(tx, person_id=person.id, values={
+    await people_store.update(tx, person_id=person_id, values={
         "resident_token_hash": _token_hash(token),
         "resident_token_enc": svc.cipher.encrypt("resident_token", token)})
     return token
+
+
+async def _resident_token(svc: Services, tx: Conn, person: PersonRow) -> str:
+    if person.resident_token_enc is not None:
+        return svc.cipher.decrypt("resident_token", person.resident_token_enc)
+    return await _new_resident_token(svc, tx, person.id)
 
 
 def _sign(svc: Services, person: PersonRow, moment: datetime) -> tuple[IssuedPass, PassClaims]:
@@ -199,6 +203,25 @@ async def refresh(svc: Services, tx: Conn, person_id: int, actor: Principal, rea
         return None
     info = await _issue_in(svc, tx, person, actor, "", replacing=live, reason=reason)
     return info.serial
+
+
+async def rotate_resident_link(svc: Services, person_id: int, reason: str, actor: Principal,
+                               base_url: str) -> str:
+    """A new resident link for a person whose link leaked; the old one stops working at once.
+
+    The pass itself is unchanged: if its QR may have been copied too, reissue it as well.
+    """
+    async with svc.db.transaction() as tx:
+        person = await people_store.get(tx, person_id=person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id}")
+        if person.resident_token_hash is None:
+            raise Conflict(f"person {person_id} has no resident link yet: issue a pass first",
+                           code="no_resident_link")
+        token = await _new_resident_token(svc, tx, person_id)
+        # the details name no token, old or new: the audit log must not open anyone's pass
+        await audit.record(tx, actor.actor, "person.resident_link_rotate", f"person:{person_id}", reason)
+    return base_url.rstrip("/") + resident_path(token)
 
 
 async def by_resident_token(db: Database, token: str) -> ResidentPass | None:

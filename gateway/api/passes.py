@@ -47,6 +47,14 @@ async def _reason(request: web.Request) -> str:
     return reason(body.get("reason"))
 
 
+async def rotate_resident_link(request: web.Request) -> web.Response:
+    principal = await authorise(request, *STAFF)
+    person_id = path_int(request, "person_id")
+    url = await passes.rotate_resident_link(services(request), person_id, await _reason(request), principal,
+                                            base_url(request))
+    return json_response({"person_id": person_id, "resident_url": url})
+
+
 async def revoke_pass(request: web.Request) -> web.Response:
     principal = await authorise(request, *STAFF)
     passes.check_serial(request.match_info["serial"])

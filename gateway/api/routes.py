@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import monitor, passes, people, reports, sites
+from . import monitor, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -21,6 +21,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/people/{{person_id}}/quarantine/end", people.end_quarantine),
     ("POST", f"{API}/people/{{person_id}}/clear", people.clear_person),
     ("POST", f"{API}/people/{{person_id}}/passes", passes.issue_pass),
+    ("POST", f"{API}/people/{{person_id}}/resident-link/rotate", passes.rotate_resident_link),
     ("GET", f"{API}/passes/{{serial}}", passes.get_pass),
     ("POST", f"{API}/passes/{{serial}}/revoke", passes.revoke_pass),
     ("POST", f"{API}/passes/{{serial}}/reissue", passes.reissue_pass),
@@ -37,6 +38,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/entries", monitor.list_entries),
     ("GET", f"{API}/alerts", monitor.list_alerts),
     ("GET", f"{API}/audit", monitor.list_audit),
+    ("GET", f"{API}/tokens", tokens.list_tokens),
+    ("POST", f"{API}/tokens/{{token_id}}/revoke", tokens.revoke_token),
     ("GET", f"{API}/reports/daily", reports.daily_report),
     ("GET", "/.well-known/jwks.json", monitor.jwks),
     ("GET", f"{API}/openapi.json", monitor.openapi_document),

@@ -9,9 +9,14 @@ from ..db import Conn
 
 @dataclass(frozen=True, slots=True)
 class TokenRow:
+    """An API token as listed: everything but its hash."""
+
     id: int
     role: str
     label: str
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
     revoked_at: str | None
 
 
@@ -35,19 +40,46 @@ class FailureRow:
     locked_until: float
 
 
-async def insert_token(conn: Conn, *, token_hash: str, role: str, label: str, at: str) -> int:
+TOKEN_COLUMNS = "id, role, label, created_at, expires_at, last_used_at, revoked_at"
+
+
+async def insert_token(conn: Conn, *, token_hash: str, role: str, label: str, at: str,
+                       expires_at: str | None = None) -> int:
     cur = await conn.execute(
-        "INSERT INTO api_tokens (token_hash, role, label, created_at) VALUES (:h, :role, :label, :at)",
-        {"h": token_hash, "role": role, "label": label, "at": at})
+        "INSERT INTO api_tokens (token_hash, role, label, created_at, expires_at)"
+        " VALUES (:h, :role, :label, :at, :exp)",
+        {"h": token_hash, "role": role, "label": label, "at": at, "exp": expires_at})
     assert cur.lastrowid is not None
     return cur.lastrowid
 
 
 async def token_by_hash(conn: Conn, *, token_hash: str) -> TokenRow | None:
-    async with conn.execute("SELECT id, role, label, revoked_at FROM api_tokens WHERE token_hash = :h",
+    async with conn.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = :h",
                             {"h": token_hash}) as cur:
         row = await cur.fetchone()
     return TokenRow(**dict(row)) if row else None
+
+
+async def token_by_id(conn: Conn, *, token_id: int) -> TokenRow | None:
+    async with conn.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = :id", {"id": token_id}) as cur:
+        row = await cur.fetchone()
+    return TokenRow(**dict(row)) if row else None
+
+
+async def list_tokens(conn: Conn, *, after_id: int, limit: int) -> list[TokenRow]:
+    async with conn.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id > :after ORDER BY id LIMIT :limit",
+                            {"after": after_id, "limit": limit}) as cur:
+        return [TokenRow(**dict(r)) for r in await cur.fetchall()]
+
+
+async def revoke_token(conn: Conn, *, token_id: int, at: str) -> bool:
+    cur = await conn.execute("UPDATE api_tokens SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL",
+                             {"at": at, "id": token_id})
+    return cur.rowcount == 1
+
+
+async def touch_token(conn: Conn, *, token_id: int, at: str) -> None:
+    await conn.execute("UPDATE api_tokens SET last_used_at = :at WHERE id = :id", {"at": at, "id": token_id})
 
 
 async def insert_account(conn: Conn, *, username: str, password_hash: str, role: str, at: str) -> int:

@@ -13,7 +13,7 @@ from gateway.errors import LoginRefused
 from .conftest import Client, bearer, enrol_device, make_site, person_body
 
 # the gateway's own routes; other packages (reports) test the roles of theirs
-OWN = [r for r in ROUTES if r[2].__module__.rsplit(".", 1)[-1] in {"people", "passes", "sites", "monitor"}]
+OWN = [r for r in ROUTES if r[2].__module__.rsplit(".", 1)[-1] in {"people", "passes", "sites", "monitor", "tokens"}]
 PUBLIC = {("GET", "/.well-known/jwks.json"), ("GET", "/api/v1/openapi.json"),
           ("POST", "/api/v1/devices/enroll")}
 # who may call what; everything not listed for a role must give 403
@@ -24,6 +24,7 @@ ALLOWED = {
                   ("POST", "/api/v1/people/{person_id}/health-checks"),
                   ("GET", "/api/v1/people/{person_id}/health-checks"),
                   ("POST", "/api/v1/people/{person_id}/passes"), ("GET", "/api/v1/passes/{serial}"),
+                  ("POST", "/api/v1/people/{person_id}/resident-link/rotate"),
                   ("POST", "/api/v1/passes/{serial}/revoke"), ("POST", "/api/v1/passes/{serial}/reissue"),
                   ("GET", "/api/v1/sites"), ("GET", "/api/v1/sites/{code}")},
     "viewer": {("GET", "/api/v1/people"), ("GET", "/api/v1/people/{person_id}"),
@@ -37,7 +38,7 @@ PROTECTED = sorted({r[:2] for r in OWN} - PUBLIC)
 
 def concrete(path: str) -> str:
     return (path.replace("{person_id}", "1").replace("{serial}", "0" * 24).replace("{code}", "S1")
-            .replace("{device_id}", "dev_0"))
+            .replace("{device_id}", "dev_0").replace("{token_id}", "999"))
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
