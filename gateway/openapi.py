@@ -183,7 +183,8 @@ def paths() -> dict[str, S]:
             "get": _op("A person's file, masked (admin: ?reveal=1, audited)", ANYONE, 200, person,
                        params=[PERSON_ID, _q("reveal", _str(enum=["0", "1", "true", "false"]))],
                        errors=(401, 403, 404, 422)),
-            "patch": _op("Change a person; a change the pass carries reissues it", STAFF, 200, person,
+            "patch": _op("Change a person; a change the pass carries reissues it; a status change needs a reason",
+                         STAFF, 200, person,
                          body=_ref("PersonInput"), params=[PERSON_ID], errors=(401, 403, 404, 409))},
         f"{api}/people/{{person_id}}/health-checks": {
             "post": _op("Record a health check", STAFF, 201, _ref("HealthCheck"), body=_ref("HealthCheckInput"),

@@ -187,6 +187,9 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
         changed = sorted(k for k in values if getattr(current, k) != values[k])
         if not changed:
             return current
+        if "status" in changed and data.reason is None:
+            # the status decides at every gate: the history must say why it changed
+            raise InvalidInput("a change of status needs a reason", field="reason")
         values["updated_at"] = stamp
         await store.update(tx, person_id=person_id, values=values)
         if "status" in changed:

@@ -164,3 +164,18 @@ async def test_health_checks(client: Client, registrar: dict[str, str], viewer: 
     assert [c["temperature"] for c in listed["health_checks"]] == [37.9]
     assert (await client.post("/api/v1/people/999/health-checks", headers=registrar,
                               json={"temperature": 36.5})).status == 404
+
+
+async def test_a_status_change_needs_a_reason(client: Client, registrar: dict[str, str],
+                                              admin: dict[str, str]) -> None:
+    person = await (await client.post("/api/v1/people", headers=registrar, json=person_body(43))).json()
+    issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=registrar)).json()
+    resp = await client.patch(f"/api/v1/people/{person['id']}", headers=registrar, json={"status": "red"})
+    assert resp.status == 422
+    assert (await resp.json())["error"]["field"] == "reason"
+    after = await (await client.get(f"/api/v1/people/{person['id']}", headers=admin)).json()
+    assert (after["status"], after["pass"]["serial"]) == ("green", issued["serial"])  # nothing changed
+    # the same status again is no change, and other fields need no reason
+    resp = await client.patch(f"/api/v1/people/{person['id']}", headers=registrar,
+                              json={"status": "green", "address": "3 Road"})
+    assert resp.status == 200
