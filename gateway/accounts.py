@@ -84,6 +84,22 @@ async def set_password(db: Database, username: str, password: str, actor: Princi
         await store.clear_failures(tx, key=f"user:{username.lower()}")
 
 
+async def disable_account(db: Database, username: str, reason: str, actor: Principal = CLI) -> None:
+    """Lock a console account out at once: its open sessions stop working on their next request."""
+    username = username.strip().lower()
+    async with db.transaction() as tx:
+        row = await store.account_by_username(tx, username=username)
+        if row is None:
+            raise NotFound(f"no account {username!r}", field="username")
+        if not await store.disable_account(tx, username=username, at=iso(now())):
+            raise Conflict(f"account {username!r} is already disabled", code="already_disabled")
+        await audit.record(tx, actor.actor, "account.disable", f"account:{username}", reason)
+
+
+async def list_accounts(db: Database) -> list[store.AccountRow]:
+    return await store.list_accounts(db.read)
+
+
 def _lockout(failures: int, config: GatewayConfig) -> float:
     extra = failures - config.login_max_failures
     if extra < 0:

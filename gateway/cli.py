@@ -61,6 +61,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=lambda a: commands.account(commands.config_from(a.data), a.account_cmd,
                                                        a.username, a.password, getattr(a, "role", "")))
 
+    disable = asub.add_parser("disable", help="lock an account out at once (its sessions end)")
+    disable.add_argument("username")
+    disable.add_argument("--reason", default="disabled with qrgate account disable", help="why (audit log)")
+    _data(disable)
+    disable.set_defaults(func=lambda a: commands.account_disable(commands.config_from(a.data), a.username,
+                                                                 a.reason))
+    listed = asub.add_parser("list", help="list console accounts (never a password hash)")
+    _data(listed)
+    listed.set_defaults(func=lambda a: commands.account_list(commands.config_from(a.data)))
+
 
 def _demo(args: argparse.Namespace) -> int:
     from . import demo  # demo data is only loaded when asked for

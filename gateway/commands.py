@@ -133,3 +133,32 @@ def account(config: GatewayConfig, action: str, username: str, password: str | N
         return 1
     print(f"account {username}: {'created' if action == 'create' else 'password changed'}")
     return 0
+
+
+async def _account_disable(config: GatewayConfig, username: str, reason: str) -> None:
+    async with open_services(config) as svc:
+        await accounts.disable_account(svc.db, username, reason)
+
+
+def account_disable(config: GatewayConfig, username: str, reason: str) -> int:
+    try:
+        asyncio.run(_account_disable(config, username, reason))
+    except GatewayError as exc:
+        print(f"qrgate account: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"account {username.strip().lower()}: disabled")
+    return 0
+
+
+async def _account_list(config: GatewayConfig) -> list[tuple[str, str, str, str]]:
+    async with open_services(config) as svc:
+        return [(a.username, a.role, "disabled" if a.disabled_at else "active", a.created_at)
+                for a in await accounts.list_accounts(svc.db)]
+
+
+def account_list(config: GatewayConfig) -> int:
+    """One line per console account: username, role, state, created; never the password hash."""
+    print(f"{'USERNAME':<24}  {'ROLE':<9}  {'STATE':<8}  CREATED")
+    for username, role, state, created in asyncio.run(_account_list(config)):
+        print(f"{username:<24}  {role:<9}  {state:<8}  {created}")
+    return 0

@@ -102,6 +102,17 @@ async def set_password(conn: Conn, *, username: str, password_hash: str) -> bool
     return cur.rowcount == 1
 
 
+async def list_accounts(conn: Conn) -> list[AccountRow]:
+    async with conn.execute("SELECT * FROM accounts ORDER BY username") as cur:
+        return [AccountRow(**dict(r)) for r in await cur.fetchall()]
+
+
+async def disable_account(conn: Conn, *, username: str, at: str) -> bool:
+    cur = await conn.execute("UPDATE accounts SET disabled_at = :at WHERE username = :u AND disabled_at IS NULL",
+                             {"at": at, "u": username})
+    return cur.rowcount == 1
+
+
 async def failures(conn: Conn, *, key: str) -> FailureRow | None:
     async with conn.execute("SELECT failures, last_ts, locked_until FROM login_failures WHERE key = :k",
                             {"k": key}) as cur:
