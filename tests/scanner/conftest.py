@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,3 +32,35 @@ def keys_doc() -> Callable[[IssuerKey, TrustSet], bytes]:
     def make(signer: IssuerKey, trust: TrustSet) -> bytes:
         return sign_document(signer, "qrgate/trust", trust.to_jwks(), issued_at=datetime.now(UTC))
     return make
+
+
+@pytest.fixture(scope="session")
+def xvfb_server() -> Iterator[str]:
+    """A virtual X display of its own (Xvfb picks a free number), for the whole session.
+
+    One per session because OpenCV's Qt connects to the first display it sees for the life of the
+    process: a second server for a later test would leave it holding a dead connection.
+    """
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed: the window tests need a virtual display")
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write,))
+    os.close(write)
+    with os.fdopen(read) as ready:
+        number = ready.readline().strip()  # written once the server accepts clients
+    if not number.isdigit():
+        proc.kill()
+        proc.wait()
+        pytest.skip("Xvfb could not start")
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def xvfb(xvfb_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The session's virtual display, set as DISPLAY (and Qt on X11) for one test."""
+    monkeypatch.setenv("DISPLAY", xvfb_server)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    return xvfb_server

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
-import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -68,31 +63,6 @@ def test_panel_draws_chinese_text(outcomes: dict[str, Outcome]) -> None:
     assert share(panel[int(h * 0.14):int(h * 0.3)], (255, 255, 255)) > 0.03
 
 
-@pytest.fixture
-def xvfb() -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed: the window test needs a virtual display")
-    display = f":{90 + os.getpid() % 9}"
-    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    lock = Path(f"/tmp/.X11-unix/X{display[1:]}")
-    for _ in range(100):
-        if lock.exists() or proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    if proc.poll() is not None:
-        pytest.skip(f"Xvfb could not start on {display}")
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = display
-    yield display
-    if old is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = old
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.mark.slow
 def test_window_screenshots_under_xvfb(xvfb: str, outcomes: dict[str, Outcome],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,5 +87,82 @@ def test_window_screenshots_under_xvfb(xvfb: str, outcomes: dict[str, Outcome],
 
             cv2.imwrite(str(SHOTS / f"scanner-{kind}.png"), shot)
             assert share(shot, colour) > 0.3, f"{kind} panel not on screen"
+    finally:
+        window.close()
+
+
+def test_disabled_device_banner_on_every_panel(outcomes: dict[str, Outcome]) -> None:
+    from dataclasses import replace
+
+    from scanner.display import DISABLED_RGB
+
+    for kind, outcome in outcomes.items():
+        plain, marked = render_panel(outcome), render_panel(replace(outcome, device_disabled=True))
+        assert share(plain[:40], DISABLED_RGB) < 0.01, kind
+        assert share(marked[:40], DISABLED_RGB) > 0.5, kind
+        assert share(marked[:40], (255, 255, 255)) > 0.01, kind  # the words are drawn on it
+    import cv2
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(SHOTS / "scanner-panel-disabled.png"), render_panel(replace(outcomes["allow"],
+                                                                              device_disabled=True)))
+
+
+@pytest.mark.parametrize(("keys", "expected", "left"), [
+    ("38.5\r", 38.5, ""),
+    ("36.6\n", 36.6, ""),
+    ("377\b.2\r", 37.2, ""),           # backspace corrects a typo
+    ("37.25999\r", 37.25, ""),         # at most five characters are taken
+    ("3..6\r", None, ""),              # not a number: dropped, the guard types it again
+    ("\r", None, ""),                  # Enter alone gives nothing
+    ("36a.b7", None, "36.7"),          # letters are ignored; no Enter yet
+])
+def test_typed_temperature(keys: str, expected: float | None, left: str) -> None:
+    from scanner.display import TemperatureEntry
+
+    entry = TemperatureEntry(threading.Event())
+    results = [entry.press(ord(k)) for k in keys]
+    got = [r for r in results if r is not None]
+    assert got == ([expected] if expected is not None else [])
+    assert entry.typed == left
+
+
+def test_escape_and_q_stop_and_unknown_codes_are_ignored() -> None:
+    from scanner.display import TemperatureEntry
+
+    for key in (27, ord("q")):
+        stop = threading.Event()
+        entry = TemperatureEntry(stop)
+        assert entry.press(key) is None and stop.is_set()
+    stop = threading.Event()
+    entry = TemperatureEntry(stop)
+    for key in (-1, 255, 0x1000030, 0x10000FF, 2**31 - 1):  # no key, Qt special keys: not a digit
+        assert entry.press(key) is None
+    assert entry.typed == "" and not stop.is_set()
+
+
+@pytest.mark.slow
+def test_window_preview_shows_the_disabled_banner(xvfb: str, offline: OfflineGate,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+
+    from PIL import ImageGrab
+
+    from scanner.display import DISABLED_RGB, Window
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    offline.state.mark_disabled(datetime.now().astimezone(), "gateway refused (403 device_disabled)")
+    window = Window(threading.Event(), sound=False, snapshot=offline.state.load)
+    frame = np.full((720, 1280, 3), 128, np.uint8)  # a grey camera frame, before any decision
+    try:
+        shot = None
+        for _ in range(40):  # the window maps asynchronously
+            window.preview(frame)
+            window.cv2.waitKey(50)
+            shot = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("RGB"))[:, :, ::-1]
+            if share(shot[:40], DISABLED_RGB) > 0.5:
+                break
+        assert shot is not None and share(shot[:40], DISABLED_RGB) > 0.5
+        assert share(shot[100:600], DISABLED_RGB) < 0.01  # a banner, not a panel: the preview stays visible
     finally:
         window.close()

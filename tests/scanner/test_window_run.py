@@ -1,0 +1,96 @@
+"""The real `qrgate-scanner run --images DIR` window under Xvfb: screenshots of its panels, typed temperature."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from frames import background, place, qr_bgr
+from offline_gate import OfflineGate
+from test_display import SHOTS, share
+from xkeys import XKeys
+
+from scanner.display import ALLOW_RGB, DENY_RGB
+from scanner.log import EntryLog
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gate_folder(folder: Path, script: list[tuple[np.ndarray, int]]) -> Path:
+    """Image files in name order: each scene repeated n times (hard links: one file written per scene)."""
+    folder.mkdir()
+    index = 0
+    for k, (image, n) in enumerate(script):
+        first = folder / f"{index:04d}.png"
+        cv2.imwrite(str(first), image)
+        for i in range(1, n):
+            os.link(first, folder / f"{index + i:04d}.png")
+        index += n
+    return folder
+
+
+def screen(display: str) -> np.ndarray:
+    from PIL import ImageGrab
+
+    return np.asarray(ImageGrab.grab(xdisplay=display).convert("RGB"))[:, :, ::-1]
+
+
+def wait_for_screen(display: str, proc: subprocess.Popen[bytes], seen: Callable[[np.ndarray], bool],
+                    timeout: float = 60.0) -> np.ndarray | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        shot = screen(display)
+        if seen(shot):
+            return shot
+        time.sleep(0.05)
+    return None
+
+
+@pytest.mark.slow
+def test_live_window_decides_shows_panels_and_takes_a_typed_temperature(
+        xvfb: str, offline: OfflineGate, tmp_path: Path) -> None:
+    first, feverish, third = (offline.issue(name=n, document=d) for n, d in
+                              (("甲一", "0001"), ("乙二", "0002"), ("丙三", "0003")))
+    scene = background((1280, 720), 1)
+    # at 10 frames/s: 0.5 s of gate, a pass, 4 s of gate (the guard types 38.5 Enter), the next pass,
+    # 3 s of gate, a third pass (no temperature typed for it), 1 s of gate
+    folder = gate_folder(tmp_path / "frames", [
+        (scene, 5), (place(qr_bgr(first), seed=1), 3), (scene, 40), (place(qr_bgr(feverish), seed=2), 3),
+        (scene, 30), (place(qr_bgr(third), seed=3), 3), (scene, 10)])
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}
+    proc = subprocess.Popen([sys.executable, "-m", "scanner.cli", "run", "--data", str(offline.folder),
+                             "--images", str(folder), "--no-sync"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    keys = XKeys(xvfb)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        allow = wait_for_screen(xvfb, proc, lambda s: share(s, ALLOW_RGB) > 0.3)
+        assert allow is not None, "no ALLOW panel on screen"
+        cv2.imwrite(str(SHOTS / "scanner-run-allow.png"), allow)
+        # real key events, typed while the ALLOW panel is up, as a guard with a thermometer would. OpenCV
+        # returns one key per waitKey call, i.e. per frame turn (10/s here, 30/s from a webcam): keys
+        # typed at a person's pace (4/s) each get their own turn
+        keys.press("3", "8", "period", "5", "Return", gap=0.25)
+        deny = wait_for_screen(xvfb, proc, lambda s: share(s, DENY_RGB) > 0.3)
+        assert deny is not None, "no DENY panel on screen"
+        cv2.imwrite(str(SHOTS / "scanner-run-deny-fever.png"), deny)
+        assert share(deny, ALLOW_RGB) < 0.01
+        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+    finally:
+        keys.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()  # type: ignore[union-attr]
+    with EntryLog(offline.state.log_path) as log:
+        entries = log.entries()
+        assert log.verify_chain() is None
+    assert [(e["decision"], e["reason"], e["temperature"]) for e in entries] == [
+        ("allow", "ok", None), ("deny", "fever", 38.5), ("allow", "ok", None)]
