@@ -68,7 +68,7 @@ SCHEMAS: dict[str, S] = {
     "IssuedPass": _obj({"serial": _str(), "qr_text": _str(), "issued_at": TIME, "expires_at": TIME,
                         "resident_url": _str(), "person_id": INT, "replaces": _null(_str())}),
     "Pass": _obj({"serial": _str(), "person_id": INT, "state": _str(enum=["live", "revoked", "lapsed"]),
-                  "kid": _str(), "qr_text": _str(), "claims": {"type": "object"}, "issued_at": TIME,
+                  "kid": _str(), "qr_text": _null(_str(description="null for viewers")), "claims": {"type": "object"}, "issued_at": TIME,
                   "expires_at": TIME, "revoked_at": _null(TIME), "revoke_reason": _null(_str()),
                   "replaced_by": _null(_str())}),
     "SiteInput": _obj({"code": CODE, "name": _str(minLength=1, maxLength=100),

@@ -23,9 +23,9 @@ def issued_json(info: IssuedPassInfo) -> dict[str, Any]:
             "replaces": info.replaced}
 
 
-def pass_json(row: PassRow) -> dict[str, Any]:
+def pass_json(row: PassRow, *, with_qr: bool = True) -> dict[str, Any]:
     return {"serial": row.serial, "person_id": row.person_id, "state": row.state, "kid": row.kid,
-            "qr_text": row.qr_text, "claims": json.loads(row.claims), "issued_at": row.issued_at,
+            "qr_text": row.qr_text if with_qr else None, "claims": json.loads(row.claims), "issued_at": row.issued_at,
             "expires_at": row.expires_at, "revoked_at": row.revoked_at, "revoke_reason": row.revoke_reason,
             "replaced_by": row.replaced_by}
 
@@ -37,8 +37,10 @@ async def issue_pass(request: web.Request) -> web.Response:
 
 
 async def get_pass(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, REGISTRAR, VIEWER)
-    return json_response(pass_json(await passes.get(services(request).db, request.match_info["serial"])))
+    principal = await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    row = await passes.get(services(request).db, request.match_info["serial"])
+    # the QR text is the pass itself: whoever holds it can show it at a gate, so a viewer never gets it
+    return json_response(pass_json(row, with_qr=principal.role != VIEWER))
 
 
 async def _reason(request: web.Request) -> str:

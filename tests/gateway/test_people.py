@@ -179,3 +179,16 @@ async def test_a_status_change_needs_a_reason(client: Client, registrar: dict[st
     resp = await client.patch(f"/api/v1/people/{person['id']}", headers=registrar,
                               json={"status": "green", "address": "3 Road"})
     assert resp.status == 200
+
+
+async def test_a_viewer_never_gets_the_qr_text(client: Client, registrar: dict[str, str],
+                                               viewer: dict[str, str]) -> None:
+    person = await (await client.post("/api/v1/people", headers=registrar, json=person_body(44))).json()
+    issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=registrar)).json()
+    path = f"/api/v1/passes/{issued['serial']}"
+    staff = await (await client.get(path, headers=registrar)).json()
+    assert staff["qr_text"] == issued["qr_text"]
+    resp = await client.get(path, headers=viewer)
+    seen = await resp.json()
+    assert resp.status == 200 and seen["qr_text"] is None and seen["state"] == "live"
+    assert issued["qr_text"] not in await resp.text()
