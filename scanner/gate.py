@@ -16,6 +16,7 @@ from .state import Device, Snapshot
 
 MAX_SKEW = 300.0     # seconds: a clock further off than this is shown to the guard and recorded
 JUMP_TOLERANCE = 2.0  # seconds backwards that are noise (NTP slews), not a jump
+LOGGED_READINGS = (0.0, 100.0)  # °C: beyond this a "temperature" is a typo or a misread suffix, not evidence
 
 
 def local_now() -> datetime:
@@ -67,8 +68,10 @@ class Gate:
         offset = snap.clock_offset or 0.0
         now = wall + timedelta(seconds=offset)
         warning = self._clock_warning(wall, offset)
-        if temperature is not None and not math.isfinite(temperature):
-            temperature = None  # never logged as NaN; the guard re-measures
+        # decide() sees the reading as given: NaN or an impossible value denies `fever` (re-measure);
+        # the log keeps only a number the gateway accepts, so one typo never blocks every later upload
+        logged = temperature if temperature is not None and math.isfinite(temperature) \
+            and LOGGED_READINGS[0] <= temperature <= LOGGED_READINGS[1] else None
         if not snap.can_decide:
             decision = self._cannot_verify(text, snap, now)
         else:
@@ -77,7 +80,7 @@ class Gate:
             if decision.reason is Reason.UNREADABLE and whole is not None:
                 # the "temperature" after a space was the end of the QR text itself
                 decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now)
-                text, temperature = whole, None
+                text, logged = whole, None
             decision = self._passback(decision, snap, now)
         fields = {
             "device_id": self.device.device_id, "site": self.device.site,
@@ -85,7 +88,7 @@ class Gate:
             "serial": decision.serial.hex() if decision.serial else None,
             "text_hash": None if decision.serial else text_hash(text),
             "decision": decision.decision, "reason": decision.reason.value,
-            "temperature": float(temperature) if temperature is not None else None,
+            "temperature": float(logged) if logged is not None else None,
             "clock_offset": round(offset, 3) if snap.clock_offset is not None else None,
         }
         entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())

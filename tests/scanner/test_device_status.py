@@ -145,3 +145,20 @@ def test_enrolling_again_clears_the_disabled_mark(offline: OfflineGate) -> None:
     assert offline.state.disabled_at() is not None  # a damaged mark still means disabled
     OfflineGate(offline.folder, offline.key)  # a new enrolment into the same folder
     assert offline.state.load().disabled_at is None
+
+
+def test_impossible_temperatures_deny_and_never_block_the_upload(gateway: Gateway, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "gate"
+    token = gateway.enrolment(SITE)["token"]
+    assert run(["enroll", "--gateway", gateway.url, "--token", token, "--data", str(data)], capsys)[0] == 0
+    p = gateway.person_pass("体温", "T7000001", community="C1")
+    # a keyboard-wedge suffix gone wrong, and a guard's slip of the finger: no body has these temperatures
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{p['qr_text']}\t1e9\n{p['qr_text']}\t99999\n"
+                                                 f"{p['qr_text']}\t36.5\n"))
+    code, lines, out = run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)
+    assert code == 0, out
+    assert [(l["reason"], l["temperature"]) for l in lines] == [("fever", None), ("fever", None), ("ok", 36.5)]
+    code, _, out = run(["sync", "--data", str(data)], capsys)
+    assert code == 0 and "entries sent 3" in out, out  # nothing the gateway refuses stays stuck in the log

@@ -81,6 +81,14 @@ def test_fever_at_threshold_and_normal_below(offline: OfflineGate) -> None:
     assert log.entries()[0]["temperature"] == 37.3
 
 
+def test_impossible_readings_deny_for_a_re_measure_and_are_not_logged_as_numbers(offline: OfflineGate) -> None:
+    gate, log = gate_for(offline)
+    for reading in (float("nan"), float("inf"), -1e9, 3.0, 99999.0):
+        outcome = gate.decide(offline.issue(), reading)
+        assert outcome.decision.reason is Reason.FEVER, reading  # never admitted without a real reading
+    assert [e["temperature"] for e in log.entries()] == [None, None, None, 3.0, None]
+
+
 def test_stale_data_cannot_verify(offline: OfflineGate) -> None:
     offline.bundle(issued_at=datetime.now(UTC) - timedelta(hours=30), max_data_age=86400)
     gate, _ = gate_for(offline)
