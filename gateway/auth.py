@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +16,8 @@ from .store import accounts as account_store
 from .store import audit
 from .store import sites as site_store
 from .validate import integer, text
+
+log = logging.getLogger("qrgate.gateway")
 
 ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
 ROLES = (ADMIN, REGISTRAR, VIEWER)
@@ -99,8 +103,11 @@ async def principal_for(db: Database, credential: str) -> Principal:
                                                          and token.expires_at <= stamp):
         raise Unauthenticated("unknown, revoked or expired token")
     if token.last_used_at is None or token.last_used_at < iso(moment - USED_EVERY):
-        async with db.transaction() as tx:
-            await account_store.touch_token(tx, token_id=token.id, at=stamp)
+        try:
+            async with db.transaction() as tx:
+                await account_store.touch_token(tx, token_id=token.id, at=stamp)
+        except sqlite3.OperationalError:  # bookkeeping only: a busy database must not refuse the caller
+            log.warning("could not record the use of token %d", token.id)
     return Principal("token", str(token.id), token.role, f"{token.id}({token.label})")
 
 

@@ -142,3 +142,19 @@ def test_cli_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[st
             return role, [t.state for t in await lifecycle.list_tokens(svc.db)]
 
     assert asyncio.run(check()) == ("viewer", ["revoked", "active"])
+
+
+async def test_last_used_is_written_at_most_once_a_minute(client: Client, tokens: dict[str, str],
+                                                          admin: dict[str, str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    viewer = bearer(tokens["viewer"])
+    start = real_now()
+    monkeypatch.setattr(auth, "now", lambda: start)
+    assert (await client.get("/api/v1/sites", headers=viewer)).status == 200
+    first = (await _list(client, admin))[3]["last_used_at"]
+    assert first is not None
+    for seconds, changed in ((30, False), (61, True)):
+        moment = start + timedelta(seconds=seconds)
+        monkeypatch.setattr(auth, "now", lambda moment=moment: moment)
+        assert (await client.get("/api/v1/sites", headers=viewer)).status == 200
+        assert ((await _list(client, admin))[3]["last_used_at"] != first) is changed, seconds
