@@ -97,6 +97,20 @@ def test_disabled_device_is_shown_recorded_and_still_decides(gateway: Gateway, t
         ("allow", "ok", True), ("deny", "unreadable", True)]
 
 
+def test_a_sync_the_gateway_accepts_clears_the_disabled_mark(gateway: Gateway, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "gate"
+    token = gateway.enrolment(SITE)["token"]
+    assert run(["enroll", "--gateway", gateway.url, "--token", token, "--data", str(data)], capsys)[0] == 0
+    state = DeviceState(data)
+    assert state.mark_disabled(datetime.now().astimezone(), "as an earlier refusal left it")
+    code, _, out = run(["sync", "--data", str(data)], capsys)  # the gateway accepts this device
+    assert code == 0, out
+    assert state.load().disabled_at is None
+    with EntryLog(state.log_path) as log:
+        assert [e[1] for e in log.events("device_enabled")] == ["device_enabled"]
+
+
 def test_background_sync_backs_off_long_once_disabled(gateway: Gateway, tmp_path: Path) -> None:
     data = tmp_path / "gate"
     assert main(["enroll", "--gateway", gateway.url, "--token", gateway.enrolment(SITE)["token"],
