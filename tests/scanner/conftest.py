@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import random
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,24 +35,39 @@ def keys_doc() -> Callable[[IssuerKey, TrustSet], bytes]:
     return make
 
 
+def _die_with_parent() -> None:
+    """In the Xvfb child: end when the test process ends, even by kill -9, so no server is left behind."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @pytest.fixture(scope="session")
 def xvfb_server() -> Iterator[str]:
-    """A virtual X display of its own (Xvfb picks a free number), for the whole session.
+    """A virtual X display of its own, for the whole session.
 
     One per session because OpenCV's Qt connects to the first display it sees for the life of the
-    process: a second server for a later test would leave it holding a dead connection.
+    process. A random high display number keeps clear of the low numbers other tools take first; the
+    server dies with the test process (PR_SET_PDEATHSIG) so a crashed run leaves none behind.
     """
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed: the window tests need a virtual display")
-    read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write,))
-    os.close(write)
-    with os.fdopen(read) as ready:
-        number = ready.readline().strip()  # written once the server accepts clients
-    if not number.isdigit():
+    for number in random.sample(range(200, 900), 20):
+        if Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                preexec_fn=_die_with_parent)
+        for _ in range(200):  # the socket appears once the server accepts clients
+            if proc.poll() is not None or Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            time.sleep(0.05)
+        if proc.poll() is None and Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
         proc.kill()
         proc.wait()
+    else:
         pytest.skip("Xvfb could not start")
     yield f":{number}"
     proc.terminate()

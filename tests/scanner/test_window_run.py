@@ -45,11 +45,15 @@ def screen(display: str) -> np.ndarray:
 def wait_for_screen(display: str, proc: subprocess.Popen[bytes], seen: Callable[[np.ndarray], bool],
                     timeout: float = 60.0) -> np.ndarray | None:
     deadline = time.monotonic() + timeout
+    shot = None
     while time.monotonic() < deadline and proc.poll() is None:
         shot = screen(display)
         if seen(shot):
             return shot
         time.sleep(0.05)
+    if shot is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(SHOTS / "scanner-run-last-seen.png"), shot)  # for whoever reads the failure
     return None
 
 
@@ -59,36 +63,44 @@ def test_live_window_decides_shows_panels_and_takes_a_typed_temperature(
     first, feverish, third = (offline.issue(name=n, document=d) for n, d in
                               (("甲一", "0001"), ("乙二", "0002"), ("丙三", "0003")))
     scene = background((1280, 720), 1)
-    # at 10 frames/s: 0.5 s of gate, a pass, 4 s of gate (the guard types 38.5 Enter), the next pass,
-    # 3 s of gate, a third pass (no temperature typed for it), 1 s of gate
+    # at 10 frames/s: 2 s of gate while the window maps, a pass held for 1 s (a camera source drops frames
+    # while the loop is busy, so a code must stay in view a little), 4 s of gate (the guard types 38.5
+    # Enter), the next pass, 3 s of gate, a third pass (no temperature typed for it), 1 s of gate
     folder = gate_folder(tmp_path / "frames", [
-        (scene, 5), (place(qr_bgr(first), seed=1), 3), (scene, 40), (place(qr_bgr(feverish), seed=2), 3),
-        (scene, 30), (place(qr_bgr(third), seed=3), 3), (scene, 10)])
+        (scene, 20), (place(qr_bgr(first), seed=1), 10), (scene, 40), (place(qr_bgr(feverish), seed=2), 10),
+        (scene, 30), (place(qr_bgr(third), seed=3), 10), (scene, 10)])
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}
-    proc = subprocess.Popen([sys.executable, "-m", "scanner.cli", "run", "--data", str(offline.folder),
-                             "--images", str(folder), "--no-sync"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = tmp_path / "stderr.txt"  # a file, not a pipe: nobody reads it while the window runs
+    with errors.open("wb") as err:  # the child holds its own copy of the descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "scanner.cli", "run", "--data", str(offline.folder),
+                                 "--images", str(folder), "--no-sync"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
     keys = XKeys(xvfb)
     SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def logged() -> str:
+        with EntryLog(offline.state.log_path) as log:
+            entries = [(e["reason"], e["temperature"]) for e in log.entries()]
+        return f"exit {proc.poll()}, logged {entries}, stderr {errors.read_text(errors='replace')[-1500:]!r}"
+
     try:
         allow = wait_for_screen(xvfb, proc, lambda s: share(s, ALLOW_RGB) > 0.3)
-        assert allow is not None, "no ALLOW panel on screen"
+        assert allow is not None, f"no ALLOW panel on screen: {logged()}"
         cv2.imwrite(str(SHOTS / "scanner-run-allow.png"), allow)
         # real key events, typed while the ALLOW panel is up, as a guard with a thermometer would. OpenCV
         # returns one key per waitKey call, i.e. per frame turn (10/s here, 30/s from a webcam): keys
         # typed at a person's pace (4/s) each get their own turn
         keys.press("3", "8", "period", "5", "Return", gap=0.25)
         deny = wait_for_screen(xvfb, proc, lambda s: share(s, DENY_RGB) > 0.3)
-        assert deny is not None, "no DENY panel on screen"
+        assert deny is not None, f"no DENY panel on screen: {logged()}"
         cv2.imwrite(str(SHOTS / "scanner-run-deny-fever.png"), deny)
         assert share(deny, ALLOW_RGB) < 0.01
-        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+        assert proc.wait(timeout=60) == 0, logged()
     finally:
         keys.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        proc.stderr.close()  # type: ignore[union-attr]
     with EntryLog(offline.state.log_path) as log:
         entries = log.entries()
         assert log.verify_chain() is None
