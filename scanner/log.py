@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS entries (
     decision   TEXT NOT NULL,
     decided_at REAL NOT NULL,                -- corrected (gateway) time, epoch seconds: for passback
     wall_at    REAL NOT NULL,                -- the local clock, epoch seconds: to see it jump back
-    sent       INTEGER NOT NULL DEFAULT 0
+    sent       INTEGER NOT NULL DEFAULT 0    -- 0 unsent, 1 at the gateway, 2 refused by it (kept here)
 );
 CREATE INDEX IF NOT EXISTS entries_allowed ON entries (serial, decided_at) WHERE decision = 'allow';
 CREATE INDEX IF NOT EXISTS entries_unsent ON entries (seq) WHERE sent = 0;
@@ -111,6 +111,21 @@ class EntryLog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def mark_refused(self, seq: int, why: str, at: datetime) -> None:
+        """The gateway will never take this entry: keep it here, flagged, and say so in the events."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("UPDATE entries SET sent = 2 WHERE seq = :seq", {"seq": seq})
+            self._db.execute("INSERT INTO events (at, kind, detail) VALUES (:at, 'entry_refused', :detail)",
+                             {"at": at.isoformat(), "detail": f"seq {seq}: {why}"})
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def refused(self) -> list[int]:
+        return [seq for (seq,) in self._db.execute("SELECT seq FROM entries WHERE sent = 2 ORDER BY seq")]
 
     def count(self, *, unsent_only: bool = False) -> int:
         sql = "SELECT count(*) FROM entries" + (" WHERE sent = 0" if unsent_only else "")

@@ -23,7 +23,7 @@ from typing import Any
 
 from keys import DocumentError, Secret, TrustSet, load_policy, load_revocations, open_document
 
-from .log import EntryLog
+from .log import EntryLog, Stored
 from .state import MAX_DELTAS, Device, DeviceState, Snapshot, StateError
 
 TRUST_DOC_TYPE = "qrgate/trust"
@@ -191,20 +191,40 @@ def pull_bundle(state: DeviceState, device: Device) -> Snapshot:
     return Snapshot(trust, revocations, policy, offset, synced_at)
 
 
+REFUSED_INPUT = frozenset({400, 413, 422})  # the gateway will never take these bytes, however often sent
+
+
 def push_entries(log: EntryLog, device: Device, batch: int = BATCH) -> tuple[int, int, list[dict[str, Any]]]:
     """Upload unsent entries in batches, marking each batch sent once the gateway has it."""
     pushed = duplicates = 0
     alerts: list[dict[str, Any]] = []
     while rows := log.unsent(batch):
+        p, d, a = _upload(log, device, rows)
+        pushed, duplicates = pushed + p, duplicates + d
+        alerts.extend(a)
+    return pushed, duplicates, alerts
+
+
+def _upload(log: EntryLog, device: Device, rows: list[Stored]) -> tuple[int, int, list[dict[str, Any]]]:
+    """Send `rows`; when the gateway refuses the batch's content, halve it until the refused entries
+    are found, so that one bad entry can never hold back every entry behind it."""
+    try:
         answer = _request("POST", device.gateway + "/api/v1/entries", {"entries": [r.entry for r in rows]},
                           credential=device.credential)
-        if not isinstance(answer, dict):
-            raise SyncError("entries answer is not a JSON object")
-        log.mark_sent([r.seq for r in rows])
-        pushed += int(answer.get("accepted", 0) or 0)
-        duplicates += int(answer.get("duplicates", 0) or 0)
-        alerts.extend(a for a in answer.get("alerts", []) or [] if isinstance(a, dict))
-    return pushed, duplicates, alerts
+    except GatewayRefused as exc:
+        if exc.status not in REFUSED_INPUT:
+            raise
+        if len(rows) == 1:
+            log.mark_refused(rows[0].seq, str(exc), datetime.now().astimezone())
+            return 0, 0, []
+        half = len(rows) // 2
+        first, second = _upload(log, device, rows[:half]), _upload(log, device, rows[half:])
+        return first[0] + second[0], first[1] + second[1], first[2] + second[2]
+    if not isinstance(answer, dict):
+        raise SyncError("entries answer is not a JSON object")
+    log.mark_sent([r.seq for r in rows])
+    alerts = [a for a in answer.get("alerts", []) or [] if isinstance(a, dict)]
+    return int(answer.get("accepted", 0) or 0), int(answer.get("duplicates", 0) or 0), alerts
 
 
 def sync_once(data_dir: Path) -> SyncResult:

@@ -176,3 +176,31 @@ def test_impossible_temperatures_deny_and_never_block_the_upload(gateway: Gatewa
     assert [(l["reason"], l["temperature"]) for l in lines] == [("fever", None), ("fever", None), ("ok", 36.5)]
     code, _, out = run(["sync", "--data", str(data)], capsys)
     assert code == 0 and "entries sent 3" in out, out  # nothing the gateway refuses stays stuck in the log
+
+
+def test_an_entry_the_gateway_refuses_never_holds_back_the_rest(gateway: Gateway, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "gate"
+    assert run(["enroll", "--gateway", gateway.url, "--token", gateway.enrolment(SITE)["token"],
+                "--data", str(data)], capsys)[0] == 0
+    state = DeviceState(data)
+    p = gateway.person_pass("拒收", "D7000001", community="C1")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{p['qr_text']}\nnot a pass\n"))
+    assert run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)[0] == 0
+    with EntryLog(state.log_path) as log:
+        # an entry the gateway's validation refuses (an impossible temperature), chained like any other
+        fields = {k: v for k, v in log.entries()[-1].items() if k not in ("id", "seq", "prev_hash", "hash")}
+        bad = log.append({**fields, "temperature": 1e9}, decided_at=0.0, wall_at=0.0)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{p['qr_text']}\nstill not a pass\n"))
+    assert run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)[0] == 0
+
+    code, _, out = run(["sync", "--data", str(data)], capsys)
+    assert code == 0, out
+    arrived = sorted(e["seq"] for e in gateway.entries(state.device().device_id))
+    assert arrived == [1, 2, 4, 5]  # everything but the refused one, in one sync
+    with EntryLog(state.log_path) as log:
+        assert log.refused() == [bad["seq"]] and log.count(unsent_only=True) == 0
+        assert [kind for _, kind, _ in log.events("entry_refused")] == ["entry_refused"]
+    # the gap is visible to the admins, never silent
+    assert any(a["kind"] == "broken_chain" for a in gateway.alerts())
