@@ -161,7 +161,9 @@ a quarantine date: {len(qr_text)} characters); the gate holds a signed list of {
 | of which CWT claims parse | {t_claims * us:.1f} | |
 | two revocation lookups (a miss and a hit) | {t_lookup * us:.2f} | |
 
-Target: ≥ 5,000 decisions/s, overhead < 110 µs — {"met" if 1 / t_decide >= 5000 and overhead < 110e-6 else "NOT met"}.
+Targets: our overhead < 110 µs — {"met" if overhead < 110e-6 else "NOT met"}; ≥ 5,000 decisions/s —
+{"met" if 1 / t_decide >= 5000 else "NOT met"} (the issue assumed a raw verify of about 90 µs; on this run it took
+{t_verify * us:.0f} µs, which alone caps a core at {1 / t_verify:,.0f} verifies/s, and the overhead is what our code adds).
 
 | issuance (one core) | ms per pass | passes per second |
 |---|---:|---:|
