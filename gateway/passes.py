@@ -47,6 +47,7 @@ class ResidentPass:
     person_id: int
     name: str
     document_masked: str
+    document_last4: str  # what the QR itself carries, and what the gate shows the guard
     status: str
     quarantine_end: str | None
     cleared: bool
@@ -235,6 +236,6 @@ async def by_resident_token(db: Database, token: str) -> ResidentPass | None:
         await store.latest_for(db.read, person_id=person.id)
     if row is None:
         return None
-    return ResidentPass(person.id, person.name, person.document_masked, person.status,
-                        person.quarantine_end, bool(person.cleared), row.serial, row.state, row.qr_text,
-                        row.issued_at, row.expires_at)
+    return ResidentPass(person.id, person.name, person.document_masked, person.document_last4,
+                        person.status, person.quarantine_end, bool(person.cleared), row.serial,
+                        row.state, row.qr_text, row.issued_at, row.expires_at)

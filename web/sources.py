@@ -21,6 +21,6 @@ async def resident_pass(svc: Services, token: str) -> ResidentPass | None:
     start = end - timedelta(days=svc.config.quarantine_days) if end else None
     return ResidentPass(
         serial=found.serial, qr_text=found.qr_text, name=found.name,
-        document=found.document_masked[-4:], status=Status(found.status),
+        document=found.document_last4, status=Status(found.status),
         expires_at=datetime.fromisoformat(found.expires_at), revoked=found.state == "revoked",
         quarantine_start=start, quarantine_end=end)

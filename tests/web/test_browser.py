@@ -151,6 +151,7 @@ def test_english_switch_and_print_card(gateway: LiveGateway, browser: Browser) -
     resident = phone.new_page()
     resident.goto(link)
     expect(resident.locator("#countdown")).to_contain_text("第5天/共14天")
+    expect(resident.locator("#document")).to_have_text("**** 5678")  # the four the QR and the gate show
     resident.goto(link + "?lang=en")
     expect(resident.locator("#status-word")).to_have_text("IN QUARANTINE — not yet")
     resident.goto(link)  # remembered
