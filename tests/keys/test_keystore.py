@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from keys import IssuerKey, KeyStore, KeyStoreError, PassClaims, Reason, Secret, TrustSet, decide, issue_pass
+from keys import KeyStore, KeyStoreError, PassClaims, Reason, Secret, TrustSet, decide, issue_pass
 from keys.trust import b64url
 
 T0 = datetime(2020, 2, 1, tzinfo=UTC)

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway import accounts
-from gateway.app import create_app
 from gateway.appkeys import services_key
-from gateway.config import GatewayConfig
 from gateway.services import Services
 
 PASSWORD = "correct horse battery"
