@@ -40,8 +40,23 @@ class Sign1:
         return True
 
 
+_SIG1_HEAD = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
+
+
+def _bstr_head(length: int) -> bytes:
+    if length < 24:
+        return bytes((0x40 + length,))
+    if length < 0x100:
+        return b"\x58" + length.to_bytes(1, "big")
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    return b"\x5a" + length.to_bytes(4, "big")
+
+
 def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected_raw, b"", payload])
+    """CBOR of ["Signature1", protected, h'', payload], built directly: it is on every gate decision."""
+    return b"".join((_SIG1_HEAD, _bstr_head(len(protected_raw)), protected_raw, b"\x40",
+                     _bstr_head(len(payload)), payload))
 
 
 def encode_protected(kid: bytes, content_type: int | str | None = None) -> bytes:
