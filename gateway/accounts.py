@@ -86,14 +86,25 @@ async def set_password(db: Database, username: str, password: str, actor: Princi
 
 async def disable_account(db: Database, username: str, reason: str, actor: Principal = CLI) -> None:
     """Lock a console account out at once: its open sessions stop working on their next request."""
+    await _set_disabled(db, username, reason, actor, disabled=True)
+
+
+async def enable_account(db: Database, username: str, reason: str, actor: Principal = CLI) -> None:
+    """Let a disabled account log in again (its old sessions stay ended)."""
+    await _set_disabled(db, username, reason, actor, disabled=False)
+
+
+async def _set_disabled(db: Database, username: str, reason: str, actor: Principal, *, disabled: bool) -> None:
     username = username.strip().lower()
     async with db.transaction() as tx:
         row = await store.account_by_username(tx, username=username)
         if row is None:
             raise NotFound(f"no account {username!r}", field="username")
-        if not await store.disable_account(tx, username=username, at=iso(now())):
-            raise Conflict(f"account {username!r} is already disabled", code="already_disabled")
-        await audit.record(tx, actor.actor, "account.disable", f"account:{username}", reason)
+        if not await store.set_disabled(tx, username=username, at=iso(now()) if disabled else None):
+            state = "disabled" if disabled else "enabled"
+            raise Conflict(f"account {username!r} is already {state}", code=f"already_{state}")
+        await audit.record(tx, actor.actor, "account.disable" if disabled else "account.enable",
+                           f"account:{username}", reason)
 
 
 async def list_accounts(db: Database) -> list[store.AccountRow]:

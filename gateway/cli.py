@@ -61,12 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=lambda a: commands.account(commands.config_from(a.data), a.account_cmd,
                                                        a.username, a.password, getattr(a, "role", "")))
 
-    disable = asub.add_parser("disable", help="lock an account out at once (its sessions end)")
-    disable.add_argument("username")
-    disable.add_argument("--reason", default="disabled with qrgate account disable", help="why (audit log)")
-    _data(disable)
-    disable.set_defaults(func=lambda a: commands.account_disable(commands.config_from(a.data), a.username,
-                                                                 a.reason))
+    for name, text, disable in (("disable", "lock an account out at once (its sessions end)", True),
+                                ("enable", "let a disabled account log in again", False)):
+        p = asub.add_parser(name, help=text)
+        p.add_argument("username")
+        p.add_argument("--reason", default=f"{name}d with qrgate account {name}", help="why (audit log)")
+        _data(p)
+        p.set_defaults(func=lambda a, d=disable: commands.account_disable(
+            commands.config_from(a.data), a.username, a.reason, d))
     listed = asub.add_parser("list", help="list console accounts (never a password hash)")
     _data(listed)
     listed.set_defaults(func=lambda a: commands.account_list(commands.config_from(a.data)))

@@ -135,18 +135,19 @@ def account(config: GatewayConfig, action: str, username: str, password: str | N
     return 0
 
 
-async def _account_disable(config: GatewayConfig, username: str, reason: str) -> None:
+async def _account_disable(config: GatewayConfig, username: str, reason: str, disable: bool) -> None:
     async with open_services(config) as svc:
-        await accounts.disable_account(svc.db, username, reason)
+        change = accounts.disable_account if disable else accounts.enable_account
+        await change(svc.db, username, reason)
 
 
-def account_disable(config: GatewayConfig, username: str, reason: str) -> int:
+def account_disable(config: GatewayConfig, username: str, reason: str, disable: bool = True) -> int:
     try:
-        asyncio.run(_account_disable(config, username, reason))
+        asyncio.run(_account_disable(config, username, reason, disable))
     except GatewayError as exc:
         print(f"qrgate account: {exc.message}", file=sys.stderr)
         return 1
-    print(f"account {username.strip().lower()}: disabled")
+    print(f"account {username.strip().lower()}: {'disabled' if disable else 'enabled'}")
     return 0
 
 

@@ -107,9 +107,12 @@ async def list_accounts(conn: Conn) -> list[AccountRow]:
         return [AccountRow(**dict(r)) for r in await cur.fetchall()]
 
 
-async def disable_account(conn: Conn, *, username: str, at: str) -> bool:
-    cur = await conn.execute("UPDATE accounts SET disabled_at = :at WHERE username = :u AND disabled_at IS NULL",
-                             {"at": at, "u": username})
+async def set_disabled(conn: Conn, *, username: str, at: str | None) -> bool:
+    """Disable (at = when) or enable (at = None); False when the account was already so."""
+    cur = await conn.execute(
+        "UPDATE accounts SET disabled_at = :at WHERE username = :u"
+        " AND (CASE WHEN :at IS NULL THEN disabled_at IS NOT NULL ELSE disabled_at IS NULL END)",
+        {"at": at, "u": username})
     return cur.rowcount == 1
 
 

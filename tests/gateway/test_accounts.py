@@ -44,6 +44,19 @@ async def test_a_disabled_account_is_locked_out_at_once(client: Client, admin: d
         ("cli:cli", "account:worker7", "left the job")]
 
 
+async def test_an_enabled_account_logs_in_again(client: Client, admin: dict[str, str]) -> None:
+    db = client.app[db_key]
+    await accounts.create_account(db, "worker8", PASSWORD, "viewer")
+    with pytest.raises(Conflict):
+        await accounts.enable_account(db, "worker8", "was never disabled")
+    await accounts.disable_account(db, "worker8", "on leave")
+    await accounts.enable_account(db, "Worker8", "back from leave")
+    assert (await accounts.authenticate(db, "worker8", PASSWORD, "10.0.0.8")).username == "worker8"
+    await _console_login(client, "worker8")
+    audit = await (await client.get("/api/v1/audit?action=account.enable", headers=admin)).json()
+    assert [(a["target"], a["reason"]) for a in audit["audit"]] == [("account:worker8", "back from leave")]
+
+
 def test_cli_account_list_and_disable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
     for name, role in (("ann", "admin"), ("bo", "viewer")):
@@ -55,3 +68,6 @@ def test_cli_account_list_and_disable(tmp_path: Path, capsys: pytest.CaptureFixt
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[:3] for line in lines[1:]] == [["ann", "admin", "active"], ["bo", "viewer", "disabled"]]
     assert "scrypt" not in "\n".join(lines)
+    assert cli.main(["account", "enable", "bo", "--data", data]) == 0
+    assert cli.main(["account", "enable", "bo", "--data", data]) == 1
+    assert "already enabled" in capsys.readouterr().err
