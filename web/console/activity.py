@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -40,9 +42,24 @@ async def entries(request: web.Request) -> web.Response:
     rows = await entry_store.search(
         services(request).db.read, site=_short(q.get("site", "")), device_id=_short(q.get("device", "")),
         serial=serial, since_ts=since, until_ts=until + 86400 if until else None,
-        limit=PAGE, before=None, decision=decision if decision in ("allow", "deny") else None)
-    return render(request, "console/entries.html", {"rows": rows, "q": {k: q.get(k, "") for k in (
-        "site", "device", "serial", "from", "to", "decision")}})
+        limit=PAGE, before=_cursor(q.get("before", "")),
+        decision=decision if decision in ("allow", "deny") else None)
+    filters = {k: q.get(k, "") for k in ("site", "device", "serial", "from", "to", "decision")}
+    older = None
+    if len(rows) == PAGE:
+        older = urlencode({**{k: v for k, v in filters.items() if v},
+                           "before": f"{rows[-1].scanned_ts!r}_{rows[-1].id}"})
+    return render(request, "console/entries.html", {"rows": rows, "q": filters, "older": older})
+
+
+def _cursor(text: str) -> tuple[float, str] | None:
+    """The (scanned_ts, id) of the last row of the previous page; anything else means the first page."""
+    ts, _, entry_id = text.partition("_")
+    try:
+        moment = float(ts)
+    except ValueError:
+        return None
+    return (moment, entry_id[:64]) if math.isfinite(moment) and entry_id else None
 
 
 @requires(READ)
