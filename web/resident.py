@@ -60,7 +60,7 @@ async def page(request: web.Request) -> web.Response:
     context = {
         "lang": lang, "w": words(lang), "token": token, "p": p, "state": state.value,
         "state_word": state_words(state, lang), "countdown": p.countdown(at, lang),
-        "qr_svg": "" if p.revoked else qr_svg(p.qr_text),
+        "qr_svg": "" if p.revoked else await asyncio.to_thread(qr_svg, p.qr_text),
         "page_data": {"token": token, "lang": lang, "tz": SITE_TZ.key, "words": words(lang), "pass": p.to_json(at)},
     }
     response = aiohttp_jinja2.render_template("resident_pass.html", request, context)
@@ -98,7 +98,7 @@ async def card(request: web.Request) -> web.Response:
     if p.revoked:
         raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
     context = {"lang": lang, "w": words(lang), "token": request.match_info["token"], "p": p,
-               "qr_svg": qr_svg(p.qr_text)}
+               "qr_svg": await asyncio.to_thread(qr_svg, p.qr_text)}
     response = aiohttp_jinja2.render_template("resident_card.html", request, context)
     _finish(response, request, lang, remember)
     return response
