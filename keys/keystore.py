@@ -12,12 +12,14 @@ or from `passphrase` in the key folder, created on first use. See docs/keys.md.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import secrets
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
@@ -64,7 +66,7 @@ class IssuerKey:
     def __repr__(self) -> str:
         return f"IssuerKey(kid={self.kid.hex()})"
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("an IssuerKey cannot be pickled")
 
 
@@ -139,7 +141,7 @@ class KeyStore:
         except (ValueError, KeyError, TypeError) as exc:
             raise KeyStoreError(f"{self._meta_path()} is corrupt: {exc}") from None
 
-    def _save(self, infos: list[KeyInfo]) -> None:
+    def _save(self, infos: builtins.list[KeyInfo]) -> None:
         data = json.dumps({"keys": [asdict(i) for i in infos]}, indent=2).encode()
         _write_private(self._meta_path(), data)
 

@@ -168,8 +168,9 @@ def parse_claims(payload: bytes) -> VerifiedPass:
         raise ValueError("CWT claims must be a map")
     if CWT_CNF in claims:
         raise ValueError("holder-bound passes need a QG2 verifier")
-    times = [claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP)]
-    if any(not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < MAX_TIME for t in times):
+    times = [t for t in (claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP))
+             if isinstance(t, int) and not isinstance(t, bool) and 0 <= t < MAX_TIME]
+    if len(times) != 3:
         raise ValueError("iat, nbf and exp must be integer seconds")
     serial, issuer = claims.get(CWT_CTI), claims.get(CWT_ISS)
     if not isinstance(serial, bytes) or len(serial) != SERIAL_LEN:

@@ -66,7 +66,7 @@ class SitePolicy:
             if key not in known:
                 raise PolicyError(str(key)[:40], "is not a policy field")
         try:
-            kind = SiteKind(obj.get("kind"))
+            kind = SiteKind(str(obj.get("kind")))
         except ValueError:
             raise PolicyError("kind", f"must be one of {', '.join(k.value for k in SiteKind)}") from None
         site = _code(obj.get("site"), "site")

@@ -7,7 +7,7 @@ import io
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
-from qrcode.util import QRData, MODE_ALPHA_NUM
+from qrcode.util import MODE_ALPHA_NUM, QRData
 
 _ECC = qrcode.constants.ERROR_CORRECT_M
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 
 class Secret:
     __slots__ = ("_value",)
@@ -25,5 +27,5 @@ class Secret:
     def __hash__(self) -> int:
         return hash(Secret)
 
-    def __reduce__(self) -> object:  # never pickle a secret by accident
+    def __reduce__(self) -> NoReturn:  # never pickle a secret by accident
         raise TypeError("a Secret cannot be pickled")
