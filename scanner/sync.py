@@ -183,6 +183,9 @@ def pull_bundle(state: DeviceState, device: Device) -> Snapshot:
         policy = load_policy(policy_doc, trust)
     except DocumentError as exc:
         raise GatewayRefused(200, "bundle_rejected", str(exc)) from None
+    if current.revocations is not None and revocations.issued_at < current.revocations.issued_at:
+        # every bundle is signed afresh: an older list is a replay that would un-revoke passes
+        raise GatewayRefused(200, "bundle_rejected", "revocation list is older than the one this gate holds")
     if policy.site != device.site:
         raise GatewayRefused(200, "bundle_rejected", f"policy is for site {policy.site}, not {device.site}")
     synced_at = server.astimezone(UTC)

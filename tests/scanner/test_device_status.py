@@ -204,3 +204,49 @@ def test_an_entry_the_gateway_refuses_never_holds_back_the_rest(gateway: Gateway
         assert [kind for _, kind, _ in log.events("entry_refused")] == ["entry_refused"]
     # the gap is visible to the admins, never silent
     assert any(a["kind"] == "broken_chain" for a in gateway.alerts())
+
+
+def test_a_replayed_older_bundle_cannot_unrevoke_a_pass(gateway: Gateway, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone on the network records an old bundle and serves it again after a revocation."""
+    import http.server
+    import time
+
+    data = tmp_path / "gate"
+    assert run(["enroll", "--gateway", gateway.url, "--token", gateway.enrolment(SITE)["token"],
+                "--data", str(data)], capsys)[0] == 0
+    credential = json.loads((data / "device.json").read_text())["credential"]
+    req = urllib.request.Request(gateway.url + "/api/v1/devices/bundle",
+                                 headers={"Authorization": f"Bearer {credential}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        recorded = resp.read()  # a full bundle from before the revocation
+    p = gateway.person_pass("重放", "D8000001", community="C1")
+    time.sleep(1.1)  # bundles carry whole seconds: the next one must be visibly newer
+    gateway.ok("POST", f"/api/v1/passes/{p['serial']}/revoke", {"reason": "lost phone"})
+    assert run(["sync", "--data", str(data)], capsys)[0] == 0
+
+    class Replay(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(recorded)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Replay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        device = json.loads((data / "device.json").read_text())
+        device["gateway"] = f"http://127.0.0.1:{server.server_address[1]}"
+        (data / "device.json").write_text(json.dumps(device))
+        code, _, out = run(["sync", "--data", str(data)], capsys)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code != 0 and "older than the one this gate holds" in out, out
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{p['qr_text']}\n"))
+    code, lines, out = run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)
+    assert (lines[0]["decision"], lines[0]["reason"]) == ("deny", "revoked"), out
