@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import keys.cli
 
@@ -17,17 +18,31 @@ def _data(p: argparse.ArgumentParser, default: str = "data") -> None:
     p.add_argument("--data", type=Path, default=Path(default), help=f"data folder (default: ./{default})")
 
 
+def _public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a base URL such as https://gate.example.org")
+    return text.rstrip("/")
+
+
+def _listen(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    p.add_argument("--public-url", type=_public_url, default=None,
+                   help="the URL gates and residents use, e.g. https://… behind a TLS proxy "
+                        "(default http://HOST:PORT); https makes console cookies Secure")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="run the gateway (creates data folder, database, first key)")
     _data(serve)
-    serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
-    serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port)))
+    _listen(serve)
+    serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port,
+                                                                          a.public_url)))
 
     demo = sub.add_parser("demo", help="seed demo data once, then serve it")
     _data(demo, "data-demo")
-    demo.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
-    demo.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    _listen(demo)
     demo.set_defaults(func=_demo)
 
     token = sub.add_parser("token", help="API tokens")
@@ -77,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from . import demo  # demo data is only loaded when asked for
 
-    return demo.run(commands.config_from(args.data, args.host, args.port))
+    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url))
 
 
 def build_parser() -> argparse.ArgumentParser:

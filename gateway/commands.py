@@ -37,12 +37,15 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
                          loggable_path(request.path), response.status, time)
 
 
-def config_from(data: Path, host: str | None = None, port: int | None = None) -> GatewayConfig:
+def config_from(data: Path, host: str | None = None, port: int | None = None,
+                public_url: str | None = None) -> GatewayConfig:
     config = GatewayConfig.for_data_dir(data)
     if host is not None:
         config = replace(config, host=host)
     if port is not None:
         config = replace(config, port=port)
+    if public_url is not None:
+        config = replace(config, public_url=public_url)
     return config
 
 

@@ -15,6 +15,7 @@ from gateway.clock import now
 from .card import card_pdf
 from .i18n import LANG_COOKIE, Lang, pick, words
 from .passview import SITE_TZ, ResidentPass, qr_svg, state_words
+from .sessions import cookie_secure
 from .sources import resident_pass
 
 TOKEN = r"[A-Za-z0-9_-]{16,128}"
@@ -38,7 +39,7 @@ def _finish(response: web.StreamResponse, request: web.Request, lang: Lang, reme
     response.headers["Content-Security-Policy"] = CSP
     if remember:
         response.set_cookie(LANG_COOKIE, lang, path="/p/", max_age=365 * 86400, samesite="Lax",
-                            secure=request.secure, httponly=True)
+                            secure=cookie_secure(request), httponly=True)
 
 
 async def _load(request: web.Request) -> ResidentPass:

@@ -1,7 +1,7 @@
 """Console sessions and CSRF: random cookie, stored hashed, one CSRF token per session.
 
 The cookie is HttpOnly, SameSite=Strict, path /console, and Secure when the request came over
-https. A login form gets its own double-submit token (cookie + hidden field) because there is
+https or the gateway's public URL is https. A login form gets its own double-submit token (cookie + hidden field) because there is
 no session yet to hold one.
 """
 
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from gateway.appkeys import services_key
 from gateway.auth import Principal
 from gateway.clock import iso
 from gateway.db import Database
@@ -79,10 +80,16 @@ async def close_session(db: Database, user: ConsoleUser) -> None:
         await store.delete_session(conn, id_hash=user.session_hash)
 
 
+def cookie_secure(request: web.Request) -> bool:
+    """Secure when this request came over https, or the gateway is published at an https URL
+    (a TLS proxy in front forwards plain http)."""
+    return request.secure or request.config_dict[services_key].config.base_url.startswith("https://")
+
+
 def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str,
                max_age: int | None) -> None:
     response.set_cookie(name, value, path=COOKIE_PATH, httponly=True, samesite="Strict",
-                        secure=request.secure, max_age=max_age)
+                        secure=cookie_secure(request), max_age=max_age)
 
 
 def clear_cookie(response: web.StreamResponse, name: str) -> None:

@@ -136,3 +136,29 @@ async def test_logout_ends_the_session(client: TestClient, admin: str) -> None:
 async def test_unknown_resident_link_is_404(client: TestClient) -> None:
     resp = await client.get("/p/" + "A" * 32)
     assert resp.status == 404 and "找不到" in await resp.text()
+
+
+async def test_cookies_are_secure_behind_a_tls_proxy(aiohttp_client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Published at an https URL, the gateway marks its cookies Secure though the proxy speaks http."""
+    from gateway import accounts
+    from gateway.app import create_app
+    from gateway.config import GatewayConfig
+
+    client = await aiohttp_client(create_app(GatewayConfig.for_data_dir(
+        tmp_path / "tls", public_url="https://gate.example.org")))
+    await accounts.create_account(svc_of(client).db, "ann", PASSWORD, "admin")
+    page = await client.get("/console/login")
+    login_cookie = page.headers["Set-Cookie"]
+    assert "secure" in {a.strip().split("=")[0].lower() for a in login_cookie.split(";")}
+    # the test client speaks plain http, so it would not send a Secure cookie back: the browser would
+    resp = await client.post("/console/login", allow_redirects=False, headers={
+        "Cookie": login_cookie.split(";")[0], "Origin": "https://gate.example.org"}, data={
+        "username": "ann", "password": PASSWORD, "csrf_token": csrf_of(await page.text())})
+    assert resp.status == 303, await resp.text()
+    header = next(h for h in resp.headers.getall("Set-Cookie") if h.startswith("qg_session="))
+    assert "secure" in {a.strip().split("=")[0].lower() for a in header.split(";")}
+    # a foreign origin is still refused
+    resp = await client.post("/console/login", allow_redirects=False, headers={
+        "Cookie": login_cookie.split(";")[0], "Origin": "https://evil.example"}, data={
+        "username": "ann", "password": PASSWORD, "csrf_token": csrf_of(await page.text())})
+    assert resp.status == 403

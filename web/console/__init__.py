@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from gateway.clock import now
@@ -27,8 +29,13 @@ def _refuse(request: web.Request, status: int, message: str) -> web.Response:
 
 
 def _cross_origin(request: web.Request) -> bool:
+    """An Origin that is neither this request's own nor the gateway's public URL (behind a TLS proxy
+    the browser says https://public-name while the proxy forwards plain http)."""
     origin = request.headers.get("Origin")
-    return origin is not None and origin != f"{request.scheme}://{request.host}"
+    if origin is None:
+        return False
+    public = urlsplit(services(request).config.base_url)
+    return origin not in (f"{request.scheme}://{request.host}", f"{public.scheme}://{public.netloc}")
 
 
 @web.middleware
