@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import resident
+from . import resident, sessions
 from .console import create_console
 
 STATIC = Path(__file__).parent / "static"
@@ -21,3 +21,4 @@ def setup_web(app: web.Application) -> None:
     app.router.add_static("/static/web/", STATIC, append_version=False)
     resident.setup(app)
     app.add_subapp("/console/", create_console())
+    app.cleanup_ctx.append(sessions.purge_ctx)

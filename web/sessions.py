@@ -7,9 +7,13 @@ no session yet to hold one.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +22,7 @@ from aiohttp import web
 from gateway.appkeys import services_key
 from gateway.auth import Principal
 from gateway.clock import iso
+from gateway.clock import now as gateway_now
 from gateway.db import Database
 
 from . import store
@@ -26,6 +31,7 @@ SESSION_COOKIE = "qg_session"
 LOGIN_CSRF_COOKIE = "qg_login_csrf"
 CSRF_FIELD = "csrf_token"
 SESSION_TTL = timedelta(hours=8)
+log = logging.getLogger(__name__)
 COOKIE_PATH = "/console"
 
 
@@ -63,6 +69,31 @@ async def open_session(db: Database, *, account_id: int, now: datetime) -> str:
                                    csrf=secrets.token_urlsafe(32), created_at=iso(now),
                                    expires_at=iso(now + SESSION_TTL))
     return cookie
+
+
+async def purge_expired(db: Database, *, now: datetime) -> int:
+    """Delete sessions past their end; returns how many went."""
+    async with db.transaction() as conn:
+        return await store.purge_expired(conn, now=iso(now))
+
+
+async def purge_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Purge expired console sessions now and then, on the gateway's purge interval."""
+    services = app[services_key]
+
+    async def loop() -> None:
+        while True:
+            try:
+                await purge_expired(services.db, now=gateway_now())
+            except Exception:  # a failed purge must not stop the next one
+                log.exception("session purge failed")
+            await asyncio.sleep(services.config.purge_interval_seconds)
+
+    task = asyncio.create_task(loop(), name="qrgate-session-purge")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def current_user(db: Database, request: web.Request, *, now: datetime) -> ConsoleUser | None:

@@ -162,3 +162,17 @@ async def test_cookies_are_secure_behind_a_tls_proxy(aiohttp_client, tmp_path) -
         "Cookie": login_cookie.split(";")[0], "Origin": "https://evil.example"}, data={
         "username": "ann", "password": PASSWORD, "csrf_token": csrf_of(await page.text())})
     assert resp.status == 403
+
+
+async def test_expired_sessions_are_purged(client: TestClient, admin: str) -> None:
+    from datetime import timedelta
+
+    from gateway.clock import now
+    from web import sessions
+
+    assert await sessions.purge_expired(svc_of(client).db, now=now()) == 0  # the live one stays
+    assert (await client.get("/console/people", allow_redirects=False)).status == 200
+    later = now() + sessions.SESSION_TTL + timedelta(seconds=1)
+    assert await sessions.purge_expired(svc_of(client).db, now=later) == 1
+    resp = await client.get("/console/people", allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"].startswith("/console/login")
