@@ -77,7 +77,7 @@ def _add_sources(p: argparse.ArgumentParser, group: argparse._MutuallyExclusiveG
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="qrgate-scanner", description="qrgate gate scanner: decides offline, logs, syncs")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    data = argparse.ArgumentParser(add_help=False)
+    data = Parser(add_help=False)
     data.add_argument("--data", type=Path, default=Path("scanner-data"),
                       help="device data folder (default ./scanner-data)")
 

@@ -37,7 +37,7 @@ class ZxingDecoder:
         self._formats = zxingcpp.BarcodeFormat.QRCode
 
     def decode(self, frame: np.ndarray) -> list[str]:
-        results = self._zx.read_barcodes(_gray(frame), formats=self._formats)
+        results = self._zx.read_barcodes(_gray(frame), formats=self._formats)  # type: ignore[arg-type]
         return [r.text for r in results if r.valid and r.text and len(r.text) <= MAX_TEXT]
 
 
@@ -63,7 +63,7 @@ class ZbarDecoder:
         return texts
 
 
-DECODERS = {"zxing": ZxingDecoder, "zbar": ZbarDecoder}
+DECODERS: dict[str, type[ZxingDecoder] | type[ZbarDecoder]] = {"zxing": ZxingDecoder, "zbar": ZbarDecoder}
 
 
 def make_decoder(name: str) -> Decoder:

@@ -82,7 +82,7 @@ class Gate:
                 decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now)
                 text, logged = whole, None
             decision = self._passback(decision, snap, now)
-        fields = {
+        fields: dict[str, Any] = {
             "device_id": self.device.device_id, "site": self.device.site,
             "scanned_at": wall.isoformat(timespec="milliseconds"),
             "serial": decision.serial.hex() if decision.serial else None,
@@ -92,7 +92,8 @@ class Gate:
             "clock_offset": round(offset, 3) if snap.clock_offset is not None else None,
         }
         entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())
-        return Outcome(decision, entry, fields["temperature"], now, warning, snap.synced_at, snap.problem,
+        logged_temperature: float | None = fields["temperature"]
+        return Outcome(decision, entry, logged_temperature, now, warning, snap.synced_at, snap.problem,
                        snap.disabled_at is not None)
 
     def _cannot_verify(self, text: str, snap: Snapshot, now: datetime) -> Decision:
