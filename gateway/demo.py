@@ -20,7 +20,7 @@ from .store import sites as site_store
 
 DEMO = Principal("cli", "demo", auth.ADMIN, "demo")
 LOGIN_FILE = "demo-login.json"
-SITES = [
+SITES: list[dict[str, Any]] = [
     {"code": "HEYUAN", "name": "和园小区 north gate", "kind": "community",
      "policy": {"communities": ["C-HEYUAN"]}},
     {"code": "FACTORY-1", "name": "东方精密 factory", "kind": "factory",

@@ -11,6 +11,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import NoReturn
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -32,7 +33,7 @@ class PrivacyCipher:
     def __repr__(self) -> str:
         return "PrivacyCipher(key='**********')"
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a PrivacyCipher cannot be pickled")
 
     @classmethod

@@ -288,9 +288,9 @@ def people_by_site(sites: Iterable[SiteInfo], rows: Iterable[PeopleRow]) -> dict
     out: dict[str, list[PeopleRow]] = defaultdict(list)
     for row in rows:
         found: set[str] = set()  # a person listed twice by one site counts once there
-        for kind, code in (("community", row.community), ("employer", row.employer), ("school", row.school)):
-            if code is not None:
-                found.update(index.get((kind, code), ()))
+        for kind, value in (("community", row.community), ("employer", row.employer), ("school", row.school)):
+            if value is not None:
+                found.update(index.get((kind, value), ()))
         for site in found:
             out[site].append(row)
     return out

@@ -42,8 +42,8 @@ async def people_list(request: web.Request) -> web.Response:
     svc = services(request)
     q = request.query.get("q", "").strip()[:64]
     community = request.query.get("community", "").strip()[:64] or None
-    chosen = request.query.get("filter", "")
-    chosen = chosen if chosen in store.PEOPLE_FILTERS else None
+    given = request.query.get("filter", "")
+    chosen = given if given in store.PEOPLE_FILTERS else None
     name = doc = phone = None
     problem = None
     try:
