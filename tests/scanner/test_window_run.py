@@ -58,6 +58,9 @@ def wait_for_screen(display: str, proc: subprocess.Popen[bytes], seen: Callable[
 
 
 @pytest.mark.slow
+# one rerun, on fresh fixtures: under heavy load OpenCV's Qt window can stay unmapped for a whole run
+# (seen with a ten-line OpenCV script too, none of our code); a real regression fails twice
+@pytest.mark.flaky(reruns=1, reruns_delay=2)
 def test_live_window_decides_shows_panels_and_takes_a_typed_temperature(
         xvfb: str, offline: OfflineGate, tmp_path: Path) -> None:
     first, feverish, third = (offline.issue(name=n, document=d) for n, d in
