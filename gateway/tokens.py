@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .auth import CLI, Principal
 from .clock import iso, now
@@ -14,16 +14,9 @@ from .store.accounts import TokenRow
 
 
 @dataclass(frozen=True, slots=True)
-class TokenInfo:
+class TokenInfo(store.TokenRow):
     """A token as an admin sees it: no secret and no hash, only what it is and whether it works."""
 
-    id: int
-    role: str
-    label: str
-    created_at: str
-    expires_at: str | None
-    last_used_at: str | None
-    revoked_at: str | None
     state: str  # active | revoked | expired
 
 
@@ -36,8 +29,7 @@ def state_of(row: TokenRow, at: str) -> str:
 
 
 def _info(row: TokenRow, at: str) -> TokenInfo:
-    return TokenInfo(row.id, row.role, row.label, row.created_at, row.expires_at, row.last_used_at,
-                     row.revoked_at, state_of(row, at))
+    return TokenInfo(**{f.name: getattr(row, f.name) for f in fields(row)}, state=state_of(row, at))
 
 
 async def list_tokens(db: Database, *, after_id: int = 0, limit: int = 1000) -> list[TokenInfo]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_run import run
 from gatewayproc import Gateway
 from offline_gate import OfflineGate
 
@@ -29,13 +30,6 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
     gw.site(SITE, allow_reentry=True)
     yield gw
     gw.stop()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
-    code = main(argv)
-    captured = capsys.readouterr()
-    lines = [json.loads(line) for line in captured.out.splitlines() if line.startswith("{")]
-    return code, lines, captured.err + captured.out
 
 
 def bundle_seq(gateway: Gateway, data: Path) -> int:

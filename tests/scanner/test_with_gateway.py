@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from cli_run import run
 from frames import background, blur, phone_screen, place, qr_bgr, write_folder, write_video
 from gatewayproc import Gateway
 
 from keys.render import render_image
-from scanner.cli import EXIT_REFUSED, EXIT_UNREACHABLE, main
+from scanner.cli import EXIT_REFUSED, EXIT_UNREACHABLE
 from scanner.log import EntryLog
 from scanner.state import DeviceState
 
@@ -27,13 +28,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     gw.site(SITE, fever_threshold=37.3)
     yield gw
     gw.stop()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
-    code = main(argv)
-    captured = capsys.readouterr()
-    lines = [json.loads(line) for line in captured.out.splitlines() if line.startswith("{")]
-    return code, lines, captured.err + captured.out
 
 
 def enrolled(gateway: Gateway, folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -135,6 +129,7 @@ def test_sync_with_the_gateway_down_is_a_clear_exit(tmp_path: Path, capsys: pyte
     gw = Gateway(tmp_path / "gw")  # never started: nothing listens on its port
     data = tmp_path / "gate"
     from offline_gate import OfflineGate
+
     from keys import IssuerKey
 
     OfflineGate(data, IssuerKey.generate())
