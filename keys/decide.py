@@ -124,10 +124,10 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
         max_age = policy.max_data_age if policy is not None else DEFAULT_MAX_DATA_AGE
         if now - revocations.issued_at > timedelta(seconds=max_age):
             return _deny(Reason.STALE_DATA)
-    key = trust.get(sign1.kid)
+    key = trust.raw_key(sign1.kid)
     if key is None:
         return _deny(Reason.UNKNOWN_KEY)
-    if not sign1.verify(key):
+    if not sign1.verify_raw(key):
         return _deny(Reason.BAD_SIGNATURE)
     try:
         verified = parse_claims(sign1.payload)

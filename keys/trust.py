@@ -37,10 +37,16 @@ def kid_for(public_key: Ed25519PublicKey) -> bytes:
 class TrustSet(Mapping[bytes, Ed25519PublicKey]):
     """Immutable map kid -> Ed25519 public key."""
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_keys", "_raw")
 
     def __init__(self, keys: Mapping[bytes, Ed25519PublicKey] | None = None) -> None:
         self._keys = dict(keys or {})
+        # the 32 raw bytes are what libsodium verifies with (decide); computed once, not per pass
+        self._raw = {kid: raw_public(key) for kid, key in self._keys.items()}
+
+    def raw_key(self, kid: bytes) -> bytes | None:
+        """The raw 32-byte public key of `kid`, or None if it is not trusted."""
+        return self._raw.get(kid)
 
     @classmethod
     def of(cls, *public_keys: Ed25519PublicKey) -> TrustSet:
