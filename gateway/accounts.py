@@ -1,4 +1,4 @@
-"""Console accounts: scrypt password hashes and failed-login throttling (per username and per IP)."""
+"""Console accounts: scrypt password hashes and failed-login throttling (per account and client)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .validate import text
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # ~16 MiB and ~50 ms per guess on our machines
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 MAX_LOCKOUT = 3600.0
+ACCOUNT_FACTOR = 3  # one account, any client: lockout after 3 × login_max_failures
+CLIENT_FACTOR = 10  # one client, any account: lockout after 10 × login_max_failures
 _DUMMY_HASH = ""  # computed on first use: an unknown user costs as much as a wrong password
 
 
@@ -80,7 +82,9 @@ async def set_password(db: Database, username: str, password: str, actor: Princi
     async with db.transaction() as tx:
         if not await store.set_password(tx, username=username.lower(), password_hash=hashed):
             raise NotFound(f"no account {username!r}", field="username")
-        await audit.record(tx, actor.actor, "account.passwd", f"account:{username.lower()}")
+        ended = await store.end_sessions(tx, username=username.lower())
+        await audit.record(tx, actor.actor, "account.passwd", f"account:{username.lower()}", None,
+                           {"sessions_ended": ended})
         await store.clear_failures(tx, key=f"user:{username.lower()}")
 
 
@@ -90,7 +94,7 @@ async def disable_account(db: Database, username: str, reason: str, actor: Princ
 
 
 async def enable_account(db: Database, username: str, reason: str, actor: Principal = CLI) -> None:
-    """Let a disabled account log in again (its old sessions stay ended)."""
+    """Let a disabled account log in again; sessions opened before stay ended."""
     await _set_disabled(db, username, reason, actor, disabled=False)
 
 
@@ -103,52 +107,85 @@ async def _set_disabled(db: Database, username: str, reason: str, actor: Princip
         if not await store.set_disabled(tx, username=username, at=iso(now()) if disabled else None):
             state = "disabled" if disabled else "enabled"
             raise Conflict(f"account {username!r} is already {state}", code=f"already_{state}")
+        # both ways every open session ends: a cookie from before a disable never works again
+        ended = await store.end_sessions(tx, username=username)
         await audit.record(tx, actor.actor, "account.disable" if disabled else "account.enable",
-                           f"account:{username}", reason)
+                           f"account:{username}", reason, {"sessions_ended": ended})
 
 
 async def list_accounts(db: Database) -> list[store.AccountRow]:
     return await store.list_accounts(db.read)
 
 
-def _lockout(failures: int, config: GatewayConfig) -> float:
-    extra = failures - config.login_max_failures
+def _thresholds(config: GatewayConfig) -> dict[str, int]:
+    """Failures before a lockout starts, per kind of key (see `_keys`)."""
+    base = config.login_max_failures
+    return {"pair": base, "user": base * ACCOUNT_FACTOR, "client": base * CLIENT_FACTOR}
+
+
+def _keys(username: str, client: str) -> dict[str, str]:
+    """The counters a login attempt touches.
+
+    pair: this account from this client (the usual guessing); user: this account from anywhere
+    (guessing spread over many addresses); client: any account from this address (password spraying).
+    No counter of another account or another client is touched, so wrong guesses by one person lock
+    out nobody else's right password, unless they come from the same client address (see
+    `trusted_proxies`: behind a proxy, the forwarded address is the client).
+    """
+    return {"pair": f"pair:{username}|{client}", "user": f"user:{username}", "client": f"ip:{client}"}
+
+
+def _lockout(failures: int, threshold: int, config: GatewayConfig) -> float:
+    extra = failures - threshold
     if extra < 0:
         return 0.0
-    return min(MAX_LOCKOUT, config.login_lockout_seconds * 2.0 ** extra)
+    return min(MAX_LOCKOUT, config.login_lockout_seconds * 2.0 ** min(extra, 32))
 
 
 async def authenticate(db: Database, username: str, password: str, ip: str, *,
                        config: GatewayConfig | None = None) -> Account:
-    """The console login: an Account, or LoginRefused (retry_after > 0 while throttled)."""
+    """The console login: an Account, or LoginRefused (retry_after > 0 while throttled).
+
+    Every attempt is first counted as a failure, in the same write transaction that checks the
+    lockout, and only then is the password checked; a right password takes its count back. The
+    writer is serialized, so concurrent guesses never get more password checks than the thresholds.
+    """
     global _DUMMY_HASH
     config = config or GatewayConfig()
     username = username.strip().lower()[:64] if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
-    keys = [f"user:{username}", f"ip:{ip[:64]}"]
+    client = ip[:64]
+    keys = _keys(username, client)
+    limits = _thresholds(config)
     moment = now().timestamp()
-    for key in keys:
-        row = await store.failures(db.read, key=key)
-        if row is not None and row.locked_until > moment:
+    async with db.transaction() as tx:
+        rows = {kind: await store.failures(tx, key=key) for kind, key in keys.items()}
+        locked = [r.locked_until for r in rows.values() if r is not None and r.locked_until > moment]
+        if locked:
             raise LoginRefused("too many failed logins: try again later",
-                               retry_after=round(row.locked_until - moment, 1))
-    account = await store.account_by_username(db.read, username=username)
+                               retry_after=round(max(locked) - moment, 1))
+        for kind, key in keys.items():
+            row = rows[kind]
+            count = (row.failures if row else 0) + 1
+            await store.set_failures(tx, key=key, failures=count, last_ts=moment,
+                                     locked_until=moment + _lockout(count, limits[kind], config))
+        account = await store.account_by_username(tx, username=username)
     if not _DUMMY_HASH:
         _DUMMY_HASH = await asyncio.to_thread(hash_password, secrets.token_hex(8))
     stored = account.password_hash if account else _DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, password[:MAX_PASSWORD], stored)
     if ok and account is not None and account.disabled_at is None:
         async with db.transaction() as tx:
-            for key in keys:
-                await store.clear_failures(tx, key=key)
+            await store.clear_failures(tx, key=keys["pair"])
+            for kind in ("user", "client"):  # the attempt was counted above: take it back
+                row = await store.failures(tx, key=keys[kind])
+                if row is not None and row.failures > 0:
+                    count = row.failures - 1
+                    await store.set_failures(tx, key=keys[kind], failures=count, last_ts=row.last_ts,
+                                             locked_until=row.last_ts + _lockout(count, limits[kind], config))
             await audit.record(tx, f"account:{username}", "account.login", f"account:{username}", None,
-                               {"ip": ip[:64]})
+                               {"ip": client})
         return Account(account.id, account.username, account.role)
     async with db.transaction() as tx:
-        for key in keys:
-            row = await store.failures(tx, key=key)
-            count = (row.failures if row else 0) + 1
-            await store.set_failures(tx, key=key, failures=count, last_ts=moment,
-                                     locked_until=moment + _lockout(count, config))
-        await audit.record(tx, f"anonymous:{ip[:64]}", "account.login_failed", f"account:{username}")
+        await audit.record(tx, f"anonymous:{client}", "account.login_failed", f"account:{username}")
     raise LoginRefused("wrong username or password")

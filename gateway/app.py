@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from . import retention
+from . import logsafe, retention
 from .api.routes import setup_routes
 from .appkeys import cipher_key, config_key, db_key, keystore_key, services_key
 from .config import GatewayConfig
@@ -50,6 +50,7 @@ async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: GatewayConfig) -> web.Application:
+    logsafe.install()  # before the first request: aiohttp's parser errors quote raw header lines
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[errors])
     app[config_key] = config
     app.cleanup_ctx.append(services_ctx)

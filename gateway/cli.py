@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import keys.cli
 
 from . import commands, report_command
+from .forwarded import check_trusted
 
 ROLES = ("admin", "registrar", "viewer")
 
@@ -25,12 +26,22 @@ def _public_url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _proxy(text: str) -> str:
+    try:
+        return check_trusted([text])[0]
+    except (ValueError, IndexError) as exc:
+        raise argparse.ArgumentTypeError(str(exc) or f"{text!r} is not an address") from None
+
+
 def _listen(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
     p.add_argument("--public-url", type=_public_url, default=None,
                    help="the URL gates and residents use, e.g. https://… behind a TLS proxy "
                         "(default http://HOST:PORT); https makes console cookies Secure")
+    p.add_argument("--trusted-proxy", action="append", type=_proxy, default=None, metavar="ADDRESS",
+                   help="a reverse proxy (address or network, repeatable) whose X-Forwarded-For names "
+                        "the client; nobody else's is believed")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _data(serve)
     _listen(serve)
     serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port,
-                                                                          a.public_url)))
+                                                                          a.public_url, a.trusted_proxy)))
 
     demo = sub.add_parser("demo", help="seed demo data once, then serve it")
     _data(demo, "data-demo")
@@ -92,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from . import demo  # demo data is only loaded when asked for
 
-    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url))
+    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url, args.trusted_proxy))
 
 
 def build_parser() -> argparse.ArgumentParser:

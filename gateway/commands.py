@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
-from . import accounts, auth, tokens
+from . import accounts, auth, logsafe, tokens
 from .app import create_app
 from .config import GatewayConfig
 from .errors import GatewayError
@@ -38,7 +38,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 def config_from(data: Path, host: str | None = None, port: int | None = None,
-                public_url: str | None = None) -> GatewayConfig:
+                public_url: str | None = None, trusted_proxies: list[str] | None = None) -> GatewayConfig:
     config = GatewayConfig.for_data_dir(data)
     if host is not None:
         config = replace(config, host=host)
@@ -46,12 +46,18 @@ def config_from(data: Path, host: str | None = None, port: int | None = None,
         config = replace(config, port=port)
     if public_url is not None:
         config = replace(config, public_url=public_url)
+    if trusted_proxies:
+        config = replace(config, trusted_proxies=tuple(trusted_proxies))
     return config
 
 
 def serve(config: GatewayConfig, banner: str = "") -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logsafe.install()
     print(f"qrgate gateway on {config.base_url}  (data: {config.data_dir})")
+    if config.public_url is None and config.host in ("0.0.0.0", "::", ""):
+        print("  warning: no --public-url: resident links and enrolment QRs will name "
+              f"{config.base_url}, which nobody can reach; give the address people use", file=sys.stderr)
     print(f"  API:       {config.base_url}/api/v1/openapi.json")
     print(f"  JWKS:      {config.base_url}/.well-known/jwks.json")
     if banner:

@@ -30,7 +30,10 @@ class GatewayConfig:
     max_body_bytes: int = _setting(2 * 1024 * 1024, "Largest accepted request body (413 above).")
     max_entries_per_batch: int = _setting(1000, "Largest entry batch a device may upload.")
     login_max_failures: int = _setting(
-        5, "Failed console logins (per username and per IP) before a lockout starts.")
+        5, "Failed console logins of one account from one client before a lockout starts"
+           " (3× for one account from anywhere, 10× for one client on any account).")
+    trusted_proxies: tuple[str, ...] = _setting(
+        (), "Addresses or networks of reverse proxies whose X-Forwarded-For names the client (default: none).")
     login_lockout_seconds: int = _setting(
         60, "First lockout; doubles with each further failure, capped at one hour.")
 

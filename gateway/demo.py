@@ -102,12 +102,25 @@ async def _seed(config: GatewayConfig) -> dict[str, Any]:
         return await seed(svc, config.base_url)
 
 
+def _to_terminal(text: str) -> bool:
+    """Write to the controlling terminal, never to stdout or stderr (often a log file); False if none."""
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(text + "\n")
+    except OSError:
+        return False
+    return True
+
+
 def run(config: GatewayConfig) -> int:
     login = asyncio.run(_seed(config))
     links = "\n".join(f"    {name}: {config.base_url}{path}" for name, path in login["resident_links"].items())
+    secrets_text = (f"  Admin login: {login['username']} / {login['password']}\n"
+                    f"  Admin API token: {login['api_token']}\n"
+                    f"  Resident pages:\n{links}")
+    shown = _to_terminal(secrets_text)
+    # stdout may be a log: it names where the credentials are, not the credentials
     banner = (f"  Console:   {config.base_url}/console/\n"
-              f"  Admin login: {login['username']} / {login['password']}   "
-              f"(also in {config.data_dir / LOGIN_FILE})\n"
-              f"  Admin API token: {login['api_token']}\n"
-              f"  Resident pages:\n{links}")
+              f"  Demo login, API token and resident links: {config.data_dir / LOGIN_FILE}"
+              f" (readable by this user only){' and on this terminal' if shown else ''}")
     return serve(config, banner)

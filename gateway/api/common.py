@@ -85,9 +85,12 @@ def query_flag(request: web.Request, name: str) -> bool:
 
 
 def base_url(request: web.Request) -> str:
-    """Where clients reach us: the configured public URL, else the request's own origin."""
-    configured = services(request).config.public_url
-    return configured.rstrip("/") if configured else str(request.url.origin())
+    """Where clients reach us: the configured public URL, else the address we listen on.
+
+    Never the request's Host header: anyone can send `Host: evil.example`, and the resident links
+    and enrolment QRs made from it would send people and gates elsewhere.
+    """
+    return services(request).config.base_url
 
 
 def path_int(request: web.Request, name: str) -> int:

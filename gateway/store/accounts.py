@@ -130,5 +130,13 @@ async def set_failures(conn: Conn, *, key: str, failures: int, last_ts: float, l
         {"k": key, "f": failures, "t": last_ts, "l": locked_until})
 
 
+async def end_sessions(conn: Conn, *, username: str) -> int:
+    """End every console session of an account; returns how many there were."""
+    cur = await conn.execute(
+        "DELETE FROM web_sessions WHERE account_id IN (SELECT id FROM accounts WHERE username = :u)",
+        {"u": username})
+    return cur.rowcount
+
+
 async def clear_failures(conn: Conn, *, key: str) -> None:
     await conn.execute("DELETE FROM login_failures WHERE key = :k", {"k": key})

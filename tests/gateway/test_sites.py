@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from gateway.appkeys import config_key
 from keys import TrustSet, load_policy, load_revocations
 
 from .conftest import Client, bearer, enrol_device, make_site, person_body
@@ -37,7 +38,8 @@ async def test_enrolment_is_single_use_and_expires(client: Client, admin: dict[s
     enrolment = await resp.json()
     assert enrolment["qr_text"].startswith("QGENROLL:")
     payload = json.loads(enrolment["qr_text"].removeprefix("QGENROLL:"))
-    assert payload == {"gateway": str(client.make_url("")).rstrip("/"), "token": enrolment["token"]}
+    # the configured address, never the Host header of the request that asked
+    assert payload == {"gateway": client.app[config_key].base_url, "token": enrolment["token"]}
     first = await client.post("/api/v1/devices/enroll", json={"token": enrolment["token"], "name": "east"})
     assert first.status == 201
     device = await first.json()

@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway import accounts
 from gateway.clock import now
 from gateway.errors import LoginRefused
+from gateway.forwarded import client_address
 
 from .. import sessions
 from .common import csrf_key, redirect, render, services, user, user_key
@@ -43,7 +44,9 @@ async def login(request: web.Request) -> web.Response:
     try:
         account = await accounts.authenticate(
             svc.db, username if isinstance(username, str) else "",
-            password if isinstance(password, str) else "", request.remote or "unknown", config=svc.config)
+            password if isinstance(password, str) else "",
+            client_address(request.remote, request.headers.get("X-Forwarded-For"), svc.config.trusted_proxies),
+            config=svc.config)
     except LoginRefused as exc:
         values = {"username": username[:64] if isinstance(username, str) else ""}
         if exc.retry_after:

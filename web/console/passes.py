@@ -18,9 +18,9 @@ from .common import ADMIN_ONLY, READ, WRITE, redirect, render, requires, service
 
 
 def _base_url(request: web.Request) -> str:
-    """The resident link's origin: the configured public URL, else the one this page was served from."""
-    configured = services(request).config.public_url
-    return configured or f"{request.scheme}://{request.host}"
+    """The resident link's origin: the configured public URL, else the address the gateway listens on
+    (never the request's Host header, which the sender chooses)."""
+    return services(request).config.base_url
 
 
 async def _pass_of_person(request: web.Request) -> tuple[int, str]:
