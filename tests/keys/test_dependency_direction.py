@@ -43,7 +43,9 @@ def test_keys_depends_on_no_other_package_and_no_web_framework() -> None:
     files = _files("keys")
     assert len(files) >= 10
     for path in files:
-        bad = _imports(path) & ({"gateway", "scanner", "web"} | WEB_FRAMEWORKS)
+        # the QR writer is zxing-cpp's (Zint, C++): render.py alone may import it, the rest of keys/ stays pure
+        allowed = {"zxingcpp"} if path == ROOT / "keys" / "render.py" else set()
+        bad = _imports(path) & ({"gateway", "scanner", "web"} | WEB_FRAMEWORKS) - allowed
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
