@@ -60,3 +60,28 @@ def test_decode_raises_only_base45error(text: str) -> None:
     except Base45Error:
         return
     assert encode(data) == text  # whatever decodes is canonical: one text per byte string
+
+
+def _reference_decode(text: str) -> bytes | None:
+    """RFC 9285 section 4.2, one triplet at a time: None where the text is not Base45."""
+    if len(text) % 3 == 1 or any(c not in ALPHABET for c in text):
+        return None
+    out = bytearray()
+    for i in range(0, len(text), 3):
+        chunk = [ALPHABET.index(c) for c in text[i:i + 3]]
+        n = sum(v * 45**k for k, v in enumerate(chunk))
+        if n > (0xFFFF if len(chunk) == 3 else 0xFF):
+            return None
+        out += n.to_bytes(len(chunk) - 1, "big")
+    return bytes(out)
+
+
+@settings(deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=300) | st.text(alphabet="FGW:%*+-./ 0", max_size=60)
+       | st.binary(max_size=400).map(encode))
+def test_decode_matches_the_rfc_one_triplet_at_a_time(text: str) -> None:
+    expected = _reference_decode(text)
+    try:
+        assert decode(text) == expected
+    except Base45Error:
+        assert expected is None
