@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from keys import KeyStore
+from keys import KeyAuthority, KeyStore
 
 from .config import GatewayConfig
 from .db import Database
@@ -21,6 +21,7 @@ class Services:
     db: Database
     keystore: KeyStore
     cipher: PrivacyCipher
+    authority: KeyAuthority
 
 
 @asynccontextmanager
@@ -28,8 +29,9 @@ async def open_services(config: GatewayConfig) -> AsyncIterator[Services]:
     """Create the data folder, first issuer key, data key and database if missing; close on exit."""
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(config.data_dir, 0o700)  # mkdir's mode is ignored for an existing folder
-    keystore = KeyStore(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
-    keystore.ensure()
+    authority = KeyAuthority(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
+    authority.ensure()
+    keystore = authority.issuers
     cipher = PrivacyCipher.from_file(config.data_key)
     db = await Database.open(config.database)
     for path in (config.database, config.database.with_name(config.database.name + "-wal"),
@@ -37,6 +39,6 @@ async def open_services(config: GatewayConfig) -> AsyncIterator[Services]:
         if path.exists():
             os.chmod(path, 0o600)  # personal data: owner only, whatever the umask
     try:
-        yield Services(config, db, keystore, cipher)
+        yield Services(config, db, keystore, cipher, authority)
     finally:
         await db.close()

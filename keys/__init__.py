@@ -3,9 +3,11 @@
 Imports nothing from gateway/, scanner/ or web/, and no I/O framework.
 """
 
+from .authority import KeyAuthority, KeyEvent
 from .decide import Decision, decide
 from .documents import open_document, sign_document
 from .errors import DocumentError, KeysError, KeyStoreError, PolicyError
+from .keyset import Accepted, KeySet, accept_keyset, fingerprint, load_keyset
 from .keystore import IssuerKey, KeyStore
 from .passes import PREFIX, SERIAL_LEN, IssuedPass, PassClaims, Status, issue_pass, mask_document
 from .policy import SiteKind, SitePolicy, load_policy, sign_policy
@@ -15,6 +17,7 @@ from .secret import Secret
 from .trust import TrustSet, kid_for
 
 __all__ = [
+    "Accepted", "KeyAuthority", "KeyEvent", "KeySet", "accept_keyset", "fingerprint", "load_keyset",
     "Decision", "DocumentError", "IssuedPass", "IssuerKey", "KeyStore", "KeyStoreError", "KeysError",
     "PREFIX", "PassClaims", "PolicyError", "Reason", "RevocationList", "SERIAL_LEN", "Secret",
     "SiteKind", "SitePolicy", "Status", "TrustSet", "decide", "issue_pass", "kid_for", "label",

@@ -8,9 +8,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .authority import KeyAuthority, KeyEvent, load_root_key
 from .decide import decide
-from .errors import DocumentError, KeysError, PolicyError
-from .keystore import KeyStore
+from .errors import DocumentError, KeysError, KeyStoreError, PolicyError
+from .keyset import fingerprint, read_unsigned, sign_payload
 from .policy import SitePolicy, load_policy
 from .reasons import Reason
 from .revocations import load_revocations
@@ -25,17 +26,34 @@ class CliError(Exception):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    keys = sub.add_parser("keys", help="issuer keys: init, list, rotate, withdraw, jwks")
+    keys = sub.add_parser("keys", help="issuer keys and the root of trust: init, list, rotate, withdraw, "
+                                       "jwks, root, keyset")
     keys.add_argument("--dir", type=Path, default=None,
                       help="key folder (default: DATA/keys, DATA from --data or ./data)")
     keys.add_argument("--data", type=Path, default=Path("data"), help="data folder")
     ks = keys.add_subparsers(dest="keys_cmd", required=True)
-    ks.add_parser("init", help="create the folder and the first signing key")
-    ks.add_parser("list", help="list keys with their state")
+    ks.add_parser("init", help="create the folder, the first signing key and the root of trust")
+    ks.add_parser("list", help="list keys with their state, the root and the key-set version")
     ks.add_parser("rotate", help="make a new signing key; old ones stay trusted until their passes expire")
-    w = ks.add_parser("withdraw", help="distrust a key at once (compromise)")
+    w = ks.add_parser("withdraw", help="distrust a key at once (compromise); every gate learns it at its next sync")
     w.add_argument("kid", help="the key id in hex, as 'keys list' shows it")
+    w.add_argument("--reason", required=True, help="why (kept in the key set and shown to admins)")
     ks.add_parser("jwks", help="print the trust set as a JWKS")
+    root = ks.add_parser("root", help="the root of trust: show its fingerprint, or rotate it")
+    root.add_argument("root_cmd", choices=("show", "rotate"))
+    kset = ks.add_parser("keyset", help="the signed key set: show, publish, export/sign/import for an offline root")
+    kset_sub = kset.add_subparsers(dest="keyset_cmd", required=True)
+    kset_sub.add_parser("show", help="the served key set, and the one waiting for a signature")
+    kset_sub.add_parser("publish", help="sign the key set again (the root key must be here)")
+    exp = kset_sub.add_parser("export", help="write the pending (unsigned) key set to FILE")
+    exp.add_argument("file", type=Path)
+    sign = kset_sub.add_parser("sign", help="on the root's machine: sign an exported key set")
+    sign.add_argument("--in", dest="infile", type=Path, required=True, help="the exported key set")
+    sign.add_argument("--out", type=Path, required=True, help="where to write the signed key set")
+    sign.add_argument("--root-key", type=Path, required=True,
+                      help="the root's encrypted key (root-KID.pem); passphrase from QRGATE_ROOT_PASSPHRASE")
+    imp = kset_sub.add_parser("import", help="store a key set signed on the root's machine; it is served next")
+    imp.add_argument("file", type=Path)
     keys.set_defaults(func=run_keys)
 
     v = sub.add_parser("verify", help="decide a pass offline, as a gate would")
@@ -58,26 +76,99 @@ def _usage_errors_exit_64(parser: argparse.ArgumentParser) -> None:
     parser.error = error  # type: ignore[method-assign,assignment]
 
 
+_SAID = {
+    "keys.init": "created signing key {id}", "keys.rotate": "new signing key {id}",
+    "keys.withdraw": "withdrew key {id}", "root.init": "created root of trust {id}",
+    "root.rotate": "new root of trust {id} (announced by the old root in key set {announced_in})",
+    "keyset.publish": "signed key set version {id}",
+    "keyset.pending": "key set version {id} waits for the offline root: export, sign and import it",
+    "keyset.import": "imported key set version {id}: gates receive it at their next sync",
+}
+
+
+def _print_events(events: list[KeyEvent]) -> None:
+    for e in events:
+        print(_SAID[e.action].format(id=e.target.split(":", 1)[1], **e.detail))
+
+
 def run_keys(args: argparse.Namespace) -> int:
-    store = KeyStore(args.dir or args.data / "keys")
+    if args.keys_cmd == "keyset" and args.keyset_cmd == "sign":
+        return _sign_offline(args)
+    authority = KeyAuthority(args.dir or args.data / "keys")
+    store = authority.issuers
     try:
         if args.keys_cmd == "init":
-            key = store.init()
-            print(f"created signing key {key.kid.hex()} in {store.folder}")
+            if store.exists() or authority.has_root():
+                raise KeyStoreError(f"{store.folder} already holds keys")
+            _print_events(authority.init())
         elif args.keys_cmd == "list":
             for info in store.list():
                 until = f"  trusted until {info.trusted_until}" if info.trusted_until else ""
-                print(f"{info.kid}  {info.state:9}  created {info.created}{until}")
+                why = f"  reason: {info.reason}" if info.reason else ""
+                print(f"{info.kid}  {info.state:9}  created {info.created}{until}{why}")
+            if authority.has_root():
+                root = authority.current_root()
+                print(f"root {root.fingerprint}  ({'on this machine' if authority.root_online() else 'offline'})")
+                _, keyset = authority.current_keyset()
+                print(f"key set version {keyset.version}, valid until {keyset.valid_until.isoformat()}")
         elif args.keys_cmd == "rotate":
-            print(f"new signing key {store.rotate().kid.hex()}")
+            _print_events(authority.rotate())
         elif args.keys_cmd == "withdraw":
-            store.withdraw(args.kid)
-            print(f"withdrew {args.kid}: every pass it signed now fails as unknown_key")
+            _print_events(authority.withdraw(args.kid, args.reason))
+            print(f"withdrew {args.kid}: at their next sync every gate denies its passes as key_withdrawn")
         elif args.keys_cmd == "jwks":
             print(json.dumps(store.trust_set().to_jwks(), indent=2))
+        elif args.keys_cmd == "root":
+            if args.root_cmd == "rotate":
+                _print_events(authority.rotate_root())
+            root = authority.current_root()
+            print(f"root of trust {root.fingerprint}  kid {root.kid}  created {root.created}")
+        elif args.keys_cmd == "keyset":
+            return _keyset(authority, args)
     except KeysError as exc:
         print(f"qrgate keys: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _keyset(authority: KeyAuthority, args: argparse.Namespace) -> int:
+    if args.keyset_cmd == "show":
+        _, keyset = authority.current_keyset()
+        print(f"served: version {keyset.version}, issued {keyset.issued_at.isoformat()}, valid until "
+              f"{keyset.valid_until.isoformat()}, {len(keyset.keys)} trusted, {len(keyset.withdrawn)} withdrawn")
+        for w in keyset.withdrawn:
+            print(f"  withdrawn {w.kid.hex()} at {w.at.isoformat()}: {w.reason}")
+        pending = authority.pending()
+        if pending is not None:
+            print(f"pending: version {read_unsigned(pending).version}, waiting for the root's signature")
+    elif args.keyset_cmd == "publish":
+        _print_events([authority.publish()])
+    elif args.keyset_cmd == "export":
+        pending = authority.pending()
+        if pending is None:
+            raise KeyStoreError("no key set is waiting for a signature")
+        args.file.write_bytes(pending)
+        print(f"wrote key set version {read_unsigned(pending).version} to {args.file}")
+    elif args.keyset_cmd == "import":
+        _print_events([authority.import_signed(_read_file(args.file))])
+    return 0
+
+
+def _sign_offline(args: argparse.Namespace) -> int:
+    """Runs on the machine that holds the root: needs no key folder, only the root's key file."""
+    from .keystore import resolve_passphrase
+
+    try:
+        payload = _read_file(args.infile)
+        keyset = read_unsigned(payload)
+        root = load_root_key(args.root_key, resolve_passphrase(args.root_key.parent, env="QRGATE_ROOT_PASSPHRASE",
+                                                               filename="root-passphrase"))
+        signed = sign_payload(root, payload)
+    except (CliError, KeysError) as exc:
+        print(f"qrgate keys: {exc}", file=sys.stderr)
+        return 1
+    args.out.write_bytes(signed)
+    print(f"signed key set version {keyset.version} with root {fingerprint(root.public_key)}: {args.out}")
     return 0
 
 

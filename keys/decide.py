@@ -2,8 +2,10 @@
 
 Check order (docs/pass-format.md, "Check order"):
  1 unreadable     not `QG1:` + Base45 + tagged COSE_Sign1 {EdDSA, 8-byte kid}, or over 4,096 chars
- 2 stale_data     the gate's revocation list is older than the policy's max_data_age
- 3 unknown_key    kid not in the trust set (never trusted, expired from it or withdrawn)
+ 2 stale_data     the gate's revocation list is older than the policy's max_data_age, or dated more
+                  than the clock leeway after `now` (the gate's clock is behind: it cannot tell the time)
+ 3 key_withdrawn  kid is one the trust set names as withdrawn
+   unknown_key    kid not in the trust set (never trusted, or a retired key past its trusted-until)
  4 bad_signature  Ed25519 signature does not verify
  5 unreadable     signed, but the claims are not a v1 pass
  6 revoked        serial is on the revocation list
@@ -122,11 +124,12 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
         return _deny(Reason.UNREADABLE)
     if revocations is not None:
         max_age = policy.max_data_age if policy is not None else DEFAULT_MAX_DATA_AGE
-        if now - revocations.issued_at > timedelta(seconds=max_age):
+        age = now - revocations.issued_at
+        if age > timedelta(seconds=max_age) or age < -CLOCK_LEEWAY:
             return _deny(Reason.STALE_DATA)
-    key = trust.raw_key(sign1.kid)
+    key = trust.trusted_raw(sign1.kid, now)
     if key is None:
-        return _deny(Reason.UNKNOWN_KEY)
+        return _deny(Reason.KEY_WITHDRAWN if sign1.kid in trust.withdrawn else Reason.UNKNOWN_KEY)
     if not sign1.verify_raw(key):
         return _deny(Reason.BAD_SIGNATURE)
     try:

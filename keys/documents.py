@@ -42,7 +42,12 @@ def open_document(data: bytes, trust: TrustSet, doc_type: str) -> OpenedDocument
         sign1 = cose.parse(data)
     except cose.CoseFormatError as exc:
         raise DocumentError(f"{doc_type}: {exc}") from None
+    if cose.assemble(sign1.protected_raw, sign1.payload, sign1.signature) != data:
+        # one document, one encoding: trailing bytes, an untagged or re-encoded form, extra headers
+        raise DocumentError(f"{doc_type}: not in the one encoding qrgate signs (trailing or altered bytes)")
     key = trust.get(sign1.kid)
+    if key is None and sign1.kid in trust.withdrawn:
+        raise DocumentError(f"{doc_type}: signed by withdrawn key {sign1.kid.hex()}")
     if key is None:
         raise DocumentError(f"{doc_type}: signed by unknown key {sign1.kid.hex()}")
     if not sign1.verify(key):

@@ -7,7 +7,8 @@ Folder layout (mode 0700):
 
 The passphrase comes, in this order, from QRGATE_KEY_PASSPHRASE,
 from the file named by QRGATE_KEY_PASSPHRASE_FILE (e.g. a systemd credential),
-or from `passphrase` in the key folder, created on first use. See docs/keys.md.
+or from `passphrase` in the key folder, created only together with the folder's first key:
+for keys that exist, a missing passphrase is an error, never a new random one. See docs/keys.md.
 """
 
 from __future__ import annotations
@@ -77,19 +78,27 @@ class KeyInfo:
     created: str
     state: str
     trusted_until: str | None = None
+    reason: str | None = None  # why a withdrawn key was withdrawn
 
 
-def resolve_passphrase(folder: Path) -> Secret:
-    """Find the key passphrase (see the module docstring for the order)."""
-    if value := os.environ.get("QRGATE_KEY_PASSPHRASE"):
+def resolve_passphrase(folder: Path, *, create: bool = False, env: str = "QRGATE_KEY_PASSPHRASE",
+                       filename: str = "passphrase") -> Secret:
+    """Find a passphrase (see the module docstring for the order).
+
+    `create` (only when the folder gets its first key) writes a random one to `filename`;
+    otherwise a missing passphrase raises KeyStoreError naming the variable, and nothing is written.
+    """
+    if value := os.environ.get(env):
         return Secret(value)
-    if path := os.environ.get("QRGATE_KEY_PASSPHRASE_FILE"):
+    if path := os.environ.get(env + "_FILE"):
         try:
             return Secret(Path(path).read_text().strip())
         except OSError as exc:
-            raise KeyStoreError(f"cannot read QRGATE_KEY_PASSPHRASE_FILE: {exc.strerror}") from None
-    file = folder / "passphrase"
+            raise KeyStoreError(f"cannot read {env}_FILE: {exc.strerror}") from None
+    file = folder / filename
     if not file.exists():
+        if not create:
+            raise KeyStoreError(f"no passphrase for the keys in {folder}: set {env} (or {env}_FILE)")
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_private(file, secrets.token_urlsafe(32).encode())
     return Secret(file.read_text().strip())
@@ -122,7 +131,7 @@ class KeyStore:
     @property
     def passphrase(self) -> Secret:
         if self._passphrase is None:
-            self._passphrase = resolve_passphrase(self.folder)
+            self._passphrase = resolve_passphrase(self.folder, create=not self.exists())
         return self._passphrase
 
     # metadata -------------------------------------------------------------
@@ -198,29 +207,41 @@ class KeyStore:
         self._save(infos)
         return key
 
-    def withdraw(self, kid_hex: str, now: datetime | None = None) -> None:
-        """Distrust a key at once (compromise). Withdrawing the signing key rotates first."""
+    def withdraw(self, kid_hex: str, now: datetime | None = None, reason: str = "withdrawn") -> IssuerKey | None:
+        """Distrust a key at once (compromise). Withdrawing the signing key rotates first: the new key is returned."""
         infos = self.list()
         match = [i for i in infos if i.kid == kid_hex]
         if not match:
             raise KeyStoreError(f"no key {kid_hex!r} in {self.folder}")
+        if match[0].state == WITHDRAWN:
+            raise KeyStoreError(f"key {kid_hex} is already withdrawn")
+        rotated = None
         if match[0].state == ACTIVE:
-            self.rotate(now)
+            rotated = self.rotate(now)
             infos = self.list()
-        self._save([replace(i, state=WITHDRAWN, trusted_until=_iso(now)) if i.kid == kid_hex else i
+        self._save([replace(i, state=WITHDRAWN, trusted_until=_iso(now), reason=reason) if i.kid == kid_hex else i
                     for i in infos])
+        return rotated
 
     def trust_set(self, now: datetime | None = None) -> TrustSet:
-        """Keys a gate should trust now: active, and retired ones whose passes may still be live."""
+        """Keys a gate should trust now: active, and retired ones whose passes may still be live.
+
+        Withdrawn keys are named too, so that their passes fail as `key_withdrawn`.
+        """
         now = now or datetime.now(UTC)
-        keys = []
+        keys, until, withdrawn = [], {}, []
         for info in self.list():
             if info.state == WITHDRAWN:
+                withdrawn.append(bytes.fromhex(info.kid))
                 continue
-            if info.state == RETIRED and info.trusted_until and datetime.fromisoformat(info.trusted_until) <= now:
+            end = datetime.fromisoformat(info.trusted_until) if info.state == RETIRED and info.trusted_until else None
+            if end is not None and end <= now:
                 continue
-            keys.append(Ed25519PublicKey.from_public_bytes(b64url_decode(info.x)))
-        return TrustSet.of(*keys)
+            key = Ed25519PublicKey.from_public_bytes(b64url_decode(info.x))
+            keys.append(key)
+            if end is not None:
+                until[kid_for(key)] = end
+        return TrustSet({kid_for(k): k for k in keys}, withdrawn=withdrawn, until=until)
 
 
 def _iso(moment: datetime | None) -> str:

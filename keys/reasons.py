@@ -11,6 +11,7 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     BAD_SIGNATURE = "bad_signature"
     UNKNOWN_KEY = "unknown_key"
+    KEY_WITHDRAWN = "key_withdrawn"
     REVOKED = "revoked"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
@@ -30,6 +31,7 @@ LABELS: dict[Reason, tuple[str, str]] = {
     Reason.UNREADABLE: ("不是有效的通行码", "Not a qrgate pass"),
     Reason.BAD_SIGNATURE: ("通行码被篡改或伪造", "Pass is forged or altered"),
     Reason.UNKNOWN_KEY: ("签发密钥不可信", "Issuer key not trusted"),
+    Reason.KEY_WITHDRAWN: ("签发密钥已停用，请领取新通行证", "Issuer key withdrawn: get a new pass"),
     Reason.REVOKED: ("通行码已作废", "Pass revoked"),
     Reason.EXPIRED: ("通行码已过期", "Pass expired"),
     Reason.NOT_YET_VALID: ("通行码尚未生效", "Pass not yet valid"),

@@ -1,10 +1,15 @@
-"""The trust set: issuer public keys by kid, and its JWKS form (RFC 7517, RFC 8037)."""
+"""The trust set: issuer public keys by kid, and its JWKS form (RFC 7517, RFC 8037).
+
+Beside the trusted keys a trust set names the withdrawn ones (so a gate can say `key_withdrawn`
+rather than `unknown_key`) and, for a retired key, the moment its trust ends.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -37,12 +42,17 @@ def kid_for(public_key: Ed25519PublicKey) -> bytes:
 class TrustSet(Mapping[bytes, Ed25519PublicKey]):
     """Immutable map kid -> Ed25519 public key."""
 
-    __slots__ = ("_keys", "_raw")
+    __slots__ = ("_keys", "_raw", "withdrawn", "until")
 
-    def __init__(self, keys: Mapping[bytes, Ed25519PublicKey] | None = None) -> None:
+    def __init__(self, keys: Mapping[bytes, Ed25519PublicKey] | None = None, *,
+                 withdrawn: Iterable[bytes] = (), until: Mapping[bytes, datetime] | None = None) -> None:
         self._keys = dict(keys or {})
         # the 32 raw bytes are what libsodium verifies with (decide); computed once, not per pass
         self._raw = {kid: raw_public(key) for kid, key in self._keys.items()}
+        self.withdrawn: frozenset[bytes] = frozenset(withdrawn) - self._keys.keys()
+        self.until: dict[bytes, datetime] = {k: v for k, v in (until or {}).items() if k in self._keys}
+        if any(v.tzinfo is None for v in self.until.values()):
+            raise ValueError("trusted-until times must be timezone-aware")
 
     def raw_key(self, kid: bytes) -> bytes | None:
         """The raw 32-byte public key of `kid`, or None if it is not trusted."""
@@ -62,16 +72,31 @@ class TrustSet(Mapping[bytes, Ed25519PublicKey]):
         return len(self._keys)
 
     def __repr__(self) -> str:
-        return f"TrustSet({sorted(k.hex() for k in self._keys)})"
+        gone = f", withdrawn={sorted(k.hex() for k in self.withdrawn)}" if self.withdrawn else ""
+        return f"TrustSet({sorted(k.hex() for k in self._keys)}{gone})"
+
+    def trusts(self, kid: bytes, now: datetime) -> Ed25519PublicKey | None:
+        """The key for `kid` if it is trusted at `now` (a retired key's trust ends by itself)."""
+        end = self.until.get(kid)
+        return None if end is not None and now >= end else self._keys.get(kid)
+
+    def trusted_raw(self, kid: bytes, now: datetime) -> bytes | None:
+        """As `trusts`, the raw 32 bytes (what decide verifies with)."""
+        end = self.until.get(kid)
+        return None if end is not None and now >= end else self._raw.get(kid)
 
     def to_jwks(self) -> dict[str, Any]:
-        return {
-            "keys": [
-                {"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
-                 "kid": b64url(kid), "x": b64url(raw_public(key))}
-                for kid, key in sorted(self._keys.items())
-            ]
-        }
+        keys: list[dict[str, Any]] = []
+        for kid, key in sorted(self._keys.items()):
+            jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
+                                   "kid": b64url(kid), "x": b64url(raw_public(key))}
+            if kid in self.until:
+                jwk["trusted_until"] = self.until[kid].isoformat()
+            keys.append(jwk)
+        out: dict[str, Any] = {"keys": keys}
+        if self.withdrawn:
+            out["withdrawn"] = [{"kid": b64url(kid)} for kid in sorted(self.withdrawn)]
+        return out
 
     @classmethod
     def from_jwks(cls, jwks: object) -> TrustSet:
@@ -81,6 +106,7 @@ class TrustSet(Mapping[bytes, Ed25519PublicKey]):
         if len(jwks["keys"]) > MAX_KEYS:
             raise DocumentError(f"JWKS holds more than {MAX_KEYS} keys")
         keys: dict[bytes, Ed25519PublicKey] = {}
+        until: dict[bytes, datetime] = {}
         for i, jwk in enumerate(jwks["keys"]):
             if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
                 raise DocumentError(f"keys[{i}] is not an OKP Ed25519 key")
@@ -92,4 +118,28 @@ class TrustSet(Mapping[bytes, Ed25519PublicKey]):
             if "kid" in jwk and jwk["kid"] != b64url(kid):
                 raise DocumentError(f"keys[{i}].kid does not match its key")
             keys[kid] = key
-        return cls(keys)
+            if "trusted_until" in jwk:
+                until[kid] = _aware(jwk["trusted_until"], f"keys[{i}].trusted_until")
+        withdrawn = jwks.get("withdrawn", [])
+        if not isinstance(withdrawn, list) or len(withdrawn) > MAX_KEYS:
+            raise DocumentError(f"'withdrawn' must be a list of at most {MAX_KEYS} entries")
+        gone: set[bytes] = set()
+        for i, entry in enumerate(withdrawn):
+            try:
+                kid = b64url_decode(entry.get("kid") if isinstance(entry, dict) else None)
+            except (ValueError, TypeError):
+                kid = b""
+            if len(kid) != 8:
+                raise DocumentError(f"withdrawn[{i}].kid is not an 8-byte key id")
+            gone.add(kid)
+        return cls(keys, withdrawn=gone, until=until)
+
+
+def _aware(value: object, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise DocumentError(f"{where} is not an ISO 8601 time with an offset")
+    return moment

@@ -106,7 +106,7 @@ def test_rotation_keeps_old_passes_until_trusted_until(tmp_path: Path) -> None:
     assert set(store.trust_set(until)) == {new.kid}
 
 
-def test_withdrawn_key_fails_as_unknown_key(tmp_path: Path) -> None:
+def test_withdrawn_key_fails_as_key_withdrawn(tmp_path: Path) -> None:
     store = KeyStore(tmp_path)
     first = store.init(T0)
     second = store.rotate(T0 + timedelta(hours=1))
@@ -115,11 +115,13 @@ def test_withdrawn_key_fails_as_unknown_key(tmp_path: Path) -> None:
     now = T0 + timedelta(days=2)
     store.withdraw(first.kid.hex(), now)
     trust = store.trust_set(now)
-    assert decide(leaked, trust, None, None, now=now).reason is Reason.UNKNOWN_KEY
+    assert decide(leaked, trust, None, None, now=now).reason is Reason.KEY_WITHDRAWN
     assert decide(current, trust, None, None, now=now).reason is Reason.OK
     # withdrawing the signing key rotates first: there is always exactly one signing key
     store.withdraw(second.kid.hex(), now)
-    assert decide(current, store.trust_set(now), None, None, now=now).reason is Reason.UNKNOWN_KEY
+    assert decide(current, store.trust_set(now), None, None, now=now).reason is Reason.KEY_WITHDRAWN
+    with pytest.raises(KeyStoreError, match="already withdrawn"):
+        store.withdraw(second.kid.hex(), now)
     third = store.signing_key()
     assert third.kid not in (first.kid, second.kid)
     assert [i.state for i in store.list()] == ["withdrawn", "withdrawn", "active"]
@@ -165,9 +167,11 @@ def test_keys_cli(tmp_path: Path) -> None:
     listed = run("list").stdout
     assert f"{first}  retired" in listed and "active" in listed
     assert len(json.loads(run("jwks").stdout)["keys"]) == 2
-    assert run("withdraw", first).returncode == 0
-    assert len(json.loads(run("jwks").stdout)["keys"]) == 1
-    bad = run("withdraw", "nope")
+    assert run("withdraw", first, "--reason", "laptop stolen").returncode == 0
+    jwks = json.loads(run("jwks").stdout)
+    assert len(jwks["keys"]) == 1 and len(jwks["withdrawn"]) == 1
+    assert "reason: laptop stolen" in run("list").stdout
+    bad = run("withdraw", "nope", "--reason", "x")
     assert bad.returncode == 1 and "no key 'nope'" in bad.stderr
     passphrase = (tmp_path / "k" / "passphrase").read_text().strip()
     assert all(passphrase not in r.stdout + r.stderr for r in (init, bad))

@@ -58,7 +58,7 @@ def test_decide(case: dict[str, Any]) -> None:
     assert (decision.decision, decision.reason) == (case["decision"], Reason(case["reason"]))
     # display fields only when the signature was good
     signed = decision.reason not in (Reason.UNREADABLE, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY,
-                                     Reason.STALE_DATA)
+                                     Reason.KEY_WITHDRAWN, Reason.STALE_DATA)
     assert (decision.holder is not None) is signed
 
 

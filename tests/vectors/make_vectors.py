@@ -28,6 +28,7 @@ CST = timezone(timedelta(hours=8))  # Asia/Shanghai has had no DST since 1991
 ISSUED = datetime(2020, 2, 10, 8, 0, tzinfo=CST)
 VALID_FOR = timedelta(days=30)
 REVOCATIONS_AT = datetime(2020, 2, 15, 6, 0, tzinfo=CST)
+RETIRED_UNTIL = datetime(2020, 2, 12, 8, 0, tzinfo=CST)
 ONE_MB = 1 << 20
 
 
@@ -85,7 +86,13 @@ def build(out: Path) -> None:
     files: dict[str, bytes] = {}
     files["jwks.json"] = _json(TrustSet.of(KEY_A.public_key).to_jwks())
     files["jwks-rotated.json"] = _json(TrustSet.of(KEY_A.public_key, KEY_B.public_key).to_jwks())
-    files["jwks-withdrawn.json"] = _json(TrustSet.of(KEY_B.public_key).to_jwks())
+    # A withdrawn after a compromise: B trusted, A named as withdrawn
+    files["jwks-withdrawn.json"] = _json(TrustSet({KEY_B.kid: KEY_B.public_key}, withdrawn=[KEY_A.kid]).to_jwks())
+    # A retired at a rotation: trusted until 2020-02-12 08:00 (+08:00), then gone by itself
+    files["jwks-retired.json"] = _json(TrustSet({KEY_A.kid: KEY_A.public_key, KEY_B.kid: KEY_B.public_key},
+                                                until={KEY_A.kid: RETIRED_UNTIL}).to_jwks())
+    # A simply dropped from the set (neither trusted nor withdrawn): an unknown key
+    files["jwks-dropped.json"] = _json(TrustSet.of(KEY_B.public_key).to_jwks())
     for name, policy in POLICIES.items():
         files[name] = _json(policy)
     files["policy-community.cbor"] = sign_policy(
@@ -123,6 +130,16 @@ def build(out: Path) -> None:
         _case("unknown kid", _pass("stranger", _holder(), key=KEY_STRANGER), "2020-02-15T09:00:00+08:00",
               decision="deny", reason="unknown_key"),
         _case("withdrawn key", valid, "2020-02-15T09:00:00+08:00", jwks="jwks-withdrawn.json",
+              decision="deny", reason="key_withdrawn"),
+        _case("withdrawn key, signature altered too", _flip_signature_bit(valid), "2020-02-15T09:00:00+08:00",
+              jwks="jwks-withdrawn.json", decision="deny", reason="key_withdrawn"),
+        _case("withdrawn key, with revocations and policy", valid, "2020-02-15T09:00:00+08:00",
+              jwks="jwks-withdrawn.json", policy="policy-community.json", decision="deny", reason="key_withdrawn"),
+        _case("key dropped from the trust set", valid, "2020-02-15T09:00:00+08:00", jwks="jwks-dropped.json",
+              decision="deny", reason="unknown_key"),
+        _case("retired key, before its trust ends", valid, "2020-02-12T07:59:59+08:00", jwks="jwks-retired.json",
+              decision="allow", reason="ok"),
+        _case("retired key, after its trust ended", valid, "2020-02-12T08:00:00+08:00", jwks="jwks-retired.json",
               decision="deny", reason="unknown_key"),
         _case("signed by the successor key", _pass("successor", _holder(), key=KEY_B),
               "2020-02-15T09:00:00+08:00", jwks="jwks-withdrawn.json", decision="allow", reason="ok"),
