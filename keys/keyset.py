@@ -199,17 +199,17 @@ def accept_keyset(doc: bytes, chain: Sequence[bytes], pinned: bytes, held: KeySe
     older version (a replay), the same version with other contents, or a key set already expired.
     """
     root = pinned
-    by_signer = {}
+    by_signer: dict[bytes, bytes] = {}
     for link in chain[:MAX_ROOT_HOPS]:
         by_signer.setdefault(signer_of(link), link)
     for _ in range(MAX_ROOT_HOPS):
         if signer_of(doc) == kid_for(_public(root)):
             break
-        link = by_signer.get(kid_for(_public(root)))
-        if link is None:
+        found = by_signer.get(kid_for(_public(root)))
+        if found is None:
             raise DocumentError(f"key set: signed by root {signer_of(doc).hex()}, not by the pinned root "
                                 f"{fingerprint(root)}, and no announcement leads there")
-        announced = load_keyset(link, _public(root))
+        announced = load_keyset(found, _public(root))
         if announced.next_root is None:
             raise DocumentError("key set: a root announcement names no next root")
         root = announced.next_root
