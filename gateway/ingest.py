@@ -23,7 +23,7 @@ from .validate import aware_datetime, choice, integer, number, reject_unknown
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
 REQUIRED = ("id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash", "hash")
-OPTIONAL = ("serial", "text_hash", "temperature", "clock_offset")
+OPTIONAL = ("serial", "text_hash", "temperature", "clock_offset", "latency_ms")
 REASONS = tuple(r.value for r in Reason)
 
 
@@ -65,6 +65,8 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str) ->
         raise Forbidden(f"{where}.site is not the calling device's site", field=f"{where}.site",
                         code="wrong_site")
     scanned = aware_datetime(raw["scanned_at"], f"{where}.scanned_at")
+    if raw.get("latency_ms") is not None:  # the gate's own figure: checked, covered by the hash, not stored
+        number(raw["latency_ms"], f"{where}.latency_ms", low=0.0, high=1e9)
     temperature = raw.get("temperature")
     offset = raw.get("clock_offset")
     return {

@@ -96,6 +96,7 @@ SCHEMAS: dict[str, S] = {
                              "text_hash": _null(_str(pattern="^[0-9a-f]{64}$")),
                              "decision": _str(enum=["allow", "deny"]), "reason": _str(),
                              "temperature": _null({"type": "number"}), "clock_offset": _null({"type": "number"}),
+                             "latency_ms": _null({"type": "number", "minimum": 0}),
                              "prev_hash": _str(pattern="^[0-9a-f]{64}$"), "hash": _str(pattern="^[0-9a-f]{64}$")}},
     "StoredEntry": _obj({"id": _str(), "seq": INT, "device_id": _str(), "site": _str(), "scanned_at": _str(),
                          "received_at": TIME, "serial": _null(_str()), "text_hash": _null(_str()),

@@ -8,10 +8,12 @@ Exit codes: 0 done · 64 bad arguments · 66 input missing (camera, file, folder
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -57,6 +59,13 @@ def _positive(text: str) -> float:
     if not math.isfinite(value) or not 0 <= value <= 86400:
         raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
     return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
 def _camera(text: str) -> int:
@@ -106,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-sync", action="store_true", help="no background sync (offline gate)")
     r.add_argument("--no-sound", action="store_true", help="no sound on decisions")
     r.set_defaults(func=cmd_run)
+
+    st = sub.add_parser("stats", parents=[data],
+                        help="the gate's capture-to-decision latency for a day (median, p95) from its log")
+    st.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="a day of the gate's clock (default today)")
+    st.add_argument("--json", action="store_true", help="one JSON object instead of a line")
+    st.set_defaults(func=cmd_stats)
     return parser
 
 
@@ -226,6 +241,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         if syncer is not None:
             syncer.stop()
         output.close()
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .log import EntryLog
+    from .stats import day_latency
+
+    state = DeviceState(args.data)
+    state.device()  # not enrolled or unreadable: exit 78 like every other command
+    with EntryLog(state.log_path) as log:
+        stats = day_latency(log, args.day or date.today())
+    print(json.dumps(stats.to_json()) if args.json else stats.line())
     return EXIT_OK
 
 

@@ -151,8 +151,10 @@ class Headless:
 
     def show(self, outcome: Outcome, latency: float) -> None:
         self.latencies.append(latency)
+        # latency_ms (logged) ends at the decision; shown_ms also counts the log commit before this line
+        line = {**outcome.to_json(), "shown_ms": round(latency * 1000, 1)}
         with self._lock:
-            self.stream.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
+            self.stream.write(json.dumps(line, ensure_ascii=False) + "\n")
             self.stream.flush()
         if self.sounder is not None:
             self.sounder.play(outcome.decision.allowed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,17 +53,27 @@ class Outcome:
             "clock_warning": self.clock_warning,
             "synced_at": self.synced_at.isoformat() if self.synced_at else None,
             "device_disabled": self.device_disabled,
+            "latency_ms": self.entry.get("latency_ms"),
         }
+
+
+def latency_ms(captured: float | None, now: float) -> float | None:
+    """Milliseconds from capture to now, to 0.1 ms; None without a capture time."""
+    return None if captured is None else round(max(now - captured, 0.0) * 1000, 1)
 
 
 class Gate:
     """Decides, checks the clock and passback, and commits the entry before returning it."""
 
     def __init__(self, device: Device, log: EntryLog, snapshot: Callable[[], Snapshot],
-                 clock: Callable[[], datetime] = local_now) -> None:
+                 clock: Callable[[], datetime] = local_now,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.device, self.log, self.snapshot, self.clock = device, log, snapshot, clock
+        self.monotonic = monotonic  # the clock of Frame.captured / TextLine.captured
 
-    def decide(self, text: str, temperature: float | None = None, *, whole: str | None = None) -> Outcome:
+    def decide(self, text: str, temperature: float | None = None, *, whole: str | None = None,
+               captured: float | None = None) -> Outcome:
+        """`captured`: when the frame or line was read (monotonic); logged as the decision's latency."""
         wall = self.clock()
         snap = self.snapshot()
         offset = snap.clock_offset or 0.0
@@ -90,6 +101,8 @@ class Gate:
             "decision": decision.decision, "reason": decision.reason.value,
             "temperature": float(logged) if logged is not None else None,
             "clock_offset": round(offset, 3) if snap.clock_offset is not None else None,
+            # capture -> decision, measured before the commit below (which the entry cannot include)
+            "latency_ms": latency_ms(captured, self.monotonic()),
         }
         entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())
         logged_temperature: float | None = fields["temperature"]

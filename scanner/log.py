@@ -94,6 +94,15 @@ class EntryLog:
             {"serial": serial}).fetchone()
         return row[0]
 
+    def latencies(self, wall_from: float, wall_to: float) -> tuple[list[float], int]:
+        """The logged capture-to-decision times (ms) of entries with `wall_from <= wall_at < wall_to`,
+        and how many entries of that span have none (logged before latencies were, or typed in)."""
+        rows = self._db.execute(
+            "SELECT json_extract(body, '$.latency_ms') FROM entries"
+            " WHERE wall_at >= :start AND wall_at < :end", {"start": wall_from, "end": wall_to}).fetchall()
+        found = [float(v) for (v,) in rows if isinstance(v, (int, float))]
+        return found, len(rows) - len(found)
+
     def last_wall_time(self) -> float | None:
         row = self._db.execute("SELECT wall_at FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         return row[0] if row else None

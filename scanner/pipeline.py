@@ -60,7 +60,7 @@ class Pipeline:
         for text in self.decoder.decode(frame.image):
             if not self.debouncer.fresh(text, frame.captured):
                 continue
-            outcome = self.gate.decide(text, self._take_temperature(typed))
+            outcome = self.gate.decide(text, self._take_temperature(typed), captured=frame.captured)
             self.decisions += 1
             self.output.show(outcome, time.monotonic() - frame.captured)
             outcomes.append(outcome)
@@ -80,7 +80,7 @@ class Pipeline:
         # keyboard-wedge scanners: each line is a deliberate scan, so no debounce (passback still applies)
         for line in lines:
             temperature = line.temperature if line.temperature is not None else self.temperature
-            outcome = self.gate.decide(line.text, temperature, whole=line.whole)
+            outcome = self.gate.decide(line.text, temperature, whole=line.whole, captured=line.captured)
             self.decisions += 1
             self.output.show(outcome, time.monotonic() - line.captured)
         return self.decisions

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway import retention
+from keys.chain import entry_hash
 from gateway.appkeys import config_key, db_key
 
 from .conftest import Chain, Client, bearer, enrol_device, make_site
@@ -110,7 +111,9 @@ async def test_bad_entries_are_refused_whole_with_the_field(client: Client, admi
     cases = [({**good, "seq": "1"}, "entries[1].seq"), ({**good, "scanned_at": "2020-02-14T08:00:00"},
              "entries[1].scanned_at"), ({**good, "reason": "because"}, "entries[1].reason"),
              ({**good, "serial": "XYZ"}, "entries[1].serial"), ({**good, "extra": 1}, "entries[1].extra"),
-             ({**good, "id": "not-a-uuid"}, "entries[1].id"), ("text", "entries[1]")]
+             ({**good, "id": "not-a-uuid"}, "entries[1].id"), ("text", "entries[1]"),
+             ({**good, "latency_ms": -1}, "entries[1].latency_ms"),
+             ({**good, "latency_ms": "4"}, "entries[1].latency_ms")]
     for bad, field in cases:
         resp = await client.post("/api/v1/entries", headers=headers, json={"entries": [good, bad]})
         assert resp.status == 422, bad
@@ -119,6 +122,17 @@ async def test_bad_entries_are_refused_whole_with_the_field(client: Client, admi
         assert (await client.post("/api/v1/entries", headers=headers, json=body)).status == 422
     # nothing of a refused batch was stored
     assert (await upload(client, headers, [good]))["accepted"] == 1
+
+
+async def test_a_gate_latency_is_accepted_inside_the_chain(client: Client, admin: dict[str, str]) -> None:
+    headers, chain = await setup_gate(client, admin)
+    timed = [chain.entry(), chain.entry()]
+    for entry in timed:  # as the scanner writes it: the latency is one of the hashed fields
+        entry["latency_ms"] = 4.2
+        entry["prev_hash"] = timed[0]["hash"] if entry is timed[1] else entry["prev_hash"]
+        entry["hash"] = entry_hash(entry)
+    result = await upload(client, headers, timed)
+    assert result["accepted"] == 2 and result["alerts"] == []
 
 
 async def test_retention_purges_old_entries(client: Client, admin: dict[str, str]) -> None:
