@@ -36,15 +36,16 @@ ALERT_KINDS = ("fever", "shared_pass", "broken_chain")
 REASON_GROUPS: dict[str, tuple[Reason, ...]] = {
     "quarantine": (Reason.QUARANTINE,),
     "revoked": (Reason.REVOKED,),
-    "no_valid_pass": (Reason.UNREADABLE, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.EXPIRED,
-                      Reason.NOT_YET_VALID),
+    "no_valid_pass": (Reason.UNREADABLE, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.KEY_WITHDRAWN, Reason.EXPIRED,
+                      Reason.NOT_YET_VALID, Reason.BAD_HOLDER_SIGNATURE, Reason.CODE_EXPIRED,
+                      Reason.CODE_NOT_YET_VALID, Reason.BINDING_REQUIRED),
     "health_status": (Reason.STATUS_RED, Reason.STATUS_YELLOW),
     "wrong_site": (Reason.WRONG_SITE,),
     "site_closed": (Reason.SITE_CLOSED,),
     "fever": (Reason.FEVER,),
     "not_cleared": (Reason.NOT_CLEARED,),
     "cannot_verify": (Reason.STALE_DATA,),
-    "duplicate": (Reason.DUPLICATE,),
+    "duplicate": (Reason.DUPLICATE, Reason.CODE_REPLAYED),
 }
 GROUP_OF = {reason.value: group for group, reasons in REASON_GROUPS.items() for reason in reasons}
 DENY_REASONS = tuple(reason.value for reasons in REASON_GROUPS.values() for reason in reasons)

@@ -7,10 +7,12 @@ from .authority import KeyAuthority, KeyEvent
 from .decide import Decision, decide
 from .documents import open_document, sign_document
 from .errors import DocumentError, KeysError, KeyStoreError, PolicyError
+from .holder import make_code
+from .holderkey import HolderAlg, HolderKey
 from .keyset import Accepted, KeySet, accept_keyset, fingerprint, load_keyset
 from .keystore import IssuerKey, KeyStore
 from .passes import PREFIX, SERIAL_LEN, IssuedPass, PassClaims, Status, issue_pass, mask_document
-from .policy import SiteKind, SitePolicy, load_policy, sign_policy
+from .policy import HolderBinding, SiteKind, SitePolicy, load_policy, sign_policy
 from .reasons import Reason, label
 from .revocations import RevocationList, load_revocations, sign_revocations
 from .secret import Secret
@@ -18,9 +20,10 @@ from .trust import TrustSet, kid_for
 
 __all__ = [
     "Accepted", "KeyAuthority", "KeyEvent", "KeySet", "accept_keyset", "fingerprint", "load_keyset",
-    "Decision", "DocumentError", "IssuedPass", "IssuerKey", "KeyStore", "KeyStoreError", "KeysError",
+    "Decision", "DocumentError", "HolderAlg", "HolderBinding", "HolderKey", "IssuedPass", "IssuerKey",
+    "KeyStore", "KeyStoreError", "KeysError",
     "PREFIX", "PassClaims", "PolicyError", "Reason", "RevocationList", "SERIAL_LEN", "Secret",
     "SiteKind", "SitePolicy", "Status", "TrustSet", "decide", "issue_pass", "kid_for", "label",
-    "load_policy", "load_revocations", "mask_document", "open_document", "sign_document",
+    "load_policy", "load_revocations", "make_code", "mask_document", "open_document", "sign_document",
     "sign_policy", "sign_revocations",
 ]

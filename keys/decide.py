@@ -2,12 +2,17 @@
 
 Check order (docs/pass-format.md, "Check order"):
  1 unreadable     not `QG1:` + Base45 + tagged COSE_Sign1 {EdDSA, 8-byte kid}, or over 4,096 chars
+                  (or not a well-formed `QG2:` code around such a pass)
  2 stale_data     the gate's revocation list is older than the policy's max_data_age, or dated more
                   than the clock leeway after `now` (the gate's clock is behind: it cannot tell the time)
  3 key_withdrawn  kid is one the trust set names as withdrawn
    unknown_key    kid not in the trust set (never trusted, or a retired key past its trusted-until)
  4 bad_signature  Ed25519 signature does not verify
- 5 unreadable     signed, but the claims are not a v1 pass
+ 5 unreadable     signed, but the claims are not a v1 pass (QG1 without `cnf`, QG2 with it)
+ 5a bad_holder_signature  QG2: the holder signature does not verify with the key in `cnf`
+ 5b code_expired / code_not_yet_valid  QG2: code time outside [now - code_max_age, now + code_max_ahead]
+ 5c code_replayed QG2: this code was already admitted at this gate (`seen`)
+ 5d binding_required  a static pass at a site whose holder_binding is `required`
  6 revoked        serial is on the revocation list
  7 not_yet_valid  now < nbf (60 s leeway for clock skew)
  8 expired        now >= exp
@@ -23,14 +28,16 @@ Check order (docs/pass-format.md, "Check order"):
 from __future__ import annotations
 
 import binascii
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from . import base45, cose
+from . import holder as qg2
 from .passes import MAX_QR_TEXT, PREFIX, PassClaims, Status, VerifiedPass, parse_claims
-from .policy import DEFAULT_MAX_DATA_AGE, SitePolicy
-from .reasons import Reason, label
+from .policy import DEFAULT_MAX_DATA_AGE, HolderBinding, SitePolicy
+from .reasons import STATIC_PASS_NOTICE, Reason, label
 from .revocations import RevocationList
 from .trust import TrustSet
 
@@ -44,6 +51,13 @@ class Decision:
     serial: bytes | None = None
     holder: PassClaims | None = None
     expires_at: datetime | None = None
+    code_id: bytes | None = None  # QG2: what the gate remembers so the same code is not admitted twice
+    check_id: bool = False        # a static pass where the site prefers holder-bound codes
+
+    @property
+    def bound(self) -> bool:
+        """Read from a live, holder-signed QG2 code (the holder signature was checked)."""
+        return self.code_id is not None
 
     @property
     def decision(self) -> str:
@@ -61,8 +75,13 @@ class Decision:
     def labels(self) -> tuple[str, str]:
         return label(self.reason, until=self.quarantine_end if self.reason is Reason.QUARANTINE else None)
 
+    def notice(self) -> tuple[str, str] | None:
+        """A second line for the guard on an allow: check the ID card of a static pass."""
+        return STATIC_PASS_NOTICE if self.check_id and self.allowed else None
+
     def to_json(self) -> dict[str, Any]:
         zh, en = self.labels()
+        notice = self.notice()
         return {
             "decision": self.decision,
             "reason": self.reason.value,
@@ -70,6 +89,8 @@ class Decision:
             "serial": self.serial.hex() if self.serial else None,
             "holder": self.holder.to_json() if self.holder else None,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "bound": self.bound,
+            "notice": {"zh": notice[0], "en": notice[1]} if notice else None,
         }
 
 
@@ -79,7 +100,7 @@ def _deny(reason: Reason, verified: VerifiedPass | None = None) -> Decision:
     return Decision(False, reason, verified.serial, verified.holder, verified.expires_at)
 
 
-def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | None:
+def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | qg2.Code | None:
     if isinstance(qr_text, bytes):
         if len(qr_text) > MAX_QR_TEXT:
             return None
@@ -90,6 +111,8 @@ def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | None:
     if not isinstance(qr_text, str) or len(qr_text) > MAX_QR_TEXT:
         return None
     qr_text = qr_text.strip()
+    if qr_text.startswith(qg2.PREFIX):
+        return qg2.read_code(qr_text)
     if not qr_text.startswith(PREFIX):
         return None
     try:
@@ -111,17 +134,21 @@ def _matches_site(holder: PassClaims, policy: SitePolicy) -> bool:
 
 
 def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | None,
-           policy: SitePolicy | None, *, now: datetime, temperature: float | None = None) -> Decision:
+           policy: SitePolicy | None, *, now: datetime, temperature: float | None = None,
+           seen: Container[bytes] = ()) -> Decision:
     """Decide whether the holder of `qr_text` may enter the site of `policy` at `now`.
 
     `revocations=None` skips the revocation and freshness checks (for a desk check,
-    never at a gate); `policy=None` skips the site rules.
+    never at a gate); `policy=None` skips the site rules. `seen`: the `code_id`s of the QG2
+    codes this gate admitted within their window (a gate admits one code once).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    sign1 = _read_sign1(qr_text)
-    if sign1 is None:
+    read = _read_sign1(qr_text)
+    if read is None:
         return _deny(Reason.UNREADABLE)
+    code = read if isinstance(read, qg2.Code) else None
+    sign1 = read.sign1 if isinstance(read, qg2.Code) else read
     if revocations is not None:
         max_age = policy.max_data_age if policy is not None else DEFAULT_MAX_DATA_AGE
         age = now - revocations.issued_at
@@ -133,9 +160,15 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
     if not sign1.verify_raw(key):
         return _deny(Reason.BAD_SIGNATURE)
     try:
-        verified = parse_claims(sign1.payload)
+        verified = parse_claims(sign1.payload, bound=code is not None)
     except Exception:  # signed by us but not a v1 pass: cbor2 and our checks raise many types
         return _deny(Reason.UNREADABLE)
+    if code is not None:
+        refused = _check_code(code, verified, policy, now, seen)
+        if refused is not None:
+            return _deny(refused, verified)
+    elif policy is not None and policy.holder_binding is HolderBinding.REQUIRED:
+        return _deny(Reason.BINDING_REQUIRED, verified)
     if revocations is not None and verified.serial in revocations:
         return _deny(Reason.REVOKED, verified)
     if now + CLOCK_LEEWAY < verified.not_before:
@@ -161,4 +194,24 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
         # NaN or an impossible reading must not admit anyone: treat it as a fever to re-measure
         if not 30.0 <= temperature < threshold:
             return _deny(Reason.FEVER, verified)
-    return Decision(True, Reason.OK, verified.serial, holder, verified.expires_at)
+    check_id = code is None and policy is not None and policy.holder_binding is HolderBinding.PREFERRED
+    return Decision(True, Reason.OK, verified.serial, holder, verified.expires_at,
+                    code.code_id if code is not None else None, check_id)
+
+
+def _check_code(code: qg2.Code, verified: VerifiedPass, policy: SitePolicy | None, now: datetime,
+                seen: Container[bytes]) -> Reason | None:
+    """Holder signature, then the code's time against the gate's, then replay at this gate."""
+    assert verified.holder_key is not None  # parse_claims(bound=True) guarantees it
+    if not verified.holder_key.verify(code.signature, qg2.signing_input(code.pass_bytes, code.time)):
+        return Reason.BAD_HOLDER_SIGNATURE
+    max_age = policy.code_max_age if policy is not None else qg2.DEFAULT_MAX_AGE
+    max_ahead = policy.code_max_ahead if policy is not None else qg2.DEFAULT_MAX_AHEAD
+    age = qg2.code_age(code, now)
+    if age > max_age:
+        return Reason.CODE_EXPIRED
+    if age < -max_ahead:
+        return Reason.CODE_NOT_YET_VALID
+    if code.code_id in seen:
+        return Reason.CODE_REPLAYED
+    return None

@@ -11,6 +11,7 @@ from typing import Any
 import cbor2
 
 from . import base45, cose
+from .holderkey import HolderKey
 from .keystore import IssuerKey
 
 PREFIX = "QG1:"
@@ -116,6 +117,7 @@ class IssuedPass:
     issued_at: datetime
     not_before: datetime
     expires_at: datetime
+    holder_key: HolderKey | None = None  # a holder-bound pass: qr_text is then Base45 alone, never a QR
 
     @property
     def serial_hex(self) -> str:
@@ -131,6 +133,7 @@ class VerifiedPass:
     not_before: datetime
     expires_at: datetime
     holder: PassClaims
+    holder_key: HolderKey | None = None
 
 
 def new_serial() -> bytes:
@@ -138,8 +141,13 @@ def new_serial() -> bytes:
 
 
 def issue_pass(key: IssuerKey, claims: PassClaims, *, now: datetime, valid_for: timedelta,
-               issuer: str = DEFAULT_ISSUER, serial: bytes | None = None) -> IssuedPass:
-    """Sign a pass; `now` must be timezone-aware."""
+               issuer: str = DEFAULT_ISSUER, serial: bytes | None = None,
+               holder_key: HolderKey | None = None) -> IssuedPass:
+    """Sign a pass; `now` must be timezone-aware.
+
+    With `holder_key` the pass is holder-bound (`cnf`): only a QG2 code made with that key
+    shows it (keys/holder.py), so its text is Base45 without a prefix and never a QR of its own.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not timedelta(minutes=1) <= valid_for <= timedelta(days=366):
@@ -149,25 +157,34 @@ def issue_pass(key: IssuerKey, claims: PassClaims, *, now: datetime, valid_for: 
         raise ValueError(f"serial must be {SERIAL_LEN} bytes")
     iat = int(now.timestamp())
     exp = iat + int(valid_for.total_seconds())
-    payload = cbor2.dumps({CWT_ISS: issuer, CWT_IAT: iat, CWT_NBF: iat, CWT_EXP: exp,
-                           CWT_CTI: serial, CLAIM_QRGATE: claims.to_cbor()})
+    cwt: dict[int, Any] = {CWT_ISS: issuer, CWT_IAT: iat, CWT_NBF: iat, CWT_EXP: exp,
+                           CWT_CTI: serial, CLAIM_QRGATE: claims.to_cbor()}
+    if holder_key is not None:
+        cwt[CWT_CNF] = holder_key.to_cnf()
+    payload = cbor2.dumps(cwt)
     protected = cose.encode_protected(key.kid)
     signature = key.sign(cose.sig_structure(protected, payload))
-    qr_text = PREFIX + base45.encode(cose.assemble(protected, payload, signature))
-    return IssuedPass(serial, qr_text, key.kid, _ts(iat), _ts(iat), _ts(exp))
+    text = base45.encode(cose.assemble(protected, payload, signature))
+    qr_text = text if holder_key is not None else PREFIX + text
+    return IssuedPass(serial, qr_text, key.kid, _ts(iat), _ts(iat), _ts(exp), holder_key)
 
 
 def _ts(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-def parse_claims(payload: bytes) -> VerifiedPass:
-    """Read the CWT claims of a payload whose signature was already checked."""
+def parse_claims(payload: bytes, *, bound: bool = False) -> VerifiedPass:
+    """Read the CWT claims of a payload whose signature was already checked.
+
+    `bound`: the pass came inside a QG2 code and must carry `cnf`; a QG1 pass must not.
+    """
     claims = cbor2.loads(payload)
     if not isinstance(claims, dict):
         raise ValueError("CWT claims must be a map")
-    if CWT_CNF in claims:
-        raise ValueError("holder-bound passes need a QG2 verifier")
+    if (CWT_CNF in claims) is not bound:
+        raise ValueError("holder-bound passes need a QG2 code" if not bound
+                         else "a QG2 code must carry a holder-bound pass")
+    holder_key = HolderKey.from_cnf(claims[CWT_CNF]) if bound else None
     times = [t for t in (claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP))
              if isinstance(t, int) and not isinstance(t, bool) and 0 <= t < MAX_TIME]
     if len(times) != 3:
@@ -179,4 +196,4 @@ def parse_claims(payload: bytes) -> VerifiedPass:
         raise ValueError("iss must be text")
     return VerifiedPass(serial=serial, kid=b"", issuer=issuer, issued_at=_ts(times[0]),
                         not_before=_ts(times[1]), expires_at=_ts(times[2]),
-                        holder=PassClaims.from_cbor(claims.get(CLAIM_QRGATE)))
+                        holder=PassClaims.from_cbor(claims.get(CLAIM_QRGATE)), holder_key=holder_key)

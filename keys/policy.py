@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .documents import open_document, sign_document
 from .errors import DocumentError, PolicyError
+from .holder import DEFAULT_MAX_AGE, DEFAULT_MAX_AHEAD
 from .keystore import IssuerKey
 from .trust import TrustSet
 
@@ -19,6 +20,14 @@ DEFAULT_MAX_DATA_AGE = 24 * 3600
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MAX_CODES = 1000
 MAX_CODE_LEN = 64
+
+
+class HolderBinding(StrEnum):
+    """How a site treats static passes (QG1) now that phones can show holder-bound codes (QG2)."""
+
+    OFF = "off"              # static passes admitted as before
+    PREFERRED = "preferred"  # admitted, but the guard is told to check the ID card
+    REQUIRED = "required"    # static passes denied `binding_required`
 
 
 class SiteKind(StrEnum):
@@ -44,6 +53,9 @@ class SitePolicy:
     timezone: str = DEFAULT_TIMEZONE
     allow_reentry: bool = False
     passback_minutes: int = 5
+    holder_binding: HolderBinding = HolderBinding.PREFERRED
+    code_max_age: int = DEFAULT_MAX_AGE      # a QG2 code is accepted from gate time - this ...
+    code_max_ahead: int = DEFAULT_MAX_AHEAD  # ... to gate time + this
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -61,7 +73,8 @@ class SitePolicy:
             raise PolicyError("policy", "must be a JSON object")
         known = {"kind", "site", "communities", "employers", "schools", "visitors", "open_from",
                  "require_cleared", "fever_threshold", "max_data_age", "timezone",
-                 "allow_reentry", "passback_minutes"}
+                 "allow_reentry", "passback_minutes", "holder_binding", "code_max_age",
+                 "code_max_ahead"}
         for key in obj:
             if key not in known:
                 raise PolicyError(str(key)[:40], "is not a policy field")
@@ -96,6 +109,16 @@ class SitePolicy:
         passback = obj.get("passback_minutes", 5)
         if isinstance(passback, bool) or not isinstance(passback, int) or not 0 <= passback <= 1440:
             raise PolicyError("passback_minutes", "must be whole minutes between 0 and 1440")
+        try:
+            binding = HolderBinding(obj.get("holder_binding", HolderBinding.PREFERRED.value))
+        except ValueError:
+            raise PolicyError("holder_binding",
+                              f"must be one of {', '.join(b.value for b in HolderBinding)}") from None
+        window = {name: obj.get(name, default) for name, default in
+                  (("code_max_age", DEFAULT_MAX_AGE), ("code_max_ahead", DEFAULT_MAX_AHEAD))}
+        for name, value in window.items():
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
+                raise PolicyError(name, "must be whole seconds between 0 and 3600")
         return cls(
             kind=kind,
             site=site,
@@ -110,6 +133,9 @@ class SitePolicy:
             timezone=tzname,
             allow_reentry=_bool(obj, "allow_reentry", False),
             passback_minutes=passback,
+            holder_binding=binding,
+            code_max_age=window["code_max_age"],
+            code_max_ahead=window["code_max_ahead"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -127,6 +153,9 @@ class SitePolicy:
             "timezone": self.timezone,
             "allow_reentry": self.allow_reentry,
             "passback_minutes": self.passback_minutes,
+            "holder_binding": self.holder_binding.value,
+            "code_max_age": self.code_max_age,
+            "code_max_ahead": self.code_max_ahead,
         }
 
 

@@ -24,6 +24,12 @@ class Reason(StrEnum):
     FEVER = "fever"
     STALE_DATA = "stale_data"
     DUPLICATE = "duplicate"  # decided by the scanner's anti-passback, not by decide()
+    # holder-bound codes (QG2) and the site's holder_binding policy
+    BAD_HOLDER_SIGNATURE = "bad_holder_signature"
+    CODE_EXPIRED = "code_expired"
+    CODE_NOT_YET_VALID = "code_not_yet_valid"
+    CODE_REPLAYED = "code_replayed"
+    BINDING_REQUIRED = "binding_required"
 
 
 LABELS: dict[Reason, tuple[str, str]] = {
@@ -44,7 +50,16 @@ LABELS: dict[Reason, tuple[str, str]] = {
     Reason.FEVER: ("体温异常：请复测并送医", "Fever: re-measure and refer"),
     Reason.STALE_DATA: ("无法核验：数据过旧，请联网同步", "Cannot verify: data too old, sync needed"),
     Reason.DUPLICATE: ("刚刚已通行，疑似共用通行码", "Already admitted just now"),
+    Reason.BAD_HOLDER_SIGNATURE: ("非本机通行码：疑似冒用", "Code not made by the pass holder's phone"),
+    Reason.CODE_EXPIRED: ("请出示手机上的实时通行码", "Show the live code on the phone"),
+    Reason.CODE_NOT_YET_VALID: ("手机时间不准：请校准后出示实时通行码",
+                                "Phone clock is ahead: set it right and show the live code"),
+    Reason.CODE_REPLAYED: ("此码已使用：请出示手机上的实时通行码", "Code already used: show the live code"),
+    Reason.BINDING_REQUIRED: ("本场所只认手机实时通行码", "This site admits only the live phone code"),
 }
+
+# shown beside an "allowed" when a site prefers holder-bound codes and a static (paper) pass was read
+STATIC_PASS_NOTICE = ("纸质/静态码：请核对身份证", "static code: check the ID card")
 
 
 def label(reason: Reason, *, until: date | None = None) -> tuple[str, str]:

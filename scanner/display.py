@@ -100,6 +100,11 @@ def render_panel(outcome: Outcome, size: tuple[int, int] = (1280, 720)) -> np.nd
     zh, en = outcome.decision.labels()
     draw.text((x, int(h * 0.48)), zh, font=font(int(unit * 1.4)), fill=ink)
     draw.text((x, int(h * 0.57)), en, font=font(int(unit * 1.1)), fill=ink)
+    notice = outcome.decision.notice()
+    if notice is not None:  # a static pass where the site prefers the phone code: look at the ID card
+        top = int(h * 0.02)
+        draw.rectangle([x - unit // 2, top, w - unit, top + int(unit * 1.9)], fill=(255, 220, 0))
+        draw.text((x, top + unit // 4), f"{notice[0]}  {notice[1]}", font=font(int(unit * 1.3)), fill=BLACK)
     holder = outcome.decision.holder
     lines = []
     if holder is not None:

@@ -18,6 +18,7 @@ from .state import Device, Snapshot
 MAX_SKEW = 300.0     # seconds: a clock further off than this is shown to the guard and recorded
 JUMP_TOLERANCE = 2.0  # seconds backwards that are noise (NTP slews), not a jump
 LOGGED_READINGS = (0.0, 100.0)  # °C: beyond this a "temperature" is a typo or a misread suffix, not evidence
+CODE_MEMORY = 7200.0  # seconds an admitted QG2 code is remembered: past its widest possible window
 
 
 def local_now() -> datetime:
@@ -54,12 +55,24 @@ class Outcome:
             "synced_at": self.synced_at.isoformat() if self.synced_at else None,
             "device_disabled": self.device_disabled,
             "latency_ms": self.entry.get("latency_ms"),
+            "bound": self.decision.bound,
+            "notice": dict(zip(("zh", "en"), notice, strict=True)) if (notice := self.decision.notice()) else None,
         }
 
 
 def latency_ms(captured: float | None, now: float) -> float | None:
     """Milliseconds from capture to now, to 0.1 ms; None without a capture time."""
     return None if captured is None else round(max(now - captured, 0.0) * 1000, 1)
+
+
+class _AdmittedCodes:
+    """The `seen` of decide(): the QG2 codes this gate admitted, looked up in its log."""
+
+    def __init__(self, log: EntryLog) -> None:
+        self.log = log
+
+    def __contains__(self, code_id: object) -> bool:
+        return isinstance(code_id, bytes) and self.log.code_admitted(code_id)
 
 
 class Gate:
@@ -86,13 +99,16 @@ class Gate:
         if not snap.can_decide:
             decision = self._cannot_verify(text, snap, now)
         else:
+            seen = _AdmittedCodes(self.log)
             decision = decide(text, snap.trust, snap.revocations, snap.policy, now=now,
-                              temperature=temperature)
+                              temperature=temperature, seen=seen)
             if decision.reason is Reason.UNREADABLE and whole is not None:
                 # the "temperature" after a space was the end of the QR text itself
-                decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now)
+                decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now, seen=seen)
                 text, logged = whole, None
             decision = self._passback(decision, snap, now)
+            if decision.allowed and decision.code_id is not None:
+                self.log.remember_code(decision.code_id, now.timestamp(), keep=CODE_MEMORY)
         fields: dict[str, Any] = {
             "device_id": self.device.device_id, "site": self.device.site,
             "scanned_at": wall.isoformat(timespec="milliseconds"),

@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_allowed ON entries (serial, decided_at) WHERE decision = 'allow';
 CREATE INDEX IF NOT EXISTS entries_unsent ON entries (seq) WHERE sent = 0;
+CREATE TABLE IF NOT EXISTS admitted_codes (  -- QG2 codes admitted here: one code admits once
+    code_id    TEXT PRIMARY KEY,             -- hex of keys Decision.code_id (pass hash + code time)
+    at         REAL NOT NULL                 -- corrected epoch seconds of the admission
+);
 CREATE TABLE IF NOT EXISTS events (
     id     INTEGER PRIMARY KEY,
     at     TEXT NOT NULL,
@@ -102,6 +106,22 @@ class EntryLog:
             " WHERE wall_at >= :start AND wall_at < :end", {"start": wall_from, "end": wall_to}).fetchall()
         found = [float(v) for (v,) in rows if isinstance(v, (int, float))]
         return found, len(rows) - len(found)
+
+    def code_admitted(self, code_id: bytes) -> bool:
+        row = self._db.execute("SELECT 1 FROM admitted_codes WHERE code_id = :c", {"c": code_id.hex()}).fetchone()
+        return row is not None
+
+    def remember_code(self, code_id: bytes, at: float, *, keep: float) -> None:
+        """Remember an admitted code; forget those admitted more than `keep` seconds ago."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("DELETE FROM admitted_codes WHERE at < :old", {"old": at - keep})
+            self._db.execute("INSERT INTO admitted_codes (code_id, at) VALUES (:c, :at)"
+                             " ON CONFLICT (code_id) DO NOTHING", {"c": code_id.hex(), "at": at})
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def last_wall_time(self) -> float | None:
         row = self._db.execute("SELECT wall_at FROM entries ORDER BY seq DESC LIMIT 1").fetchone()

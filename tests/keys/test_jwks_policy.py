@@ -128,7 +128,8 @@ def test_policy_missing_site_and_not_an_object() -> None:
 @settings(deadline=None)  # a loaded CI machine must not turn a slow example into a failure
 @given(st.dictionaries(st.sampled_from(["kind", "site", "communities", "employers", "schools", "visitors",
                                         "open_from", "require_cleared", "fever_threshold", "max_data_age",
-                                        "timezone", "allow_reentry", "passback_minutes"]),
+                                        "timezone", "allow_reentry", "passback_minutes", "holder_binding",
+                                        "code_max_age", "code_max_ahead"]),
                        json_values, max_size=8))
 def test_any_policy_json_gives_a_policy_or_policy_error(obj: dict[str, Any]) -> None:
     try:

@@ -17,9 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from keys import IssuerKey, PassClaims, SitePolicy, Status, TrustSet, issue_pass, sign_policy
-from keys import base45, cose
+from keys import HolderAlg, HolderKey, IssuerKey, PassClaims, SitePolicy, Status, TrustSet, issue_pass
+from keys import base45, cose, sign_policy
+from keys import holder as qg2
 from keys.passes import PREFIX
 from keys.revocations import sign_revocations
 
@@ -42,12 +48,56 @@ KEY_B = _seeded_key("B")          # A's successor after rotation
 KEY_STRANGER = _seeded_key("Z")   # never in any JWKS
 
 
+class _Phone:
+    """A holder key as a phone keeps it; deterministic signatures (Ed25519, RFC 6979 ECDSA)."""
+
+    def __init__(self, label: str, alg: HolderAlg) -> None:
+        seed = hashlib.sha256(f"qrgate test vector holder key: {label}".encode()).digest()
+        self.alg = alg
+        if alg is HolderAlg.ED25519:
+            self._ed = Ed25519PrivateKey.from_private_bytes(seed)
+            raw = self._ed.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        else:
+            self._ec = ec.derive_private_key(int.from_bytes(seed, "big") % (1 << 255) + 1, ec.SECP256R1())
+            raw = self._ec.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        self.public = HolderKey.from_raw(alg.value, raw)
+
+    def sign(self, message: bytes) -> bytes:
+        if self.alg is HolderAlg.ED25519:
+            return self._ed.sign(message)
+        der = self._ec.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")  # WebCrypto's form
+
+
+PHONE_ED = _Phone("Ed25519", HolderAlg.ED25519)
+PHONE_P256 = _Phone("P-256", HolderAlg.ES256)
+PHONE_OTHER = _Phone("someone else", HolderAlg.ED25519)
+
+
 def _serial(name: str) -> bytes:
     return hashlib.sha256(f"qrgate test vector serial: {name}".encode()).digest()[:12]
 
 
 def _pass(name: str, claims: PassClaims, *, key: IssuerKey = KEY_A, issued: datetime = ISSUED) -> str:
     return issue_pass(key, claims, now=issued, valid_for=VALID_FOR, serial=_serial(name)).qr_text
+
+
+def _bound(name: str, claims: PassClaims, phone: _Phone, *, key: IssuerKey = KEY_A) -> str:
+    """A holder-bound pass: Base45 of its COSE_Sign1, never a QR on its own."""
+    return issue_pass(key, claims, now=ISSUED, valid_for=VALID_FOR, serial=_serial(name),
+                      holder_key=phone.public).qr_text
+
+
+def _code(pass_text: str, at: str, phone: _Phone, *, offset: int = 0) -> str:
+    """The phone's code for `at` + offset seconds."""
+    return qg2.make_code(pass_text, int(datetime.fromisoformat(at).timestamp()) + offset, phone.sign)
+
+
+def _code_id(code: str) -> str:
+    read = qg2.read_code(code)
+    assert read is not None
+    return read.code_id.hex()
 
 
 def _resign_payload(qr_text: str, edit: Any) -> str:
@@ -78,6 +128,10 @@ POLICIES: dict[str, dict[str, Any]] = {
     "policy-factory.json": {"kind": "factory", "site": "KS-F0042", "employers": ["KS-F0042"],
                             "open_from": "2020-02-10T00:00:00"},
     "policy-school.json": {"kind": "school", "site": "KS-S0007", "schools": ["KS-S0007"]},
+    "policy-binding-off.json": {"kind": "community", "site": "KS-C0012", "communities": ["KS-C0012"],
+                                "holder_binding": "off"},
+    "policy-binding-required.json": {"kind": "community", "site": "KS-C0012", "communities": ["KS-C0012"],
+                                     "holder_binding": "required"},
 }
 
 
@@ -190,6 +244,7 @@ def build(out: Path) -> None:
         _case("1 MB of text", valid + "A" * (ONE_MB - len(valid)), "2020-02-15T09:00:00+08:00",
               decision="deny", reason="unreadable"),
     ]
+    cases += _qg2_cases(valid, rng)
     # one case per line: the file stays diffable
     files["cases.json"] = ("[\n" + ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
                            + "\n]\n").encode()
@@ -197,14 +252,97 @@ def build(out: Path) -> None:
         (out / name).write_bytes(data)
 
 
+def _qg2_cases(static: str, rng: random.Random) -> list[dict[str, Any]]:
+    """Holder-bound codes (QG2) and static passes under each holder_binding policy."""
+    at = "2020-02-15T09:00:00+08:00"
+    bound_ed = _bound("bound Ed25519", _holder(), PHONE_ED)
+    bound_p256 = _bound("bound P-256", _holder(), PHONE_P256)
+    live = _code(bound_ed, at, PHONE_ED, offset=-10)  # shown 10 s ago
+    gate = {"policy": "policy-community.json", "revocations": "revocations.cbor"}
+    pass_bytes = base45.decode(bound_ed)
+    t = int(datetime.fromisoformat(at).timestamp())
+    other = _bound("bound, someone else", _holder(name="李四"), PHONE_OTHER)
+    spliced = qg2.encode_code(pass_bytes, t, qg2.read_code(_code(other, at, PHONE_OTHER)).signature)  # type: ignore[union-attr]
+    long_time = PREFIX.replace("1", "2") + base45.encode(
+        b"\x83" + cbor2.dumps(pass_bytes) + b"\x1b" + t.to_bytes(8, "big")
+        + cbor2.dumps(PHONE_ED.sign(qg2.signing_input(pass_bytes, t))))
+    static_in_qg2 = qg2.encode_code(base45.decode(static[len(PREFIX):]), t,
+                                    PHONE_ED.sign(qg2.signing_input(base45.decode(static[len(PREFIX):]), t)))
+    tampered = base45.encode(cose.assemble(*_edit_bound(bound_ed)))
+    return [
+        _case("QG2 valid (Ed25519 holder key)", live, at, **gate, decision="allow", reason="ok",
+              check_id=False),
+        _case("QG2 valid (P-256 holder key)", _code(bound_p256, at, PHONE_P256, offset=-10), at, **gate,
+              decision="allow", reason="ok"),
+        _case("QG2 valid desk check", live, at, decision="allow", reason="ok"),
+        _case("QG2 code 90 s old (window edge)", _code(bound_ed, at, PHONE_ED, offset=-90), at, **gate,
+              decision="allow", reason="ok"),
+        _case("QG2 code 91 s old", _code(bound_ed, at, PHONE_ED, offset=-91), at, **gate,
+              decision="deny", reason="code_expired"),
+        _case("QG2 screenshot 5 minutes old", _code(bound_ed, at, PHONE_ED, offset=-300), at, **gate,
+              decision="deny", reason="code_expired"),
+        _case("QG2 code 60 s ahead (window edge)", _code(bound_ed, at, PHONE_ED, offset=60), at, **gate,
+              decision="allow", reason="ok"),
+        _case("QG2 code 61 s ahead (future)", _code(bound_ed, at, PHONE_ED, offset=61), at, **gate,
+              decision="deny", reason="code_not_yet_valid"),
+        _case("QG2 huge time value", qg2.make_code(bound_ed, qg2.MAX_CODE_TIME, PHONE_ED.sign), at, **gate,
+              decision="deny", reason="code_not_yet_valid"),
+        _case("QG2 time zero", qg2.make_code(bound_ed, 0, PHONE_ED.sign), at, **gate,
+              decision="deny", reason="code_expired"),
+        _case("QG2 wrong holder key", _code(bound_ed, at, PHONE_OTHER), at, **gate,
+              decision="deny", reason="bad_holder_signature"),
+        _case("QG2 someone else's holder signature", spliced, at, **gate,
+              decision="deny", reason="bad_holder_signature"),
+        _case("QG2 replayed at this gate", live, at, **gate, seen=[_code_id(live)],
+              decision="deny", reason="code_replayed"),
+        _case("QG2 revoked", _code(_bound("revoked", _holder(), PHONE_ED), at, PHONE_ED), at, **gate,
+              decision="deny", reason="revoked"),
+        _case("QG2 red", _code(_bound("bound red", _holder(status=Status.RED), PHONE_ED), at, PHONE_ED), at,
+              **gate, decision="deny", reason="status_red"),
+        _case("QG2 pass re-signed by an unknown issuer",
+              _code(_bound("bound stranger", _holder(), PHONE_ED, key=KEY_STRANGER), at, PHONE_ED), at,
+              **gate, decision="deny", reason="unknown_key"),
+        _case("QG2 pass payload altered", _code(tampered, at, PHONE_ED), at, **gate,
+              decision="deny", reason="bad_signature"),
+        _case("QG2 around a static pass", static_in_qg2, at, **gate, decision="deny", reason="unreadable"),
+        _case("QG1 prefix on a holder-bound pass", PREFIX + bound_ed, at, **gate,
+              decision="deny", reason="unreadable"),
+        _case("QG2 truncated", live[:-3], at, **gate, decision="deny", reason="unreadable"),
+        _case("QG2 time not in shortest form", long_time, at, **gate, decision="deny", reason="unreadable"),
+        _case("QG2 in lower case", live.lower(), at, **gate, decision="deny", reason="unreadable"),
+        _case("QG2 random Base45", "QG2:" + "".join(rng.choice(base45.ALPHABET) for _ in range(420)), at,
+              **gate, decision="deny", reason="unreadable"),
+        _case("QG2 holder_binding required", live, at, policy="policy-binding-required.json",
+              revocations="revocations.cbor", decision="allow", reason="ok", check_id=False),
+        _case("static pass, holder_binding off", static, at, policy="policy-binding-off.json",
+              revocations="revocations.cbor", decision="allow", reason="ok", check_id=False),
+        _case("static pass, holder_binding preferred", static, at, **gate, decision="allow", reason="ok",
+              check_id=True),
+        _case("static pass, holder_binding required", static, at, policy="policy-binding-required.json",
+              revocations="revocations.cbor", decision="deny", reason="binding_required"),
+    ]
+
+
+def _edit_bound(pass_text: str) -> tuple[bytes, bytes, bytes]:
+    """A holder-bound pass turned red-to-green style: the payload changed, the issuer signature kept."""
+    sign1 = cose.parse(base45.decode(pass_text))
+    payload = cbor2.loads(sign1.payload)
+    payload[-65537][1] = "王五"
+    return sign1.protected_raw, cbor2.dumps(payload), sign1.signature
+
+
 def _case(name: str, qr_text: str, at: str, *, decision: str, reason: str, jwks: str | None = None,
           policy: str | None = None, revocations: str | None = None, temperature: float | None = None,
-          encoding: str | None = None) -> dict[str, Any]:
+          encoding: str | None = None, seen: list[str] | None = None, check_id: bool | None = None) -> dict[str, Any]:
     case = {"name": name, "qr_text": qr_text, "at": at, "jwks": jwks, "policy": policy,
             "revocations": revocations, "temperature": temperature, "decision": decision,
             "reason": reason}
     if encoding:  # qr_text holds base64 of raw bytes (a QR can carry binary data)
         case["encoding"] = encoding
+    if seen:  # code_ids this gate already admitted (hex): the replay check
+        case["seen"] = seen
+    if check_id is not None:  # whether the guard is told to check the ID card (a static pass)
+        case["check_id"] = check_id
     return case
 
 
