@@ -9,7 +9,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from .auth import CLI, ROLES, Principal
+from .auth import CITY_SCOPE, CLI, ROLES, Principal, Scope, scope_for
 from .clock import iso, now
 from .config import GatewayConfig
 from .db import Database
@@ -31,9 +31,11 @@ class Account:
     id: int
     username: str
     role: str
+    scope: Scope = CITY_SCOPE
+    lang: str = "zh-CN"
 
     def principal(self) -> Principal:
-        return Principal("account", str(self.id), self.role, self.username)
+        return Principal("account", str(self.id), self.role, self.username, scope=self.scope)
 
 
 def hash_password(password: str) -> str:
@@ -63,18 +65,20 @@ def _check_password(password: object) -> str:
 
 
 async def create_account(db: Database, username: str, password: str, role: str,
-                         actor: Principal = CLI) -> Account:
+                         actor: Principal = CLI, *, scope: str | Scope = CITY_SCOPE) -> Account:
     username = text(username, "username", max_len=64).lower()
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    reach = scope_for(role, scope)
     hashed = await asyncio.to_thread(hash_password, _check_password(password))
     async with db.transaction() as tx:
         if await store.account_by_username(tx, username=username):
             raise Conflict(f"account {username!r} exists", field="username", code="account_exists")
         account_id = await store.insert_account(tx, username=username, password_hash=hashed, role=role,
-                                                at=iso(now()))
-        await audit.record(tx, actor.actor, "account.create", f"account:{username}", None, {"role": role})
-    return Account(account_id, username, role)
+                                                at=iso(now()), scope=reach.text())
+        await audit.record(tx, actor.actor, "account.create", f"account:{username}", None,
+                           {"role": role, "scope": reach.text()})
+    return Account(account_id, username, role, reach)
 
 
 async def set_password(db: Database, username: str, password: str, actor: Principal = CLI) -> None:
@@ -185,7 +189,7 @@ async def authenticate(db: Database, username: str, password: str, ip: str, *,
                                              locked_until=row.last_ts + _lockout(count, limits[kind], config))
             await audit.record(tx, f"account:{username}", "account.login", f"account:{username}", None,
                                {"ip": client})
-        return Account(account.id, account.username, account.role)
+        return Account(account.id, account.username, account.role, Scope.parse(account.scope), account.lang)
     async with db.transaction() as tx:
         await audit.record(tx, f"anonymous:{client}", "account.login_failed", f"account:{username}")
     raise LoginRefused("wrong username or password")

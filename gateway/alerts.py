@@ -62,6 +62,7 @@ async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[dict[str, 
 
 
 async def search(db_read: Conn, *, kind: str | None, site: str | None, after_id: int,
-                 limit: int) -> list[dict[str, Any]]:
+                 limit: int, sites: list[str] | None = None) -> list[dict[str, Any]]:
+    """`sites`: only alerts of these sites (a caller's scope); None for every site."""
     return [alert_json(r) for r in await store.search(db_read, kind=kind, site=site, after_id=after_id,
-                                                      limit=limit)]
+                                                      limit=limit, sites=sites)]

@@ -6,9 +6,11 @@ import hashlib
 import logging
 import secrets
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from . import access
 from .clock import iso, now
 from .db import Database
 from .errors import Forbidden, InvalidInput, Unauthenticated
@@ -19,8 +21,8 @@ from .validate import integer, text
 
 log = logging.getLogger("qrgate.gateway")
 
-ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
-ROLES = (ADMIN, REGISTRAR, VIEWER)
+from .access import ADMIN, CITY_SCOPE, DEVICE, REGISTRAR, ROLES, VIEWER, Scope  # noqa: F401 (re-exported)
+
 TOKEN_PREFIX, DEVICE_PREFIX = "qgt_", "qgd_"
 MAX_CREDENTIAL = 200
 MAX_TOKEN_DAYS = 3650
@@ -36,6 +38,7 @@ class Principal:
     role: str
     name: str
     site: str | None = None  # devices only
+    scope: Scope = CITY_SCOPE  # what a registrar or viewer reaches; admins reach everything
 
     @property
     def actor(self) -> str:
@@ -43,6 +46,20 @@ class Principal:
 
 
 CLI = Principal("cli", "cli", ADMIN, "cli")
+
+
+def scope_for(role: str, scope: str | Iterable[str] | Scope | None) -> Scope:
+    """A role's scope, checked: admins always reach the city; others must say what they reach."""
+    if isinstance(scope, Scope):
+        parsed = scope
+    else:
+        try:
+            parsed = Scope.parse(scope)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="scope") from None
+    if role == ADMIN and not parsed.city:
+        raise InvalidInput("an admin reaches the whole city: give no scope, or city", field="scope")
+    return parsed
 
 
 def hash_secret(value: str) -> str:
@@ -55,10 +72,11 @@ def new_secret(prefix: str) -> str:
 
 
 async def create_token(db: Database, *, role: str, label: str, actor: Principal = CLI,
-                       expires_in_days: int | None = None) -> str:
+                       expires_in_days: int | None = None, scope: str | Scope = CITY_SCOPE) -> str:
     """Make an API token; only its hash is stored, so this is the one time it is seen."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    reach = scope_for(role, scope)
     label = text(label, "label", max_len=100)
     moment = now()
     expires = None
@@ -68,9 +86,10 @@ async def create_token(db: Database, *, role: str, label: str, actor: Principal 
     token = new_secret(TOKEN_PREFIX)
     async with db.transaction() as tx:
         token_id = await account_store.insert_token(tx, token_hash=hash_secret(token), role=role,
-                                                    label=label, at=iso(moment), expires_at=expires)
+                                                    label=label, at=iso(moment), expires_at=expires,
+                                                    scope=reach.text())
         await audit.record(tx, actor.actor, "token.create", f"token:{token_id}", None,
-                           {"role": role, "label": label, "expires_at": expires})
+                           {"role": role, "label": label, "expires_at": expires, "scope": reach.text()})
     return token
 
 
@@ -108,10 +127,20 @@ async def principal_for(db: Database, credential: str) -> Principal:
                 await account_store.touch_token(tx, token_id=token.id, at=stamp)
         except sqlite3.OperationalError:  # bookkeeping only: a busy database must not refuse the caller
             log.warning("could not record the use of token %d", token.id)
-    return Principal("token", str(token.id), token.role, f"{token.id}({token.label})")
+    return Principal("token", str(token.id), token.role, f"{token.id}({token.label})",
+                     scope=Scope.parse(token.scope))
 
 
 def require(principal: Principal, roles: tuple[str, ...]) -> Principal:
     if principal.role not in roles:
         raise Forbidden(f"the {principal.role} role may not do this", code="forbidden")
+    return principal
+
+
+def require_action(principal: Principal, action: str) -> Principal:
+    """403 unless the matrix lets this principal's role do `action`."""
+    if action == access.DEVICE_ONLY:
+        return require(principal, (DEVICE,))
+    if not access.may(principal.role, action):
+        raise Forbidden(f"the {principal.role} role may not do this ({action})", code="forbidden")
     return principal

@@ -26,6 +26,12 @@ def _public_url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scope", action="append", default=None, metavar="KIND:CODE",
+                   help="what a registrar or viewer reaches (required for them; repeatable or comma-separated): "
+                        "community:CODE, employer:CODE, school:CODE, site:CODE, or city for everything")
+
+
 def _proxy(text: str) -> str:
     try:
         return check_trusted([text])[0]
@@ -63,9 +69,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--label", default="cli", help="what the token is for (shown in the audit log)")
     create.add_argument("--expires-in", type=int, default=None, metavar="DAYS",
                         help="the token stops working after this many days (default: never)")
+    _scope(create)
     _data(create)
     create.set_defaults(func=lambda a: commands.token_create(commands.config_from(a.data), a.role, a.label,
-                                                             a.expires_in))
+                                                             a.expires_in, a.scope))
     listing = tsub.add_parser("list", help="list API tokens (id, role, state, dates, label; never the secret)")
     _data(listing)
     listing.set_defaults(func=lambda a: commands.token_list(commands.config_from(a.data)))
@@ -83,9 +90,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--password", help="the password, or - to read a line from stdin (default: prompt)")
         if name == "create":
             p.add_argument("--role", choices=ROLES, required=True)
+            _scope(p)
         _data(p)
         p.set_defaults(func=lambda a: commands.account(commands.config_from(a.data), a.account_cmd,
-                                                       a.username, a.password, getattr(a, "role", "")))
+                                                       a.username, a.password, getattr(a, "role", ""),
+                                                       getattr(a, "scope", None)))
 
     for name, text, disable in (("disable", "lock an account out at once (its sessions end)", True),
                                 ("enable", "let a disabled account log in again", False)):

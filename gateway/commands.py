@@ -68,14 +68,27 @@ def serve(config: GatewayConfig, banner: str = "") -> int:
     return 0
 
 
-async def _token(config: GatewayConfig, role: str, label: str, expires_in_days: int | None) -> str:
+def _cli_scope(role: str, given: list[str] | None) -> auth.Scope:
+    """On the command line a registrar or viewer must be given a scope (`city` for everything)."""
+    if not given:
+        if role == auth.ADMIN:
+            return auth.CITY_SCOPE
+        raise GatewayError(f"a {role} needs --scope (community:CODE, employer:CODE, school:CODE, site:CODE, "
+                           "or city for the whole city)", field="scope")
+    return auth.scope_for(role, given)
+
+
+async def _token(config: GatewayConfig, role: str, label: str, expires_in_days: int | None,
+                 scope: auth.Scope) -> str:
     async with open_services(config) as svc:
-        return await auth.create_token(svc.db, role=role, label=label, expires_in_days=expires_in_days)
+        return await auth.create_token(svc.db, role=role, label=label, expires_in_days=expires_in_days,
+                                       scope=scope)
 
 
-def token_create(config: GatewayConfig, role: str, label: str, expires_in_days: int | None = None) -> int:
+def token_create(config: GatewayConfig, role: str, label: str, expires_in_days: int | None = None,
+                 scope: list[str] | None = None) -> int:
     try:
-        print(asyncio.run(_token(config, role, label, expires_in_days)))
+        print(asyncio.run(_token(config, role, label, expires_in_days, _cli_scope(role, scope))))
     except GatewayError as exc:
         print(f"qrgate token: {exc.message}", file=sys.stderr)
         return 1
@@ -93,10 +106,11 @@ async def _token_list(config: GatewayConfig) -> list[tokens.TokenInfo]:
 def token_list(config: GatewayConfig) -> int:
     """One line per token: id, role, state, created, expires, last used, label; never the secret."""
     rows = asyncio.run(_token_list(config))
-    print(f"{'ID':>5}  {'ROLE':<9}  {'STATE':<7}  {'CREATED':<25}  {'EXPIRES':<25}  {'LAST USED':<25}  LABEL")
+    print(f"{'ID':>5}  {'ROLE':<9}  {'STATE':<7}  {'CREATED':<25}  {'EXPIRES':<25}  {'LAST USED':<25}  "
+          "LABEL  SCOPE")
     for t in rows:
         print(f"{t.id:>5}  {t.role:<9}  {t.state:<7}  {t.created_at:<25}  {t.expires_at or '-':<25}  "
-              f"{t.last_used_at or '-':<25}  {t.label}")
+              f"{t.last_used_at or '-':<25}  {t.label}  {t.scope}")
     return 0
 
 
@@ -126,17 +140,21 @@ def _password(given: str | None) -> str:
     return first
 
 
-async def _account(config: GatewayConfig, action: str, username: str, password: str, role: str) -> None:
+async def _account(config: GatewayConfig, action: str, username: str, password: str, role: str,
+                   scope: list[str] | None) -> None:
     async with open_services(config) as svc:
         if action == "create":
-            await accounts.create_account(svc.db, username, password, role)
+            await accounts.create_account(svc.db, username, password, role, scope=_cli_scope(role, scope))
         else:
             await accounts.set_password(svc.db, username, password)
 
 
-def account(config: GatewayConfig, action: str, username: str, password: str | None, role: str) -> int:
+def account(config: GatewayConfig, action: str, username: str, password: str | None, role: str,
+            scope: list[str] | None = None) -> int:
     try:
-        asyncio.run(_account(config, action, username, _password(password), role))
+        if action == "create":
+            _cli_scope(role, scope)  # before asking for a password
+        asyncio.run(_account(config, action, username, _password(password), role, scope))
     except GatewayError as exc:
         print(f"qrgate account: {exc.message}", file=sys.stderr)
         return 1
@@ -160,15 +178,15 @@ def account_disable(config: GatewayConfig, username: str, reason: str, disable: 
     return 0
 
 
-async def _account_list(config: GatewayConfig) -> list[tuple[str, str, str, str]]:
+async def _account_list(config: GatewayConfig) -> list[tuple[str, str, str, str, str]]:
     async with open_services(config) as svc:
-        return [(a.username, a.role, "disabled" if a.disabled_at else "active", a.created_at)
+        return [(a.username, a.role, "disabled" if a.disabled_at else "active", a.created_at, a.scope)
                 for a in await accounts.list_accounts(svc.db)]
 
 
 def account_list(config: GatewayConfig) -> int:
-    """One line per console account: username, role, state, created; never the password hash."""
-    print(f"{'USERNAME':<24}  {'ROLE':<9}  {'STATE':<8}  CREATED")
-    for username, role, state, created in asyncio.run(_account_list(config)):
-        print(f"{username:<24}  {role:<9}  {state:<8}  {created}")
+    """One line per console account: username, role, state, created, scope; never the password hash."""
+    print(f"{'USERNAME':<24}  {'ROLE':<9}  {'STATE':<8}  {'CREATED':<25}  SCOPE")
+    for username, role, state, created, scope in asyncio.run(_account_list(config)):
+        print(f"{username:<24}  {role:<9}  {state:<8}  {created:<25}  {scope}")
     return 0

@@ -15,10 +15,12 @@ from typing import Any
 
 from keys import IssuedPass, PassClaims, Status, issue_pass
 
+from . import scoped
+from .access import may
 from .auth import Principal
 from .clock import iso, now
 from .db import Conn, Database
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .services import Services
 from .store import audit
 from .store import passes as store
@@ -143,9 +145,7 @@ async def _issue_in(svc: Services, tx: Conn, person: PersonRow, actor: Principal
 async def issue(svc: Services, person_id: int, actor: Principal, base_url: str) -> IssuedPassInfo:
     """A first pass for a person; refused if a live, unexpired one exists (use reissue)."""
     async with svc.db.transaction() as tx:
-        person = await people_store.get(tx, person_id=person_id)
-        if person is None:
-            raise NotFound(f"no person {person_id}")
+        person = await scoped.check_person(tx, actor, await people_store.get(tx, person_id=person_id), person_id)
         live = await store.live_for(tx, person_id=person_id)
         if live is not None:
             if live.expires_at > iso(now()):
@@ -156,21 +156,38 @@ async def issue(svc: Services, person_id: int, actor: Principal, base_url: str) 
 
 
 async def get(db: Database, serial: str) -> PassRow:
+    """Unscoped; callers serving a principal use `get_for`."""
     row = await store.get(db.read, serial=check_serial(serial))
     if row is None:
         raise NotFound(f"no pass {serial}")
     return row
 
 
+async def _in_scope(conn: Conn, actor: Principal, row: PassRow | None, serial: str) -> PassRow:
+    """The pass, or NotFound when missing or its holder is outside the actor's scope."""
+    if row is None:
+        raise NotFound(f"no pass {serial}")
+    try:
+        await scoped.check_person(conn, actor, await people_store.get(conn, person_id=row.person_id),
+                                  row.person_id)
+    except NotFound:
+        raise NotFound(f"no pass {serial}") from None
+    return row
+
+
+async def get_for(db: Database, actor: Principal, serial: str) -> PassRow:
+    """The pass, if the actor's scope reaches its holder."""
+    return await _in_scope(db.read, actor, await store.get(db.read, serial=check_serial(serial)), serial)
+
+
 async def revoke(svc: Services, serial: str, reason: str, actor: Principal) -> PassRow:
     check_serial(serial)
     async with svc.db.transaction() as tx:
-        row = await store.get(tx, serial=serial)
-        if row is None:
-            raise NotFound(f"no pass {serial}")
+        row = await _in_scope(tx, actor, await store.get(tx, serial=serial), serial)
         if row.state != "live":
             raise Conflict(f"pass {serial} is already {row.state}", code="not_live")
         seq = await _revoke(tx, row, reason, iso(now()))
+        await store.record_revoker(tx, serial=serial, role=actor.role)
         await audit.record(tx, actor.actor, "pass.revoke", f"person:{row.person_id}", reason,
                            {"serial": serial, "revocation_seq": seq})
         updated = await store.get(tx, serial=serial)
@@ -182,9 +199,13 @@ async def reissue(svc: Services, serial: str, reason: str, actor: Principal, bas
     """New serial; the old one revoked if still live. Works on the person's latest pass only."""
     check_serial(serial)
     async with svc.db.transaction() as tx:
-        row = await store.get(tx, serial=serial)
-        if row is None:
-            raise NotFound(f"no pass {serial}")
+        row = await _in_scope(tx, actor, await store.get(tx, serial=serial), serial)
+        if row.state == "revoked" and row.replaced_by is None and not may(actor.role, "pass.reissue_revoked") \
+                and await store.revoker(tx, serial=serial) != actor.role:
+            # an admin's revocation (or one from before revokers were recorded) stands until an admin
+            # decides otherwise; a registrar may undo their own (a lost phone found again)
+            raise Forbidden(f"pass {serial} was revoked by an admin: only an admin may issue it again",
+                            code="revoked")
         live = await store.live_for(tx, person_id=row.person_id)
         if live is not None and live.serial != serial:
             raise Conflict(f"pass {serial} was replaced by {live.serial}: reissue that one",
@@ -213,9 +234,7 @@ async def rotate_resident_link(svc: Services, person_id: int, reason: str, actor
     The pass itself is unchanged: if its QR may have been copied too, reissue it as well.
     """
     async with svc.db.transaction() as tx:
-        person = await people_store.get(tx, person_id=person_id)
-        if person is None:
-            raise NotFound(f"no person {person_id}")
+        person = await scoped.check_person(tx, actor, await people_store.get(tx, person_id=person_id), person_id)
         if person.resident_token_hash is None:
             raise Conflict(f"person {person_id} has no resident link yet: issue a pass first",
                            code="no_resident_link")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import idcard, passes, quarantine
+from . import idcard, passes, quarantine, scoped
 from .auth import Principal
 from .clock import iso, now
 from .errors import Conflict, InvalidInput, NotFound
@@ -129,6 +129,7 @@ async def register(svc: Services, body: dict[str, Any], actor: Principal) -> Per
     stamp = iso(now())
     values["created_at"] = values["updated_at"] = stamp
     async with svc.db.transaction() as tx:
+        await scoped.check_values(tx, actor, values)
         if await store.by_document(tx, document_hmac=values["document_hmac"]):
             raise Conflict("a person with this document is already registered", field="document_number",
                            code="duplicate_document")
@@ -156,19 +157,24 @@ def _phone_columns(svc: Services, phone: str | None) -> dict[str, Any]:
 
 
 async def get(svc: Services, person_id: int) -> PersonRow:
+    """Unscoped: for the CLI and internal use; callers serving a principal use `get_for`."""
     person = await store.get(svc.db.read, person_id=person_id)
     if person is None:
         raise NotFound(f"no person {person_id}")
     return person
 
 
+async def get_for(svc: Services, principal: Principal, person_id: int) -> PersonRow:
+    """The person, if the principal's scope reaches them; NotFound otherwise (as if missing)."""
+    return await scoped.check_person(svc.db.read, principal, await store.get(svc.db.read, person_id=person_id),
+                                     person_id)
+
+
 async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Principal) -> PersonRow:
     data = parse(body, partial=True)
     stamp = iso(now())
     async with svc.db.transaction() as tx:
-        current = await store.get(tx, person_id=person_id)
-        if current is None:
-            raise NotFound(f"no person {person_id}")
+        current = await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         values = dict(data.values)
         if data.document is not None:
             values.update(_document_columns(svc, *data.document))
@@ -179,6 +185,7 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
         if data.phone_given:
             values.update(_phone_columns(svc, data.phone))
         merged = {**_as_dict(current), **values}
+        await scoped.check_values(tx, actor, merged)  # nobody moves a person out of their own reach
         _check_travel(merged)
         if "origin" in values or "arrived_on" in values:
             values.update(_quarantine_columns(svc, merged))
@@ -218,9 +225,7 @@ async def end_quarantine(svc: Services, person_id: int, body: dict[str, Any], ac
     why = reason(body.get("reason"))
     today = local_today()
     async with svc.db.transaction() as tx:
-        current = await store.get(tx, person_id=person_id)
-        if current is None:
-            raise NotFound(f"no person {person_id}")
+        current = await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         if current.quarantine_end is None or current.quarantine_end <= today.isoformat():
             raise Conflict("this person is not in quarantine", code="not_in_quarantine")
         await store.update(tx, person_id=person_id, values={
@@ -239,9 +244,7 @@ async def clear(svc: Services, person_id: int, body: dict[str, Any], actor: Prin
     why = reason(body.get("reason"))
     stamp = iso(now())
     async with svc.db.transaction() as tx:
-        current = await store.get(tx, person_id=person_id)
-        if current is None:
-            raise NotFound(f"no person {person_id}")
+        current = await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         if current.cleared:
             raise Conflict("this person is already cleared", code="already_cleared")
         await store.update(tx, person_id=person_id, values={"cleared": 1, "cleared_at": stamp,
@@ -265,8 +268,7 @@ async def add_health_check(svc: Services, person_id: int, body: dict[str, Any],
     if body.get("checked_at") is not None:
         checked_at = aware_datetime(body["checked_at"], "checked_at")
     async with svc.db.transaction() as tx:
-        if await store.get(tx, person_id=person_id) is None:
-            raise NotFound(f"no person {person_id}")
+        await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         check_id = await store.add_health_check(
             tx, person_id=person_id, checked_at=iso(checked_at), temperature=temperature,
             symptoms=json.dumps(symptoms, ensure_ascii=False), recorded_by=actor.actor)

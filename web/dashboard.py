@@ -9,17 +9,18 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import reports
+from gateway import reports, scoped
+from gateway.access import Reach
+from gateway.errors import Forbidden
+from gateway.store import people as people_store
 from gateway.clock import iso, now
 from gateway.store import reports as report_store
 from gateway.store.reports import HourRow
 from gateway.validate import iso_date
 
-from gateway.auth import ADMIN, VIEWER
 
-from .console.common import render, requires, services
+from .console.common import render, services, user
 
-OVERSIGHT = (ADMIN, VIEWER)  # the same roles as GET /api/v1/reports/daily
 UNSYNCED_AFTER = timedelta(hours=1)  # a gate syncs every few minutes when online
 MAX_ENDING = 200
 # chart geometry, in SVG user units
@@ -87,19 +88,49 @@ def _day(request: web.Request, moment: datetime) -> date:
     return iso_date(raw, "date") if raw else moment.astimezone(ZoneInfo(reports.DEFAULT_TIMEZONE)).date()
 
 
-@requires(OVERSIGHT)
+async def _scoped_site(request: web.Request) -> tuple[Reach, str | None]:
+    """The caller's reach, and the site a scoped caller looks at (theirs; ?site= picks among them)."""
+    reach = await scoped.reach(services(request).db.read, user(request).principal())
+    if reach.everything:
+        return reach, None
+    wanted = request.query.get("site", "")
+    if wanted in reach.sites:
+        return reach, wanted
+    if not reach.sites:
+        raise Forbidden(f"no site is in your scope ({user(request).scope.text()})")
+    return reach, sorted(reach.sites)[0]
+
+
+def _as_city(report: dict[str, Any]) -> dict[str, Any]:
+    """A one-site report shaped like the city's figures, for a scoped caller's dashboard."""
+    figures = dict(report["sites"][0])
+    figures.update({"sites": 1, "zero_report_sites": int(bool(figures.get("zero_report")))})
+    return {**report, "city": figures}
+
+
 async def dashboard(request: web.Request) -> web.Response:
     svc = services(request)
     moment = now()
     tz = reports.DEFAULT_TIMEZONE
     day = _day(request, moment)
-    report = await reports.daily_report(svc.db, day, now=moment)
+    reach, site = await _scoped_site(request)
+    report = await reports.daily_report(svc.db, day, now=moment, site=site)
+    if site is not None:
+        report = _as_city(report)
     window = reports.day_window(day, tz)
     hours = round((window.end_ts - window.start_ts) / 3600)  # 23 or 25 on a DST change
-    chart = hour_chart(await report_store.hourly(svc.db.read, window=window, sites=None), hours)
+    chart = hour_chart(await report_store.hourly(svc.db.read, window=window, sites=reach.site_list()), hours)
     ending = await report_store.quarantine_ending(
         svc.db.read, days=[day.isoformat(), (day + timedelta(days=1)).isoformat()], limit=MAX_ENDING)
-    unsynced = await report_store.unsynced_devices(svc.db.read, since_iso=iso(moment - UNSYNCED_AFTER))
+    if not reach.everything:
+        kept = []
+        for p in ending:
+            person = await people_store.get(svc.db.read, person_id=p.id)
+            if person is not None and scoped.covers(reach, person):
+                kept.append(p)
+        ending = kept
+    unsynced = [d for d in await report_store.unsynced_devices(svc.db.read, since_iso=iso(moment - UNSYNCED_AFTER))
+                if reach.covers_site(d.site)]
     context: dict[str, Any] = {
         "day": day, "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "timezone": tz, "report": report, "city": report["city"], "chart": chart,
@@ -110,12 +141,12 @@ async def dashboard(request: web.Request) -> web.Response:
     return render(request, "dashboard.html", context)
 
 
-@requires(OVERSIGHT)
 async def dashboard_csv(request: web.Request) -> web.Response:
     """The day's report as CSV, for a logged-in console user (the API wants a token)."""
     moment = now()
     day = _day(request, moment)
-    report = await reports.daily_report(services(request).db, day, now=moment)
+    _, site = await _scoped_site(request)
+    report = await reports.daily_report(services(request).db, day, now=moment, site=site)
     return web.Response(text="\ufeff" + reports.to_csv(report), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="qrgate-daily-{day.isoformat()}.csv"'})
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from gateway.appkeys import services_key
-from gateway.auth import Principal
+from gateway.auth import CITY_SCOPE, Principal, Scope
 from gateway.clock import iso
 from gateway.clock import now as gateway_now
 from gateway.db import Database
@@ -44,10 +44,12 @@ class ConsoleUser:
     role: str
     csrf: str = field(repr=False)
     session_hash: str = field(repr=False)
+    scope: Scope = CITY_SCOPE
+    lang: str = "zh-CN"
 
     def principal(self) -> Principal:
         """How the gateway's domain functions (and so the audit log) see this user."""
-        return Principal("account", str(self.account_id), self.role, self.username)
+        return Principal("account", str(self.account_id), self.role, self.username, scope=self.scope)
 
 
 def _hash(cookie: str) -> str:
@@ -103,7 +105,8 @@ async def current_user(db: Database, request: web.Request, *, now: datetime) -> 
     row = await store.session_by_hash(db.read, id_hash=_hash(cookie), now=iso(now))
     if row is None or row.disabled_at is not None:
         return None
-    return ConsoleUser(row.account_id, row.username, row.role, row.csrf, _hash(cookie))
+    return ConsoleUser(row.account_id, row.username, row.role, row.csrf, _hash(cookie),
+                       Scope.parse(row.scope), row.lang)
 
 
 async def close_session(db: Database, user: ConsoleUser) -> None:

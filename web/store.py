@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from gateway.access import EVERYTHING, Reach
 from gateway.db import Conn
+from gateway.store.people import reach_clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +18,8 @@ class SessionRow:
     csrf: str
     expires_at: str
     disabled_at: str | None
+    scope: str
+    lang: str
 
     def __repr__(self) -> str:  # the CSRF token stays out of logs
         return f"SessionRow(username={self.username!r}, role={self.role!r})"
@@ -30,7 +35,7 @@ async def insert_session(conn: Conn, *, id_hash: str, account_id: int, csrf: str
 
 async def session_by_hash(conn: Conn, *, id_hash: str, now: str) -> SessionRow | None:
     async with conn.execute(
-            "SELECT s.account_id, a.username, a.role, s.csrf, s.expires_at, a.disabled_at"
+            "SELECT s.account_id, a.username, a.role, s.csrf, s.expires_at, a.disabled_at, a.scope, a.lang"
             " FROM web_sessions s JOIN accounts a ON a.id = s.account_id"
             " WHERE s.id_hash = :h AND s.expires_at > :now", {"h": id_hash, "now": now}) as cur:
         row = await cur.fetchone()
@@ -64,8 +69,9 @@ PEOPLE_FILTERS = ("quarantine", "ends_today", "red", "no_pass")
 
 async def people_list(conn: Conn, *, name: str | None, document_hmac: str | None, phone_hmac: str | None,
                       community: str | None, filter: str | None, today: str, after_id: int,
-                      limit: int) -> list[PersonListRow]:
-    """People matching the console's search box and one filter; a name matches as a prefix."""
+                      limit: int, reach: Reach = EVERYTHING) -> list[PersonListRow]:
+    """People matching the console's search box and one filter, within a reach; a name matches as a prefix."""
+    params: dict[str, Any] = {}
     sql = ("SELECT p.id, p.name, p.document_masked, p.community, p.status, p.quarantine_end,"
            " (SELECT serial FROM passes WHERE person_id = p.id AND state = 'live') AS live_serial"
            " FROM people p WHERE p.id > :after"
@@ -78,10 +84,11 @@ async def people_list(conn: Conn, *, name: str | None, document_hmac: str | None
            " AND (:f IS NOT 'red' OR p.status = 'red')"
            " AND (:f IS NOT 'no_pass' OR NOT EXISTS"
            "      (SELECT 1 FROM passes WHERE person_id = p.id AND state = 'live'))"
+           f" AND {reach_clause(reach, params, 'p.')}"
            " ORDER BY p.id LIMIT :limit")
     like = None if name is None else name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    params = {"after": after_id, "name": like, "doc": document_hmac, "phone": phone_hmac,
-              "community": community, "f": filter, "today": today, "limit": limit}
+    params.update({"after": after_id, "name": like, "doc": document_hmac, "phone": phone_hmac,
+                   "community": community, "f": filter, "today": today, "limit": limit})
     async with conn.execute(sql, params) as cur:
         return [PersonListRow(**dict(r)) for r in await cur.fetchall()]
 

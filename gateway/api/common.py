@@ -8,8 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from ..appkeys import services_key
-from ..auth import Principal, bearer, principal_for, require
-from ..errors import BadJson, InvalidInput
+from .. import access, scoped
+from ..auth import Principal, bearer, principal_for, require_action
+from ..errors import BadJson, Forbidden, InvalidInput
 from ..services import Services
 
 
@@ -17,10 +18,19 @@ def services(request: web.Request) -> Services:
     return request.app[services_key]
 
 
-async def authorise(request: web.Request, *roles: str) -> Principal:
-    """401 without a known credential, 403 when its role is not among `roles`."""
+async def authorise(request: web.Request) -> Principal:
+    """401 without a known credential, 403 when the matrix (gateway/access.py) does not let its
+    role use this route; a route missing from the matrix is refused to everyone."""
     principal = await principal_for(services(request).db, bearer(request.headers.get("Authorization")))
-    return require(principal, roles)
+    resource = request.match_info.route.resource
+    action = access.action_for(request.method, resource.canonical if resource else "")
+    if action is None or action == access.PUBLIC:
+        raise Forbidden("this route has no entry in the access matrix", code="forbidden")
+    return require_action(principal, action)
+
+
+async def reach(request: web.Request, principal: Principal) -> access.Reach:
+    return await scoped.reach(services(request).db.read, principal)
 
 
 def _no_constants(name: str) -> Any:

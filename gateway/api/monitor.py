@@ -10,13 +10,12 @@ from aiohttp import web
 
 from .. import alerts, openapi
 from ..appkeys import services_key
-from ..auth import ADMIN, VIEWER
 from ..errors import InvalidInput
 from ..store import audit as audit_store
 from ..store import entries as entry_store
 from ..store.entries import EntryRow
 from ..validate import aware_datetime
-from .common import authorise, json_response, query_int, query_text, services
+from .common import authorise, json_response, query_int, query_text, reach, services
 
 
 def entry_json(row: EntryRow) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def _time(request: web.Request, name: str) -> datetime | None:
 
 
 async def list_entries(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, VIEWER)
+    principal = await authorise(request)
     since, until = _time(request, "since"), _time(request, "until")
     before = None
     if (cursor := query_text(request, "before", max_len=120)) is not None:
@@ -51,24 +50,26 @@ async def list_entries(request: web.Request) -> web.Response:
         decision=decision,
         serial=query_text(request, "serial"), since_ts=since.timestamp() if since else None,
         until_ts=until.timestamp() if until else None,
-        limit=query_int(request, "limit", default=100, low=1, high=1000) or 100, before=before)
+        limit=query_int(request, "limit", default=100, low=1, high=1000) or 100, before=before,
+        sites=(await reach(request, principal)).site_list())
     cursor_out = f"{rows[-1].scanned_ts!r}_{rows[-1].id}" if rows else None
     return json_response({"entries": [entry_json(r) for r in rows], "next_before": cursor_out})
 
 
 async def list_alerts(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, VIEWER)
+    principal = await authorise(request)
     kind = query_text(request, "kind")
     if kind is not None and kind not in alerts.KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(alerts.KINDS)}", field="kind")
     items = await alerts.search(services(request).db.read, kind=kind, site=query_text(request, "site"),
                                 after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
-                                limit=query_int(request, "limit", default=100, low=1, high=1000) or 100)
+                                limit=query_int(request, "limit", default=100, low=1, high=1000) or 100,
+                                sites=(await reach(request, principal)).site_list())
     return json_response({"alerts": items, "next_after": items[-1]["id"] if items else None})
 
 
 async def list_audit(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN)
+    await authorise(request)
     rows = await audit_store.search(
         services(request).db.read, actor=query_text(request, "actor", max_len=200),
         action=query_text(request, "action"), target=query_text(request, "target", max_len=200),

@@ -8,18 +8,15 @@ from typing import Any
 from aiohttp import web
 
 from .. import passes, registry
-from ..auth import ADMIN, REGISTRAR, VIEWER, Principal
+from ..access import may
+from ..auth import Principal
 from ..errors import Forbidden, InvalidInput
 from ..services import Services
 from ..store import audit
 from ..store import people as store
 from ..store.people import PersonRow
-from .common import (authorise, json_response, path_int, query_flag, query_int, query_text,
+from .common import (authorise, json_response, path_int, query_flag, query_int, query_text, reach,
                      read_json, services)
-
-STAFF = (ADMIN, REGISTRAR)
-ANYONE = (ADMIN, REGISTRAR, VIEWER)
-
 
 async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
                       reveal: bool = False, history: bool = False) -> dict[str, Any]:
@@ -31,7 +28,7 @@ async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
         "id": person.id, "name": person.name, "document_type": person.document_type,
         "document_number": document, "phone": phone,
         # least privilege: a viewer sees who and what status, not where they live
-        "address": person.address if principal.role != VIEWER else None,
+        "address": person.address if may(principal.role, "people.address") else None,
         "community": person.community, "employer": person.employer, "school": person.school,
         "origin": person.origin, "left_origin_on": person.left_origin_on, "arrived_on": person.arrived_on,
         "status": person.status,
@@ -50,18 +47,18 @@ async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
 
 
 async def create_person(request: web.Request) -> web.Response:
-    principal = await authorise(request, *STAFF)
+    principal = await authorise(request)
     svc = services(request)
     person = await registry.register(svc, await read_json(request), principal)
     return json_response(await person_json(svc, person, principal, history=True), status=201)
 
 
 async def list_people(request: web.Request) -> web.Response:
-    principal = await authorise(request, *ANYONE)
+    principal = await authorise(request)
     svc = services(request)
     doc_type, doc_number = query_text(request, "document_type"), query_text(request, "document_number")
     phone = query_text(request, "phone", max_len=30)
-    if (doc_number or phone) and principal.role == VIEWER:
+    if (doc_number or phone) and not may(principal.role, "people.lookup_number"):
         raise Forbidden("looking people up by document or phone needs the registrar or admin role")
     doc_hmac = None
     if doc_number is not None:
@@ -73,6 +70,7 @@ async def list_people(request: web.Request) -> web.Response:
         raise InvalidInput("status must be green, yellow or red", field="status")
     rows = await store.search(
         svc.db.read, community=query_text(request, "community"), status=status, document_hmac=doc_hmac,
+        reach=await reach(request, principal),
         phone_hmac=registry.lookup_phone(svc, phone) if phone else None,
         after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
         limit=query_int(request, "limit", default=50, low=1, high=500) or 50)
@@ -81,12 +79,12 @@ async def list_people(request: web.Request) -> web.Response:
 
 
 async def get_person(request: web.Request) -> web.Response:
-    principal = await authorise(request, *ANYONE)
+    principal = await authorise(request)
     svc = services(request)
     reveal = query_flag(request, "reveal")
-    if reveal and principal.role != ADMIN:
+    if reveal and not may(principal.role, "people.reveal"):
         raise Forbidden("only an admin may see full document and phone numbers")
-    person = await registry.get(svc, path_int(request, "person_id"))
+    person = await registry.get_for(svc, principal, path_int(request, "person_id"))
     if reveal:  # audited before the data leaves: a failed audit write means no reveal
         async with svc.db.transaction() as tx:
             await audit.record(tx, principal.actor, "person.reveal", f"person:{person.id}", None,
@@ -95,7 +93,7 @@ async def get_person(request: web.Request) -> web.Response:
 
 
 async def update_person(request: web.Request) -> web.Response:
-    principal = await authorise(request, *STAFF)
+    principal = await authorise(request)
     svc = services(request)
     person = await registry.update(svc, path_int(request, "person_id"), await read_json(request), principal)
     return json_response(await person_json(svc, person, principal, history=True))
@@ -108,22 +106,22 @@ def _check_json(check: store.HealthCheck) -> dict[str, Any]:
 
 
 async def add_health_check(request: web.Request) -> web.Response:
-    principal = await authorise(request, *STAFF)
+    principal = await authorise(request)
     check = await registry.add_health_check(services(request), path_int(request, "person_id"),
                                             await read_json(request), principal)
     return json_response(_check_json(check), status=201)
 
 
 async def list_health_checks(request: web.Request) -> web.Response:
-    await authorise(request, *ANYONE)
+    principal = await authorise(request)
     svc = services(request)
-    person = await registry.get(svc, path_int(request, "person_id"))
+    person = await registry.get_for(svc, principal, path_int(request, "person_id"))
     checks = await store.health_checks(svc.db.read, person_id=person.id)
     return json_response({"health_checks": [_check_json(c) for c in checks]})
 
 
 async def end_quarantine(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     svc = services(request)
     person = await registry.end_quarantine(svc, path_int(request, "person_id"), await read_json(request),
                                            principal)
@@ -131,7 +129,7 @@ async def end_quarantine(request: web.Request) -> web.Response:
 
 
 async def clear_person(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     svc = services(request)
     person = await registry.clear(svc, path_int(request, "person_id"), await read_json(request), principal)
     return json_response(await person_json(svc, person, principal, history=True))

@@ -5,23 +5,29 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import reports
-from ..auth import ADMIN, VIEWER
 from ..clock import now
-from ..errors import InvalidInput
+from ..errors import Forbidden, InvalidInput
 from ..validate import iso_date
-from .common import authorise, json_response, query_text, services
+from .common import authorise, json_response, query_text, reach, services
 
 FORMATS = ("json", "csv")
 CSV_BOM = "\ufeff"  # so that a spreadsheet opens the Chinese text as UTF-8
 
 
 async def daily_report(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, VIEWER)
+    principal = await authorise(request)
     raw_day = request.query.get("date")
     if raw_day is None:
         raise InvalidInput("date is required (YYYY-MM-DD)", field="date")
     day = iso_date(raw_day, "date")
     site = query_text(request, "site")
+    scope = await reach(request, principal)
+    if not scope.everything:
+        if site is None:
+            raise InvalidInput(f"site is required: your scope ({principal.scope.text()}) covers only "
+                               f"some sites ({', '.join(sorted(scope.sites)) or 'none'})", field="site")
+        if not scope.covers_site(site):
+            raise Forbidden(f"site {site} is outside your scope", code="out_of_scope")
     fmt = request.query.get("format", "json")
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from .. import ingest, sites, sync
-from ..auth import ADMIN, DEVICE, REGISTRAR, VIEWER
+from .. import scoped
 from ..store import sites as site_store
 from ..store.sites import DeviceRow, SiteRow
 from ..validate import reason, reject_unknown
-from .common import authorise, base_url, json_response, query_int, query_text, read_json, \
+from .common import authorise, base_url, json_response, query_int, query_text, reach, read_json, \
     read_optional_json, services
 
 
@@ -27,31 +27,33 @@ def device_json(row: DeviceRow) -> dict[str, Any]:
 
 
 async def create_site(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     row = await sites.create_site(services(request), await read_json(request), principal)
     return json_response(site_json(row), status=201)
 
 
 async def list_sites(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    principal = await authorise(request)
     rows = await site_store.list_sites(services(request).db.read)
-    return json_response({"sites": [site_json(r) for r in rows]})
+    scope = await reach(request, principal)
+    return json_response({"sites": [site_json(r) for r in rows if scope.covers_site(r.code)]})
 
 
 async def get_site(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    principal = await authorise(request)
+    await scoped.check_site(services(request).db.read, principal, request.match_info["code"])
     return json_response(site_json(await sites.get_site(services(request), request.match_info["code"])))
 
 
 async def update_site(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     row = await sites.update_site(services(request), request.match_info["code"], await read_json(request),
                                   principal)
     return json_response(site_json(row))
 
 
 async def create_enrolment(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     enrolment = await sites.create_enrolment(services(request), request.match_info["code"],
                                              await read_optional_json(request), principal, base_url(request))
     return json_response({"token": enrolment.token, "expires_at": enrolment.expires_at,
@@ -66,13 +68,13 @@ async def enroll_device(request: web.Request) -> web.Response:
 
 
 async def list_devices(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN)
+    await authorise(request)
     rows = await sites.list_devices(services(request), query_text(request, "site"))
     return json_response({"devices": [device_json(r) for r in rows]})
 
 
 async def disable_device(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     body = await read_json(request)
     reject_unknown(body, ("reason",))
     row = await sites.disable_device(services(request), request.match_info["device_id"],
@@ -81,13 +83,13 @@ async def disable_device(request: web.Request) -> web.Response:
 
 
 async def device_bundle(request: web.Request) -> web.Response:
-    device = await authorise(request, DEVICE)
+    device = await authorise(request)
     since = query_int(request, "since", default=None, low=0, high=2**53)
     return json_response(await sync.bundle(services(request), device, since))
 
 
 async def upload_entries(request: web.Request) -> web.Response:
-    device = await authorise(request, DEVICE)
+    device = await authorise(request)
     result = await ingest.ingest(services(request), device, await read_json(request))
     return json_response({"accepted": result.accepted, "duplicates": result.duplicates,
                           "alerts": result.alerts})

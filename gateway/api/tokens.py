@@ -8,7 +8,6 @@ from typing import Any
 from aiohttp import web
 
 from .. import tokens
-from ..auth import ADMIN
 from ..validate import reason, reject_unknown
 from .common import authorise, json_response, path_int, query_int, read_json, services
 
@@ -18,7 +17,7 @@ def token_json(info: tokens.TokenInfo) -> dict[str, Any]:
 
 
 async def list_tokens(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN)
+    await authorise(request)
     rows = await tokens.list_tokens(
         services(request).db, after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
         limit=query_int(request, "limit", default=100, low=1, high=1000) or 100)
@@ -26,7 +25,7 @@ async def list_tokens(request: web.Request) -> web.Response:
 
 
 async def revoke_token(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     token_id = path_int(request, "token_id")
     body = await read_json(request)
     reject_unknown(body, ("reason",))

@@ -18,6 +18,7 @@ class TokenRow:
     expires_at: str | None
     last_used_at: str | None
     revoked_at: str | None
+    scope: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class AccountRow:
     role: str
     created_at: str
     disabled_at: str | None
+    scope: str
+    lang: str
 
     def __repr__(self) -> str:  # keep the hash out of logs
         return f"AccountRow(id={self.id}, username={self.username!r}, role={self.role!r})"
@@ -40,15 +43,15 @@ class FailureRow:
     locked_until: float
 
 
-TOKEN_COLUMNS = "id, role, label, created_at, expires_at, last_used_at, revoked_at"
+TOKEN_COLUMNS = "id, role, label, created_at, expires_at, last_used_at, revoked_at, scope"
 
 
 async def insert_token(conn: Conn, *, token_hash: str, role: str, label: str, at: str,
-                       expires_at: str | None = None) -> int:
+                       expires_at: str | None = None, scope: str = "city") -> int:
     cur = await conn.execute(
-        "INSERT INTO api_tokens (token_hash, role, label, created_at, expires_at)"
-        " VALUES (:h, :role, :label, :at, :exp)",
-        {"h": token_hash, "role": role, "label": label, "at": at, "exp": expires_at})
+        "INSERT INTO api_tokens (token_hash, role, label, created_at, expires_at, scope)"
+        " VALUES (:h, :role, :label, :at, :exp, :scope)",
+        {"h": token_hash, "role": role, "label": label, "at": at, "exp": expires_at, "scope": scope})
     assert cur.lastrowid is not None
     return cur.lastrowid
 
@@ -82,10 +85,12 @@ async def touch_token(conn: Conn, *, token_id: int, at: str) -> None:
     await conn.execute("UPDATE api_tokens SET last_used_at = :at WHERE id = :id", {"at": at, "id": token_id})
 
 
-async def insert_account(conn: Conn, *, username: str, password_hash: str, role: str, at: str) -> int:
+async def insert_account(conn: Conn, *, username: str, password_hash: str, role: str, at: str,
+                         scope: str = "city") -> int:
     cur = await conn.execute(
-        "INSERT INTO accounts (username, password_hash, role, created_at) VALUES (:u, :p, :r, :at)",
-        {"u": username, "p": password_hash, "r": role, "at": at})
+        "INSERT INTO accounts (username, password_hash, role, created_at, scope)"
+        " VALUES (:u, :p, :r, :at, :scope)",
+        {"u": username, "p": password_hash, "r": role, "at": at, "scope": scope})
     assert cur.lastrowid is not None
     return cur.lastrowid
 
@@ -100,6 +105,10 @@ async def set_password(conn: Conn, *, username: str, password_hash: str) -> bool
     cur = await conn.execute("UPDATE accounts SET password_hash = :p WHERE username = :u",
                              {"p": password_hash, "u": username})
     return cur.rowcount == 1
+
+
+async def set_lang(conn: Conn, *, account_id: int, lang: str) -> None:
+    await conn.execute("UPDATE accounts SET lang = :l WHERE id = :id", {"l": lang, "id": account_id})
 
 
 async def list_accounts(conn: Conn) -> list[AccountRow]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..db import Conn
+from .sqlparts import in_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +33,11 @@ async def insert(conn: Conn, *, kind: str, created_at: str, site: str | None, de
 
 
 async def search(conn: Conn, *, kind: str | None, site: str | None, after_id: int,
-                 limit: int) -> list[AlertRow]:
+                 limit: int, sites: list[str] | None = None) -> list[AlertRow]:
+    params: dict[str, Any] = {"after": after_id, "kind": kind, "site": site, "limit": limit}
+    within = "1 = 1" if sites is None else in_list("site", sites, "sc", params)
     async with conn.execute(
             "SELECT id, kind, created_at, site, device_id, entry_id, serial, details FROM alerts"
             " WHERE id > :after AND (:kind IS NULL OR kind = :kind) AND (:site IS NULL OR site = :site)"
-            " ORDER BY id LIMIT :limit",
-            {"after": after_id, "kind": kind, "site": site, "limit": limit}) as cur:
+            f" AND {within} ORDER BY id LIMIT :limit", params) as cur:
         return [AlertRow(**dict(r)) for r in await cur.fetchall()]

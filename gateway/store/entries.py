@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import Conn
+from .sqlparts import in_list
 
 COLUMNS = ("id", "device_id", "site", "seq", "scanned_at", "scanned_ts", "received_at", "serial",
            "text_hash", "decision", "reason", "temperature", "clock_offset", "prev_hash", "hash",
@@ -78,17 +79,22 @@ async def get_many(conn: Conn, *, ids: Sequence[str]) -> dict[str, EntryRow]:
 
 async def search(conn: Conn, *, site: str | None, device_id: str | None, serial: str | None,
                  since_ts: float | None, until_ts: float | None, limit: int,
-                 before: tuple[float, str] | None, decision: str | None = None) -> list[EntryRow]:
-    """Newest first; `before` = (scanned_ts, id) of the last row of the previous page."""
+                 before: tuple[float, str] | None, decision: str | None = None,
+                 sites: list[str] | None = None) -> list[EntryRow]:
+    """Newest first; `before` = (scanned_ts, id) of the last row of the previous page;
+    `sites`: only these sites (a caller's scope), None for every site."""
+    params: dict[str, Any] = {}
+    within = "1 = 1" if sites is None else in_list("site", sites, "sc", params)
     sql = ("SELECT * FROM entries WHERE (:site IS NULL OR site = :site)"
+           f" AND {within}"
            " AND (:dev IS NULL OR device_id = :dev) AND (:serial IS NULL OR serial = :serial)"
            " AND (:decision IS NULL OR decision = :decision)"
            " AND (:since IS NULL OR scanned_ts >= :since) AND (:until IS NULL OR scanned_ts < :until)"
            " AND (:bts IS NULL OR scanned_ts < :bts OR (scanned_ts = :bts AND id < :bid))"
            " ORDER BY scanned_ts DESC, id DESC LIMIT :limit")
-    params = {"site": site, "dev": device_id, "serial": serial, "since": since_ts, "until": until_ts,
-              "bts": before[0] if before else None, "bid": before[1] if before else None, "limit": limit,
-              "decision": decision}
+    params.update({"site": site, "dev": device_id, "serial": serial, "since": since_ts, "until": until_ts,
+                   "bts": before[0] if before else None, "bid": before[1] if before else None,
+                   "limit": limit, "decision": decision})
     async with conn.execute(sql, params) as cur:
         return [EntryRow(**dict(r)) for r in await cur.fetchall()]
 

@@ -88,3 +88,15 @@ async def revoked_serials(conn: Conn, *, since: int | None, not_expired_at: str)
                        {"since": since, "seq": seq})
     async with conn.execute(sql, params) as cur:
         return seq, [r[0] for r in await cur.fetchall()]
+
+
+async def record_revoker(conn: Conn, *, serial: str, role: str) -> None:
+    """The role that revoked a pass on purpose (see gateway/migrations/0430_scopes.sql)."""
+    await conn.execute("INSERT INTO pass_revokers (serial, role) VALUES (:s, :r)"
+                       " ON CONFLICT (serial) DO UPDATE SET role = :r", {"s": serial, "r": role})
+
+
+async def revoker(conn: Conn, *, serial: str) -> str | None:
+    async with conn.execute("SELECT role FROM pass_revokers WHERE serial = :s", {"s": serial}) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row[0])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..access import EVERYTHING, Reach
 from ..db import Conn
+from .sqlparts import in_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +103,28 @@ async def by_resident_token(conn: Conn, *, token_hash: str) -> PersonRow | None:
     return await _one(conn, "resident_token_hash = :h", {"h": token_hash})
 
 
+def reach_clause(reach: Reach, params: dict[str, Any], prefix: str = "") -> str:
+    """The people a scope reaches, as SQL (TRUE for everything)."""
+    if reach.everything:
+        return "1 = 1"
+    parts = [in_list(f"{prefix}community", reach.communities, "rc", params),
+             in_list(f"{prefix}employer", reach.employers, "re", params),
+             in_list(f"{prefix}school", reach.schools, "rs", params)]
+    return "(" + " OR ".join(parts) + ")"
+
+
 async def search(conn: Conn, *, community: str | None = None, status: str | None = None,
                  document_hmac: str | None = None, phone_hmac: str | None = None,
-                 after_id: int = 0, limit: int = 50) -> list[PersonRow]:
+                 after_id: int = 0, limit: int = 50, reach: Reach = EVERYTHING) -> list[PersonRow]:
+    params: dict[str, Any] = {"after": after_id, "community": community, "status": status,
+                              "doc": document_hmac, "phone": phone_hmac, "limit": limit}
     sql = ("SELECT * FROM people WHERE id > :after"
            " AND (:community IS NULL OR community = :community)"
            " AND (:status IS NULL OR status = :status)"
            " AND (:doc IS NULL OR document_hmac = :doc)"
            " AND (:phone IS NULL OR phone_hmac = :phone)"
+           f" AND {reach_clause(reach, params)}"
            " ORDER BY id LIMIT :limit")
-    params = {"after": after_id, "community": community, "status": status, "doc": document_hmac,
-              "phone": phone_hmac, "limit": limit}
     async with conn.execute(sql, params) as cur:
         return [PersonRow(**dict(r)) for r in await cur.fetchall()]
 

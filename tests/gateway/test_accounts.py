@@ -59,14 +59,18 @@ async def test_an_enabled_account_logs_in_again(client: Client, admin: dict[str,
 
 def test_cli_account_list_and_disable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
-    for name, role in (("ann", "admin"), ("bo", "viewer")):
-        assert cli.main(["account", "create", name, "--role", role, "--password", PASSWORD, "--data", data]) == 0
+    assert cli.main(["account", "create", "bo", "--role", "viewer", "--password", PASSWORD, "--data", data]) == 1
+    assert "--scope" in capsys.readouterr().err  # a viewer must be told what it reaches
+    for name, role, scope in (("ann", "admin", "city"), ("bo", "viewer", "community:KS-C0012")):
+        assert cli.main(["account", "create", name, "--role", role, "--password", PASSWORD, "--scope", scope,
+                         "--data", data]) == 0
     assert cli.main(["account", "disable", "bo", "--data", data]) == 0
     assert cli.main(["account", "disable", "bo", "--data", data]) == 1
     assert "already disabled" in capsys.readouterr().err
     assert cli.main(["account", "list", "--data", data]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[:3] for line in lines[1:]] == [["ann", "admin", "active"], ["bo", "viewer", "disabled"]]
+    assert lines[2].endswith("community:KS-C0012")
     assert "scrypt" not in "\n".join(lines)
     assert cli.main(["account", "enable", "bo", "--data", data]) == 0
     assert cli.main(["account", "enable", "bo", "--data", data]) == 1

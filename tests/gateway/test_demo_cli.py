@@ -59,7 +59,7 @@ async def test_demo_seeds_once_with_the_promised_people(client: Client) -> None:
 
 
 def test_token_create_cli(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "gateway.cli", "token", "create", "--role", "viewer",
+    out = subprocess.run([sys.executable, "-m", "gateway.cli", "token", "create", "--role", "viewer", "--scope", "city",
                           "--data", str(tmp_path / "d")], capture_output=True, text=True, check=True)
     token = out.stdout.strip()
     assert token.startswith("qgt_") and len(token) > 40

@@ -160,8 +160,9 @@ async def test_health_checks(client: Client, registrar: dict[str, str], viewer: 
                 {"temperature": 36.5, "extra": 1}):
         resp = await client.post(path, headers=registrar, json=bad)
         assert resp.status == 422, bad
-    listed = await (await client.get(path, headers=viewer)).json()
+    listed = await (await client.get(path, headers=registrar)).json()
     assert [c["temperature"] for c in listed["health_checks"]] == [37.9]
+    assert (await client.get(path, headers=viewer)).status == 403  # health data: not for a viewer
     assert (await client.post("/api/v1/people/999/health-checks", headers=registrar,
                               json={"temperature": 36.5})).status == 404
 

@@ -37,7 +37,7 @@ async def test_list_shows_every_token_but_never_a_secret(client: Client, tokens:
         ("admin", "test-admin", "active"), ("registrar", "test-registrar", "active"),
         ("viewer", "test-viewer", "active")]
     assert set(listed[0]) == {"id", "role", "label", "created_at", "expires_at", "last_used_at", "revoked_at",
-                              "state"}
+                              "state", "scope"}
     # the admin token was just used; the viewer token never was
     assert listed[0]["last_used_at"] is not None and listed[2]["last_used_at"] is None
     page = await (await client.get("/api/v1/tokens?limit=2", headers=admin)).json()
@@ -114,24 +114,31 @@ async def test_an_expired_token_gets_401(client: Client, admin: dict[str, str],
 
 def test_cli_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
+    assert cli.main(["token", "create", "--role", "viewer", "--data", data]) == 1  # a viewer needs a scope
+    assert "--scope" in capsys.readouterr().err
+    assert cli.main(["token", "create", "--role", "admin", "--scope", "community:C1", "--data", data]) == 1
+    assert cli.main(["token", "create", "--role", "registrar", "--scope", "planet:earth", "--data", data]) == 1
+    assert "kind:CODE" in capsys.readouterr().err
     assert cli.main(["token", "create", "--role", "registrar", "--label", "desk 3", "--expires-in", "30",
-                     "--data", data]) == 0
+                     "--scope", "community:KS-C0012", "--scope", "school:S1", "--data", data]) == 0
     secret = capsys.readouterr().out.strip()
     assert secret.startswith(auth.TOKEN_PREFIX)
-    assert cli.main(["token", "create", "--role", "viewer", "--data", data]) == 0
+    assert cli.main(["token", "create", "--role", "viewer", "--scope", "city", "--data", data]) == 0
     other = capsys.readouterr().out.strip()
     assert cli.main(["token", "list", "--data", data]) == 0
     listing = capsys.readouterr().out
     assert secret not in listing and other not in listing and auth.hash_secret(secret) not in listing
     lines = listing.strip().splitlines()
     assert len(lines) == 3 and lines[1].split()[:3] == ["1", "registrar", "active"] and "desk 3" in lines[1]
+    assert lines[1].endswith("community:KS-C0012,school:S1") and lines[2].endswith("city")
     assert lines[2].split()[:3] == ["2", "viewer", "active"]
     assert cli.main(["token", "revoke", "1", "--data", data]) == 0
     assert "revoked" in capsys.readouterr().out
     assert cli.main(["token", "revoke", "1", "--data", data]) == 1
     assert "already revoked" in capsys.readouterr().err
     assert cli.main(["token", "revoke", "9", "--data", data]) == 1
-    assert cli.main(["token", "create", "--role", "viewer", "--expires-in", "0", "--data", data]) == 1
+    assert cli.main(["token", "create", "--role", "viewer", "--expires-in", "0", "--scope", "city",
+                     "--data", data]) == 1
     assert "expires_in" in capsys.readouterr().err
 
     async def check() -> tuple[str, list[str]]:

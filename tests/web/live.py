@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import TypeVar
 
 from aiohttp import web
@@ -34,11 +36,15 @@ class LiveGateway:
         return self
 
     async def _start(self) -> None:
+        # the port is chosen before the app is made: resident links name the configured address
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        if self.config.public_url is None:
+            self.config = replace(self.config, host="127.0.0.1", port=port)
         self._runner = web.AppRunner(create_app(self.config))
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
+        await web.SockSite(self._runner, sock).start()
         self.url = f"http://127.0.0.1:{port}"
 
     def call(self, fn: Callable[[Services], Awaitable[T]]) -> T:

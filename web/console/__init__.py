@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from gateway import access
 from gateway.clock import now
 from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotFound
 
@@ -14,6 +16,7 @@ from . import activity, auth, passes, people, sites
 from .common import Handler, csrf_key, redirect, render, services, user_key
 
 PUBLIC = ("/console/login",)
+log = logging.getLogger("qrgate.gateway")
 SECURITY_HEADERS = {
     "Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -52,10 +55,21 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
         if _cross_origin(request) or not sessions.same_token(expected, form.get(sessions.CSRF_FIELD)):
             return _refuse(request, 403, "表单已失效，请刷新页面后重试。 The form's security token is missing or"
                                          " wrong (CSRF): reload the page and try again.")
-    if current is None and request.path not in PUBLIC:
-        if request.method == "GET":
+    resource = request.match_info.route.resource
+    action = access.action_for(request.method, resource.canonical if resource else "")
+    if current is None and action != access.PUBLIC:
+        if request.method == "GET" and action is not None:
             raise redirect("/console/login", next=request.path_qs[:400])
-        return _refuse(request, 403, "请先登录 Please log in")
+        if action is not None:
+            return _refuse(request, 403, "请先登录 Please log in")
+    if action is None:
+        if resource is None or request.match_info.http_exception is not None:
+            return _refuse(request, 404, "找不到 Not found")
+        log.error("console route %s %s has no entry in gateway/access.py: refused", request.method,
+                  resource.canonical)
+        return _refuse(request, 403, "forbidden")
+    if current is not None and action != access.PUBLIC and not access.may(current.role, action):
+        return _refuse(request, 403, "您的角色无权执行此操作 Your role may not do this")
     try:
         response = await handler(request)
     except web.HTTPForbidden as exc:

@@ -9,14 +9,20 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from gateway import scoped
+from gateway.access import Reach
 from gateway.registry import LOCAL_TZ
 from gateway.store import alerts as alert_store
 from gateway.store import audit as audit_store
 from gateway.store import entries as entry_store
 
-from .common import ADMIN_ONLY, READ, int_param, render, requires, services
+from .common import int_param, render, services, user
 
 PAGE = 100
+
+
+async def _reach(request: web.Request) -> Reach:
+    return await scoped.reach(services(request).db.read, user(request).principal())
 
 
 def _day_start(text: str) -> float | None:
@@ -32,7 +38,6 @@ def _short(value: str) -> str | None:
     return value[:64] if value else None
 
 
-@requires(READ)
 async def entries(request: web.Request) -> web.Response:
     q = request.query
     since = _day_start(q.get("from", ""))
@@ -43,7 +48,8 @@ async def entries(request: web.Request) -> web.Response:
         services(request).db.read, site=_short(q.get("site", "")), device_id=_short(q.get("device", "")),
         serial=serial, since_ts=since, until_ts=until + 86400 if until else None,
         limit=PAGE, before=_cursor(q.get("before", "")),
-        decision=decision if decision in ("allow", "deny") else None)
+        decision=decision if decision in ("allow", "deny") else None,
+        sites=(await _reach(request)).site_list())
     filters = {k: q.get(k, "") for k in ("site", "device", "serial", "from", "to", "decision")}
     older = None
     if len(rows) == PAGE:
@@ -62,18 +68,16 @@ def _cursor(text: str) -> tuple[float, str] | None:
     return (moment, entry_id[:64]) if math.isfinite(moment) and entry_id else None
 
 
-@requires(READ)
 async def alerts(request: web.Request) -> web.Response:
     kind = request.query.get("kind") or None
     rows = await alert_store.search(services(request).db.read, kind=kind if kind in (
         "fever", "shared_pass", "broken_chain") else None, site=_short(request.query.get("site", "")),
-        after_id=int_param(request.query.get("after")), limit=PAGE)
+        after_id=int_param(request.query.get("after")), limit=PAGE, sites=(await _reach(request)).site_list())
     return render(request, "console/alerts.html", {
         "rows": [(r, json.loads(r.details)) for r in rows], "kind": kind or "",
         "next_after": rows[-1].id if len(rows) == PAGE else None})
 
 
-@requires(ADMIN_ONLY)
 async def audit(request: web.Request) -> web.Response:
     q = request.query
     rows = await audit_store.search(services(request).db.read, actor=_short(q.get("actor", "")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,8 +10,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from gateway import access
 from gateway.appkeys import services_key
-from gateway.auth import ADMIN, REGISTRAR, VIEWER
+from gateway.auth import ADMIN, REGISTRAR
 from gateway.services import Services
 
 from ..sessions import ConsoleUser
@@ -21,9 +21,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 user_key = web.RequestKey("qg_console_user", ConsoleUser)
 csrf_key = web.RequestKey("qg_console_csrf", str)
 
-READ = (ADMIN, REGISTRAR, VIEWER)
 WRITE = (ADMIN, REGISTRAR)
-ADMIN_ONLY = (ADMIN,)
 MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators give the precise error
 
 # a short code in the redirect's query string becomes a message: nothing user-written is echoed
@@ -44,23 +42,13 @@ def user(request: web.Request) -> ConsoleUser:
     return request[user_key]
 
 
-def requires(roles: tuple[str, ...]) -> Callable[[Handler], Handler]:
-    """Refuse (403) a logged-in user whose role may not use this page."""
-    def wrap(handler: Handler) -> Handler:
-        @wraps(handler)
-        async def checked(request: web.Request) -> web.StreamResponse:
-            if user(request).role not in roles:
-                raise web.HTTPForbidden(reason="your role may not do this")
-            return await handler(request)
-        return checked
-    return wrap
-
-
 def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     current = request.get(user_key)
     base = {"lang": "zh", "user": current, "csrf_token": request.get(csrf_key, ""),
             "flash": FLASH.get(request.query.get("done", "")), "may_write": bool(current and current.role in WRITE),
-            "is_admin": bool(current and current.role == ADMIN)}
+            "is_admin": bool(current and current.role == ADMIN),
+            # the matrix decides what a page offers, as it decides what a route allows
+            "may": lambda action: bool(current and access.may(current.role, action))}
     return aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
 
 

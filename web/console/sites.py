@@ -7,14 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import sites
+from gateway import scoped, sites
 from gateway.errors import Conflict, InvalidInput
 from gateway.store import sites as site_store
 from gateway.validate import reason as valid_reason
 from keys import SiteKind
 
 from ..passview import qr_svg
-from .common import ADMIN_ONLY, READ, form_body, redirect, render, requires, services, user
+from .common import form_body, redirect, render, services, user
 from .passes import _base_url
 
 KINDS = [(k.value, k.value) for k in SiteKind]
@@ -41,14 +41,17 @@ def _policy(form: dict[str, Any]) -> dict[str, Any]:
     return policy
 
 
-@requires(READ)
+async def _visible_sites(request: web.Request) -> list[site_store.SiteRow]:
+    reach = await scoped.reach(services(request).db.read, user(request).principal())
+    return [r for r in await site_store.list_sites(services(request).db.read) if reach.covers_site(r.code)]
+
+
 async def site_list(request: web.Request) -> web.Response:
-    rows = await site_store.list_sites(services(request).db.read)
+    rows = await _visible_sites(request)
     return render(request, "console/sites.html", {"rows": rows, "kinds": KINDS, "values": {"kind": "community"},
                                                   "errors": {}})
 
 
-@requires(ADMIN_ONLY)
 async def create_site(request: web.Request) -> web.Response:
     form = await request.post()
     values = form_body(form, ("code", "name", "kind", "communities", "employers", "schools", "open_from",
@@ -59,22 +62,21 @@ async def create_site(request: web.Request) -> web.Response:
         row = await sites.create_site(services(request), body, user(request).principal())
     except (InvalidInput, Conflict) as exc:
         field = (exc.field or "_form").removeprefix("policy.")
-        rows = await site_store.list_sites(services(request).db.read)
+        rows = await _visible_sites(request)
         return render(request, "console/sites.html", {"rows": rows, "kinds": KINDS, "values": values,
                                                       "errors": {field: exc.message}}, 422)
     raise redirect(f"/console/sites/{row.code}", done="site")
 
 
-@requires(READ)
 async def site_page(request: web.Request) -> web.Response:
     svc = services(request)
+    await scoped.check_site(svc.db.read, user(request).principal(), request.match_info["code"])
     row = await sites.get_site(svc, request.match_info["code"])
     return render(request, "console/site.html", {
         "site": row, "policy": json.dumps(json.loads(row.policy), ensure_ascii=False, indent=2),
         "devices": await sites.list_devices(svc, row.code)})
 
 
-@requires(ADMIN_ONLY)
 async def enrol(request: web.Request) -> web.Response:
     svc = services(request)
     row = await sites.get_site(svc, request.match_info["code"])
@@ -83,7 +85,6 @@ async def enrol(request: web.Request) -> web.Response:
                                                       "qr_svg": qr_svg(enrolment.qr_text)})
 
 
-@requires(ADMIN_ONLY)
 async def disable(request: web.Request) -> web.Response:
     svc = services(request)
     form = await request.post()

@@ -1,0 +1,227 @@
+"""Who may do what, and over which people and sites: the one role-and-scope matrix.
+
+Both the API (`gateway/api/common.authorise`) and the console (`web/console` middleware) look up
+the route they serve in `ROUTES`, and the action found there in `PERMISSIONS`; a route with no
+entry is refused (and `tests/gateway/test_access_matrix.py` fails). Finer rights inside a page
+(see an address, look up by full number, see a pass's QR) are actions of the same table.
+
+A scope limits what a registrar or viewer reaches: `community:C`, `employer:E`, `school:S`
+reach the people with that affiliation and the sites whose policy admits it; `site:X` (a site
+operator) reaches that site and the people its policy admits. `city` reaches everything and is
+what an admin always has. Adding a role is one column here: a name in ROLES and in the
+PERMISSIONS rows it may do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
+ROLES = (ADMIN, REGISTRAR, VIEWER)
+SCOPE_KINDS = ("community", "employer", "school", "site")
+CITY = "city"
+MAX_SCOPE_ENTRIES = 50
+
+_ALL = frozenset(ROLES)
+_STAFF = frozenset((ADMIN, REGISTRAR))
+_ADMIN = frozenset((ADMIN,))
+PUBLIC, DEVICE_ONLY, LOGGED_IN = "public", "device", "logged_in"
+
+# action -> roles allowed (scope limits the data further)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "people.list": _ALL, "people.read": _ALL, "people.create": _STAFF, "people.update": _STAFF,
+    "people.address": _STAFF,            # the viewer sees who and what status, not where they live
+    "people.lookup_number": _STAFF,      # look-up by full document or phone number
+    "people.reveal": _ADMIN,             # the full numbers, audited
+    "health.add": _STAFF, "health.list": _STAFF,
+    "quarantine.end": _ADMIN, "person.clear": _ADMIN,
+    "pass.issue": _STAFF, "pass.read": _ALL,
+    "pass.qr": _STAFF,                   # the QR text, the card, the issued page: holding it is holding the pass
+    "pass.revoke": _STAFF, "pass.reissue": _STAFF,
+    "pass.reissue_revoked": _ADMIN,      # undoing a revocation is not a registrar's call
+    "link.rotate": _STAFF,
+    "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
+    "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
+    "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
+    "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
+    LOGGED_IN: _ALL,
+}
+
+API = "/api/v1"
+# (method, canonical route) -> action; PUBLIC needs nothing, DEVICE_ONLY a device credential
+ROUTES: dict[tuple[str, str], str] = {
+    ("POST", f"{API}/people"): "people.create",
+    ("GET", f"{API}/people"): "people.list",
+    ("GET", f"{API}/people/{{person_id}}"): "people.read",
+    ("PATCH", f"{API}/people/{{person_id}}"): "people.update",
+    ("POST", f"{API}/people/{{person_id}}/health-checks"): "health.add",
+    ("GET", f"{API}/people/{{person_id}}/health-checks"): "health.list",
+    ("POST", f"{API}/people/{{person_id}}/quarantine/end"): "quarantine.end",
+    ("POST", f"{API}/people/{{person_id}}/clear"): "person.clear",
+    ("POST", f"{API}/people/{{person_id}}/passes"): "pass.issue",
+    ("POST", f"{API}/people/{{person_id}}/resident-link/rotate"): "link.rotate",
+    ("GET", f"{API}/passes/{{serial}}"): "pass.read",
+    ("POST", f"{API}/passes/{{serial}}/revoke"): "pass.revoke",
+    ("POST", f"{API}/passes/{{serial}}/reissue"): "pass.reissue",
+    ("POST", f"{API}/sites"): "site.create",
+    ("GET", f"{API}/sites"): "site.list",
+    ("GET", f"{API}/sites/{{code}}"): "site.read",
+    ("PUT", f"{API}/sites/{{code}}"): "site.update",
+    ("POST", f"{API}/sites/{{code}}/enrolments"): "enrolment.create",
+    ("POST", f"{API}/devices/enroll"): PUBLIC,  # the single-use enrolment token is the credential
+    ("GET", f"{API}/devices/bundle"): DEVICE_ONLY,
+    ("GET", f"{API}/devices"): "device.list",
+    ("POST", f"{API}/devices/{{device_id}}/disable"): "device.disable",
+    ("POST", f"{API}/entries"): DEVICE_ONLY,
+    ("GET", f"{API}/entries"): "entries.list",
+    ("GET", f"{API}/alerts"): "alerts.list",
+    ("GET", f"{API}/audit"): "audit.list",
+    ("GET", f"{API}/tokens"): "token.list",
+    ("POST", f"{API}/tokens/{{token_id}}/revoke"): "token.revoke",
+    ("GET", f"{API}/reports/daily"): "report.daily",
+    ("GET", "/.well-known/jwks.json"): PUBLIC,
+    ("GET", f"{API}/openapi.json"): PUBLIC,
+    # the resident's own pages: the link's token is the credential
+    ("GET", "/p/sw.js"): PUBLIC,
+    ("GET", "/p/{token}"): PUBLIC,
+    ("GET", "/p/{token}/pass.json"): PUBLIC,
+    ("GET", "/p/{token}/manifest.webmanifest"): PUBLIC,
+    ("GET", "/p/{token}/card"): PUBLIC,
+    ("GET", "/p/{token}/card.pdf"): PUBLIC,
+    ("GET", "/static/web"): PUBLIC,
+    # the console
+    ("GET", "/console/"): LOGGED_IN,
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("POST", "/console/logout"): PUBLIC,
+    ("GET", "/console/people"): "people.list",
+    ("GET", "/console/people/new"): "people.create",
+    ("POST", "/console/people/new"): "people.create",
+    ("GET", "/console/people/{person_id}"): "people.read",
+    ("GET", "/console/people/{person_id}/edit"): "people.update",
+    ("POST", "/console/people/{person_id}/edit"): "people.update",
+    ("POST", "/console/people/{person_id}/health-checks"): "health.add",
+    ("POST", "/console/people/{person_id}/{action}"): "person.clear",  # clear | end-quarantine
+    ("POST", "/console/people/{person_id}/passes"): "pass.issue",
+    ("GET", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",
+    ("POST", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",
+    ("POST", "/console/people/{person_id}/passes/{serial}/reissue"): "pass.reissue",
+    ("GET", "/console/people/{person_id}/passes/{serial}/card.pdf"): "pass.qr",
+    ("GET", "/console/sites"): "site.list",
+    ("POST", "/console/sites"): "site.create",
+    ("GET", "/console/sites/{code}"): "site.read",
+    ("POST", "/console/sites/{code}/enrolments"): "enrolment.create",
+    ("POST", "/console/devices/{device_id}/disable"): "device.disable",
+    ("GET", "/console/entries"): "entries.list",
+    ("GET", "/console/alerts"): "alerts.list",
+    ("GET", "/console/audit"): "audit.list",
+    ("GET", "/console/dashboard"): "report.daily",
+    ("GET", "/console/dashboard.csv"): "report.daily",
+}
+
+
+def action_for(method: str, canonical: str) -> str | None:
+    """The matrix entry of a route (HEAD is GET), or None: no entry means refused."""
+    return ROUTES.get(("GET" if method == "HEAD" else method, canonical))
+
+
+def may(role: str, action: str) -> bool:
+    return role in PERMISSIONS.get(action, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a registrar's or viewer's account or token reaches; `city` is everything."""
+
+    entries: frozenset[tuple[str, str]] = frozenset()
+    city: bool = False
+
+    @classmethod
+    def parse(cls, text: str | Iterable[str] | None) -> Scope:
+        """`city`, or comma-separated `kind:CODE` (kind: community, employer, school, site)."""
+        items = [text] if isinstance(text, str) or text is None else list(text)
+        parts = [p.strip() for item in items for p in (item or "").replace("，", ",").split(",") if p.strip()]
+        if not parts:
+            raise ValueError("a scope is required: city, or community:CODE, employer:CODE, school:CODE, "
+                             "site:CODE (comma-separated)")
+        if CITY in parts:
+            if len(parts) > 1:
+                raise ValueError("city already reaches everything: give it alone")
+            return cls(city=True)
+        entries = set()
+        for part in parts:
+            kind, sep, code = part.partition(":")
+            code = code.strip()
+            if not sep or kind.strip() not in SCOPE_KINDS or not code or len(code) > 64 \
+                    or not code.isprintable():
+                raise ValueError(f"scope entry {part[:80]!r} is not kind:CODE with kind one of "
+                                 f"{', '.join(SCOPE_KINDS)}")
+            entries.add((kind.strip(), code))
+        if len(entries) > MAX_SCOPE_ENTRIES:
+            raise ValueError(f"a scope has at most {MAX_SCOPE_ENTRIES} entries")
+        return cls(frozenset(entries))
+
+    def text(self) -> str:
+        return CITY if self.city else ",".join(f"{k}:{c}" for k, c in sorted(self.entries))
+
+    def codes(self, kind: str) -> frozenset[str]:
+        return frozenset(c for k, c in self.entries if k == kind)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+CITY_SCOPE = Scope(city=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """A scope resolved against the sites' policies: the affiliations and sites it covers."""
+
+    everything: bool
+    communities: frozenset[str] = frozenset()
+    employers: frozenset[str] = frozenset()
+    schools: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+
+    def covers_person(self, community: str | None, employer: str | None, school: str | None) -> bool:
+        return self.everything or community in self.communities or employer in self.employers \
+            or school in self.schools
+
+    def covers_site(self, code: str | None) -> bool:
+        return self.everything or code in self.sites
+
+    def site_list(self) -> list[str] | None:
+        """For SQL filters: None = every site; else the site codes (maybe none)."""
+        return None if self.everything else sorted(self.sites)
+
+
+EVERYTHING = Reach(everything=True)
+
+
+def resolve(scope: Scope, sites: Iterable[tuple[str, str]]) -> Reach:
+    """Resolve a scope with every site's (code, policy JSON)."""
+    if scope.city:
+        return EVERYTHING
+    communities, employers, schools = (set(scope.codes(k)) for k in ("community", "employer", "school"))
+    own_sites = scope.codes("site")
+    reached: set[str] = set()
+    admitted: dict[str, set[str]] = {"communities": set(), "employers": set(), "schools": set()}
+    for code, policy_text in sites:
+        try:
+            policy = json.loads(policy_text)
+        except ValueError:
+            policy = {}
+        lists = {k: set(policy.get(k) or ()) for k in admitted}
+        if code in own_sites:
+            reached.add(code)
+            for key, values in lists.items():
+                admitted[key] |= values
+        elif lists["communities"] & communities or lists["employers"] & employers \
+                or lists["schools"] & schools:
+            reached.add(code)
+    return Reach(False, frozenset(communities | admitted["communities"]),
+                 frozenset(employers | admitted["employers"]), frozenset(schools | admitted["schools"]),
+                 frozenset(reached))
