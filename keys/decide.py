@@ -30,7 +30,8 @@ from __future__ import annotations
 import binascii
 from collections.abc import Container
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from . import base45, cose
@@ -116,14 +117,20 @@ def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | qg2.Code | None:
     if not qr_text.startswith(PREFIX):
         return None
     try:
-        return cose.parse(base45.decode(qr_text[len(PREFIX):]))
+        data = base45.decode(qr_text[len(PREFIX):])
+        return cose.parse_canonical(data) or cose.parse(data)
     except (ValueError, binascii.Error):
         return None
 
 
 def local_midnight(day: date, policy: SitePolicy | None) -> datetime:
-    tz = policy.tz if policy is not None else UTC
-    return datetime.combine(day, time(0), tzinfo=tz)
+    return _midnight(day, policy.tz if policy is not None else UTC)
+
+
+@lru_cache(maxsize=4096)
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    # the same instant in UTC: comparing with it needs no time-zone rule look-up on every decision
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def _matches_site(holder: PassClaims, policy: SitePolicy) -> bool:

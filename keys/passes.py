@@ -63,7 +63,8 @@ class PassClaims:
             raise ValueError(f"name must be 1..{MAX_NAME} characters")
         if not isinstance(self.document, str) or len(self.document) > 4:
             raise ValueError("document must be masked to at most four characters")
-        object.__setattr__(self, "status", Status(self.status))
+        if type(self.status) is not Status:  # a plain "green" given by a caller
+            object.__setattr__(self, "status", Status(self.status))
         for code in (self.community, self.employer, self.school):
             if code is not None and (not isinstance(code, str) or not 0 < len(code) <= MAX_CODE):
                 raise ValueError(f"affiliation codes must be 1..{MAX_CODE} characters")
