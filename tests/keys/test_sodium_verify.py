@@ -79,3 +79,33 @@ def test_a_degenerate_trusted_key_admits_no_forgery() -> None:
     assert _both(sign1, identity) == (True, False)
     text = PREFIX + base45.encode(cose.assemble(protected, claims, forged))
     assert decide(text, TrustSet({kid: identity}), None, None, now=NOW).reason is Reason.BAD_SIGNATURE
+
+
+@given(st.binary(max_size=200), st.lists(st.integers(0, 64 * 8 - 1), max_size=2, unique=True),
+       st.booleans())
+def test_a_holder_key_verifies_with_libsodium_as_openssl_would(message: bytes, bits: list[int],
+                                                                other_message: bool) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from keys.holderkey import HolderAlg, HolderKey
+
+    private = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"holder").digest())
+    holder = HolderKey(HolderAlg.ED25519, raw_public(private.public_key()))
+    signature = bytearray(private.sign(message))
+    for bit in bits:
+        signature[bit // 8] ^= 1 << (bit % 8)
+    checked = message + b"!" if other_message else message
+    try:
+        private.public_key().verify(bytes(signature), checked)
+        openssl = True
+    except Exception:
+        openssl = False
+    assert holder.verify(bytes(signature), checked) is openssl
+    assert openssl is (not bits and not other_message)
+
+
+def test_a_degenerate_holder_key_admits_no_forgery() -> None:
+    from keys.holderkey import HolderAlg, HolderKey
+
+    forged = bytes.fromhex("58" + "66" * 31) + (1).to_bytes(32, "little")  # R = B, S = 1
+    assert HolderKey(HolderAlg.ED25519, bytes([1]) + bytes(31)).verify(forged, b"any code") is False
