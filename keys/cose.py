@@ -76,7 +76,7 @@ def encode_protected(kid: bytes, content_type: int | str | None = None) -> bytes
     hdr: dict[int, Any] = {HDR_ALG: ALG_EDDSA, HDR_KID: kid}
     if content_type is not None:
         hdr[HDR_CONTENT_TYPE] = content_type
-    return cbor2.dumps(hdr)
+    return cbor2.dumps(hdr, canonical=True)
 
 
 def assemble(protected_raw: bytes, payload: bytes, signature: bytes) -> bytes:
@@ -84,7 +84,11 @@ def assemble(protected_raw: bytes, payload: bytes, signature: bytes) -> bytes:
 
 
 def parse(data: bytes) -> Sign1:
-    """Parse a tagged COSE_Sign1; raise CoseFormatError on anything unexpected."""
+    """Parse a tagged COSE_Sign1; raise CoseFormatError on anything unexpected.
+
+    Checks the structure only: a pass goes through `parse_pass`, and `documents.open_document`
+    compares a document with its own re-assembly, so each has one encoding.
+    """
     try:
         obj = cbor2.loads(data)
     except Exception as exc:  # cbor2 raises many types on hostile input
@@ -149,3 +153,23 @@ def parse_canonical(data: bytes) -> Sign1 | None:
     if len(data) != end + 66 or data[end:end + 2] != _SIGNATURE_HEAD:
         return None
     return Sign1(data[3:16], {HDR_ALG: ALG_EDDSA, HDR_KID: data[8:16]}, {}, data[start:end], data[end + 2:])
+
+
+def parse_pass(data: bytes) -> Sign1:
+    """Parse the one accepted encoding of a pass's COSE_Sign1 (docs/pass-format.md, "One encoding").
+
+    Accepted: exactly what `parse_canonical` reads — tag 18 + array(4) [bstr {1: -8, 4: kid}, {},
+    bstr payload, bstr(64)], every head in its shortest form, nothing after it. Anything else
+    raises CoseFormatError saying what is wrong.
+    """
+    fast = parse_canonical(data)
+    if fast is not None:
+        return fast
+    if data[:2] != b"\xd2\x84":
+        raise CoseFormatError("a pass must start with tag 18 and an array of four")
+    sign1 = parse(data)
+    if sign1.protected_raw != _CANONICAL_HEAD[3:] + sign1.kid:
+        raise CoseFormatError("protected header must be exactly {1: -8, 4: kid}, nothing else (no crit)")
+    if sign1.unprotected:
+        raise CoseFormatError("unprotected header must be empty")
+    raise CoseFormatError("trailing bytes or a re-encoded COSE_Sign1 (not the deterministic encoding)")

@@ -1,7 +1,7 @@
 """The one decision made at the gate. Pure: the caller passes the time; untrusted input never raises.
 
 Check order (docs/pass-format.md, "Check order"):
- 1 unreadable     not `QG1:` + Base45 + tagged COSE_Sign1 {EdDSA, 8-byte kid}, or over 4,096 chars
+ 1 unreadable     not `QG1:` + Base45 + the one encoding of a COSE_Sign1 {EdDSA, 8-byte kid}, or over 4,096 chars
                   (or not a well-formed `QG2:` code around such a pass)
  2 stale_data     the gate's revocation list is older than the policy's max_data_age, or dated more
                   than the clock leeway after `now` (the gate's clock is behind: it cannot tell the time)
@@ -43,6 +43,8 @@ from .revocations import RevocationList
 from .trust import TrustSet
 
 CLOCK_LEEWAY = timedelta(seconds=60)
+# what a keyboard-wedge scanner types after a code (its "suffix" setting): one of these, once
+WEDGE_SUFFIXES = ("\r\n", "\n", "\r", "\t")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +113,23 @@ def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | qg2.Code | None:
             return None
     if not isinstance(qr_text, str) or len(qr_text) > MAX_QR_TEXT:
         return None
-    qr_text = qr_text.strip()
+    qr_text = strip_wedge_suffix(qr_text)
     if qr_text.startswith(qg2.PREFIX):
         return qg2.read_code(qr_text)
     if not qr_text.startswith(PREFIX):
         return None
     try:
-        data = base45.decode(qr_text[len(PREFIX):])
-        return cose.parse_canonical(data) or cose.parse(data)
+        return cose.parse_pass(base45.decode(qr_text[len(PREFIX):]))
     except (ValueError, binascii.Error):
         return None
+
+
+def strip_wedge_suffix(text: str) -> str:
+    """Remove the one line end or tab a keyboard-wedge scanner may type after a code; nothing else."""
+    for suffix in WEDGE_SUFFIXES:
+        if text.endswith(suffix):
+            return text[:-len(suffix)]
+    return text
 
 
 def local_midnight(day: date, policy: SitePolicy | None) -> datetime:

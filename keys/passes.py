@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 import cbor2
 
@@ -85,23 +85,32 @@ class PassClaims:
 
     @classmethod
     def from_cbor(cls, claim: object) -> PassClaims:
-        """Raise ValueError on any shape we did not write."""
+        """Raise ValueError on any shape we did not write (a known key with a wrong type, too)."""
         if not isinstance(claim, dict):
             raise ValueError("private claim must be a map")
-        status = _STATUS_BY_CODE.get(claim.get(P_STATUS, 0))  # type: ignore[arg-type]
+        _check_keys(claim)
+        status_code = claim.get(P_STATUS, 0)  # passes issued before 2e4887a write green as 0
+        status = _STATUS_BY_CODE.get(status_code) if _is_int(status_code) else None
         if status is None:
-            raise ValueError("unknown status")
-        qend = claim.get(P_QEND)
-        if qend is not None:
-            if not isinstance(qend, int) or isinstance(qend, bool) or not 0 <= qend <= 100_000:
+            raise ValueError("status must be 0, 1 or 2")
+        qend = None
+        if P_QEND in claim:
+            day = claim[P_QEND]
+            if not _is_int(day) or not 0 <= day <= 100_000:
                 raise ValueError("quarantine end must be a day number")
-            qend = EPOCH_DAY + timedelta(days=qend)
+            qend = EPOCH_DAY + timedelta(days=day)
         cleared = claim.get(P_CLEARED, False)
         if not isinstance(cleared, bool):
             raise ValueError("cleared must be a bool")
-        return cls(name=claim.get(P_NAME), document=claim.get(P_DOC), status=status,  # type: ignore[arg-type]
-                   quarantine_end=qend, cleared=cleared, community=claim.get(P_COMMUNITY),
-                   employer=claim.get(P_EMPLOYER), school=claim.get(P_SCHOOL))
+        texts: dict[int, str | None] = {}
+        for key in (P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL):
+            value = claim.get(key)
+            if (key in claim or key in (P_NAME, P_DOC)) and not isinstance(value, str):
+                raise ValueError(f"holder field {key} must be text")
+            texts[key] = value
+        return cls(name=texts[P_NAME], document=texts[P_DOC], status=status,  # type: ignore[arg-type]
+                   quarantine_end=qend, cleared=cleared, community=texts[P_COMMUNITY],
+                   employer=texts[P_EMPLOYER], school=texts[P_SCHOOL])
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "document": self.document, "status": self.status.value,
@@ -162,7 +171,8 @@ def issue_pass(key: IssuerKey, claims: PassClaims, *, now: datetime, valid_for: 
                            CWT_CTI: serial, CLAIM_QRGATE: claims.to_cbor()}
     if holder_key is not None:
         cwt[CWT_CNF] = holder_key.to_cnf()
-    payload = cbor2.dumps(cwt)
+    # deterministic encoding (RFC 8949 4.2.1): the same claims always give the same bytes
+    payload = cbor2.dumps(cwt, canonical=True)
     protected = cose.encode_protected(key.kid)
     signature = key.sign(cose.sig_structure(protected, payload))
     text = base45.encode(cose.assemble(protected, payload, signature))
@@ -174,20 +184,37 @@ def _ts(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_keys(claims: dict[Any, Any]) -> None:
+    # True == 1 and 1.0 == 1 in Python: a map keyed by true or 1.0 would read as key 1
+    if not all(_is_int(k) or isinstance(k, str) for k in claims):
+        raise ValueError("claim keys must be integers or text")
+
+
 def parse_claims(payload: bytes, *, bound: bool = False) -> VerifiedPass:
     """Read the CWT claims of a payload whose signature was already checked.
 
+    The payload must be one CBOR map in preferred serialization (shortest heads, definite
+    lengths, no tags, no duplicate keys) with nothing after it; key order is the issuer's.
     `bound`: the pass came inside a QG2 code and must carry `cnf`; a QG1 pass must not.
     """
     claims = cbor2.loads(payload)
     if not isinstance(claims, dict):
         raise ValueError("CWT claims must be a map")
+    # decoding then encoding again gives the same bytes only for the preferred serialization of
+    # one item: trailing bytes, long heads, indefinite lengths, tags and duplicate keys all differ
+    if cbor2.dumps(claims) != payload:
+        raise ValueError("claims: trailing bytes or not the preferred CBOR serialization")
+    _check_keys(claims)
     if (CWT_CNF in claims) is not bound:
         raise ValueError("holder-bound passes need a QG2 code" if not bound
                          else "a QG2 code must carry a holder-bound pass")
     holder_key = HolderKey.from_cnf(claims[CWT_CNF]) if bound else None
     times = [t for t in (claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP))
-             if isinstance(t, int) and not isinstance(t, bool) and 0 <= t < MAX_TIME]
+             if _is_int(t) and 0 <= t < MAX_TIME]
     if len(times) != 3:
         raise ValueError("iat, nbf and exp must be integer seconds")
     serial, issuer = claims.get(CWT_CTI), claims.get(CWT_ISS)

@@ -36,7 +36,15 @@ def test_vectors_cover_the_issue() -> None:
     for required in ("valid", "expired", "not yet valid", "bad signature", "unknown kid", "withdrawn key",
                      "revoked", "quarantine day 13", "quarantine day 14 (local midnight)", "red", "yellow",
                      "wrong site", "factory before open_from", "school, not cleared", "fever 37.3",
-                     "stale data", "a URL QR", "random bytes", "empty", "1 MB of text"):
+                     "stale data", "a URL QR", "random bytes", "empty", "1 MB of text",
+                     # one encoding per pass (docs/pass-format.md)
+                     "wedge suffix CR LF", "trailing space", "ideographic space after",
+                     "trailing byte after the COSE", "untagged COSE_Sign1",
+                     "re-encoded: long byte-string heads", "unprotected header with a kid",
+                     "protected header with crit (signed)", "protected header with an unknown field (signed)",
+                     "signed payload with a trailing byte", "signed claim of the wrong type: status false",
+                     "signed claim of the wrong type: quarantine end null",
+                     "pass as issued before the deterministic issuer (status 0, claims unsorted)"):
         assert required in names
     for required in ("QG2 valid (Ed25519 holder key)", "QG2 valid (P-256 holder key)", "QG2 screenshot 5 minutes old",
                      "QG2 code 61 s ahead (future)", "QG2 wrong holder key", "QG2 replayed at this gate",

@@ -243,6 +243,7 @@ def build(out: Path) -> None:
         _case("empty", "", "2020-02-15T09:00:00+08:00", decision="deny", reason="unreadable"),
         _case("1 MB of text", valid + "A" * (ONE_MB - len(valid)), "2020-02-15T09:00:00+08:00",
               decision="deny", reason="unreadable"),
+        *_one_encoding_cases(valid),
     ]
     cases += _qg2_cases(valid, rng)
     # one case per line: the file stays diffable
@@ -329,6 +330,120 @@ def _edit_bound(pass_text: str) -> tuple[bytes, bytes, bytes]:
     payload = cbor2.loads(sign1.payload)
     payload[-65537][1] = "王五"
     return sign1.protected_raw, cbor2.dumps(payload), sign1.signature
+
+
+AT = "2020-02-15T09:00:00+08:00"
+
+
+def _cose_bytes(qr_text: str) -> bytes:
+    return base45.decode(qr_text[len(PREFIX):])
+
+
+def _qr(data: bytes) -> str:
+    return PREFIX + base45.encode(data)
+
+
+def _signed(payload: bytes, *, protected: bytes | None = None, key: IssuerKey = KEY_A) -> str:
+    """A correctly signed pass in the one accepted envelope, around any payload/protected header."""
+    protected = cose.encode_protected(key.kid) if protected is None else protected
+    return _qr(cose.assemble(protected, payload, key.sign(cose.sig_structure(protected, payload))))
+
+
+def _claims(**holder: Any) -> dict[Any, Any]:
+    claim: dict[Any, Any] = {1: "张伟明华", 2: "123X", 6: "KS-C0012"}
+    claim.update(holder)
+    iat = int(ISSUED.timestamp())
+    return {1: "QG", 4: iat + int(VALID_FOR.total_seconds()), 5: iat, 6: iat,
+            7: _serial("one encoding"), -65537: claim}
+
+
+def _reencoded_envelope(valid: str, *, head: bytes = b"\xd2", unprotected: bytes = b"\xa0",
+                        long_heads: bool = False, indefinite: bool = False) -> str:
+    sign1 = cose.parse(_cose_bytes(valid))
+
+    def bstr(value: bytes) -> bytes:
+        return (b"\x59" + len(value).to_bytes(2, "big") if long_heads else cose._bstr_head(len(value))) + value
+
+    items = bstr(sign1.protected_raw) + unprotected + bstr(sign1.payload) + bstr(sign1.signature)
+    array = b"\x9f" + items + b"\xff" if indefinite else b"\x84" + items
+    return _qr(head + array)
+
+
+def _one_encoding_cases(valid: str) -> list[dict[str, Any]]:
+    """docs/pass-format.md, "One encoding": everything the spec does not allow is refused."""
+    data = _cose_bytes(valid)
+    sign1 = cose.parse(data)
+    kid = KEY_A.kid
+    unreadable = {"decision": "deny", "reason": "unreadable"}
+    allow = {"decision": "allow", "reason": "ok"}
+    legacy_payload = cbor2.dumps({1: "QG", 6: int(ISSUED.timestamp()), 5: int(ISSUED.timestamp()),
+                                  4: int((ISSUED + VALID_FOR).timestamp()), 7: _serial("legacy"),
+                                  -65537: {1: "张伟明华", 2: "123X", 3: 0, 6: "KS-C0012"}})
+    wrong_types: dict[str, dict[Any, Any]] = {
+        "status false": {-65537: {1: "张伟明华", 2: "123X", 3: False}},
+        "status 0.0": {-65537: {1: "张伟明华", 2: "123X", 3: 0.0}},
+        "status as text": {-65537: {1: "张伟明华", 2: "123X", 3: "green"}},
+        "quarantine end null": {-65537: {1: "张伟明华", 2: "123X", 4: None}},
+        "quarantine end as text": {-65537: {1: "张伟明华", 2: "123X", 4: "2020-02-15"}},
+        "cleared as 1": {-65537: {1: "张伟明华", 2: "123X", 5: 1}},
+        "community null": {-65537: {1: "张伟明华", 2: "123X", 6: None}},
+        "name as bytes": {-65537: {1: "张伟明华".encode(), 2: "123X"}},
+        "holder keyed by true": {-65537: {True: "张伟明华", 2: "123X"}},
+        "holder claim as array": {-65537: ["张伟明华", "123X"]},
+        "exp as float": {4: float(int((ISSUED + VALID_FOR).timestamp()))},
+        "iat false": {6: False},
+        "cti as text": {7: _serial("one encoding").hex()},
+        "iss as bytes": {1: b"QG"},
+    }
+    cases = [
+        _case("wedge suffix CR LF", valid + "\r\n", AT, **allow),
+        _case("wedge suffix LF", valid + "\n", AT, **allow),
+        _case("wedge suffix CR", valid + "\r", AT, **allow),
+        _case("wedge suffix tab", valid + "\t", AT, **allow),
+        _case("two line ends", valid + "\n\n", AT, **unreadable),
+        _case("trailing space", valid + " ", AT, **unreadable),
+        _case("leading space", " " + valid, AT, **unreadable),
+        _case("leading line end", "\n" + valid, AT, **unreadable),
+        _case("ideographic space after", valid + "\u3000", AT, **unreadable),
+        _case("no-break space before", "\u00a0" + valid, AT, **unreadable),
+        _case("trailing byte after the COSE", _qr(data + b"\x00"), AT, **unreadable),
+        _case("a second COSE after the COSE", _qr(data + data), AT, **unreadable),
+        _case("untagged COSE_Sign1", _qr(data[1:]), AT, **unreadable),
+        _case("tag 18 in a two-byte head", _reencoded_envelope(valid, head=b"\xd8\x12"), AT, **unreadable),
+        _case("tag 18 twice", _qr(b"\xd2" + data), AT, **unreadable),
+        _case("re-encoded: long byte-string heads", _reencoded_envelope(valid, long_heads=True), AT,
+              **unreadable),
+        _case("re-encoded: indefinite-length array", _reencoded_envelope(valid, indefinite=True), AT,
+              **unreadable),
+        _case("unprotected header with a kid",
+              _reencoded_envelope(valid, unprotected=cbor2.dumps({4: kid})), AT, **unreadable),
+        _case("unprotected header with a private field",
+              _reencoded_envelope(valid, unprotected=cbor2.dumps({"x": 1})), AT, **unreadable),
+        _case("protected header with crit (signed)",
+              _signed(sign1.payload, protected=cbor2.dumps({1: -8, 2: [99], 4: kid, 99: 0})), AT,
+              **unreadable),
+        _case("protected header with an unknown field (signed)",
+              _signed(sign1.payload, protected=cbor2.dumps({1: -8, 4: kid, 99: 0})), AT, **unreadable),
+        _case("protected header with a content type (signed)",
+              _signed(sign1.payload, protected=cbor2.dumps({1: -8, 3: 61, 4: kid})), AT, **unreadable),
+        _case("protected header in another key order (signed)",
+              _signed(sign1.payload, protected=cbor2.dumps({4: kid, 1: -8})), AT, **unreadable),
+        _case("signed payload with a trailing byte", _signed(cbor2.dumps(_claims()) + b"\x00"), AT,
+              **unreadable),
+        _case("signed payload with a long integer head",
+              _signed(cbor2.dumps(_claims()).replace(b"\x01bQG", b"\x18\x01bQG", 1)), AT, **unreadable),
+        _case("signed payload with a duplicate key",
+              _signed(b"\xa7\x01bQG" + cbor2.dumps(_claims())[1:]), AT, **unreadable),
+        _case("signed payload, claims in deterministic order", _signed(cbor2.dumps(_claims(), canonical=True)),
+              AT, **allow),
+        _case("pass as issued before the deterministic issuer (status 0, claims unsorted)",
+              _signed(legacy_payload), AT, **allow),
+    ]
+    for name, change in wrong_types.items():
+        claims = _claims() | change
+        cases.append(_case(f"signed claim of the wrong type: {name}", _signed(cbor2.dumps(claims)), AT,
+                           **unreadable))
+    return cases
 
 
 def _case(name: str, qr_text: str, at: str, *, decision: str, reason: str, jwks: str | None = None,
