@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import keys.cli
 
-from . import commands, report_command
+from . import commands, key_area_command, report_command
 from .forwarded import check_trusted
 
 ROLES = ("admin", "registrar", "viewer")
@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.cli.register(sub)
     register(sub)
     report_command.register(sub)
+    key_area_command.register(sub)
     return parser
 
 

@@ -18,8 +18,6 @@ class GatewayConfig:
     port: int = _setting(8080, "Port `qrgate serve` listens on.")
     public_url: str | None = _setting(
         None, "Base URL gates and residents reach the gateway at (default http://HOST:PORT).")
-    key_areas: tuple[str, ...] = _setting(
-        ("42",), "GB/T 2260 region-code prefixes of key epidemic areas (42 = Hubei).")
     quarantine_days: int = _setting(14, "Days of quarantine after arriving from a key area.")
     pass_validity_days: int = _setting(30, "How long an issued pass is valid.")
     retention_days: int = _setting(28, "Entry logs older than this many days are purged.")

@@ -42,17 +42,19 @@ SCHEMAS: dict[str, S] = {
         "name": _str(minLength=1, maxLength=64), "document_type": _str(enum=list(DOCUMENT_TYPES)),
         "document_number": _str(maxLength=40), "phone": _null(_str(maxLength=30)),
         "address": _null(_str(maxLength=200)), "community": _null(CODE), "employer": _null(CODE),
-        "school": _null(CODE), "origin": _null(_str(pattern=r"^\d{6}$")), "left_origin_on": _null(DATE),
+        "school": _null(CODE), "origin": _null(_str(maxLength=40, description="6-digit GB/T 2260 code")),
+        "left_origin_on": _null(DATE),
         "arrived_on": _null(DATE), "status": _str(enum=list(STATUSES)),
-        "quarantine_kind": _null(_str(enum=list(QUARANTINE_KINDS))), "reason": _null(_str(maxLength=500))}},
+        "quarantine_kind": _null(_str(enum=list(QUARANTINE_KINDS))),
+        "quarantine_place": _null(_str(maxLength=200)), "reason": _null(_str(maxLength=500))}},
     "Person": _obj({
         "id": INT, "name": _str(), "document_type": _str(enum=list(DOCUMENT_TYPES)),
         "document_number": _str(description="masked unless revealed"), "phone": _null(_str()),
         "address": _null(_str()), "community": _null(_str()), "employer": _null(_str()),
         "school": _null(_str()), "origin": _null(_str()), "left_origin_on": _null(DATE),
         "arrived_on": _null(DATE), "status": _str(enum=list(STATUSES)),
-        "quarantine": _null(_obj({"kind": _null(_str()), "start": _null(DATE), "end": DATE,
-                                  "ended_early": BOOL})),
+        "quarantine": _null(_obj({"kind": _null(_str()), "place": _null(_str()), "start": _null(DATE),
+                                  "end": DATE, "ended_early": BOOL})),
         "cleared": BOOL, "cleared_at": _null(TIME),
         "pass": _null(_obj({"serial": _str(), "expires_at": TIME})), "revealed": BOOL,
         "created_at": TIME, "updated_at": TIME,
@@ -60,6 +62,10 @@ SCHEMAS: dict[str, S] = {
             "status": _str(), "changed_at": TIME, "changed_by": _str(), "reason": _null(_str())})}},
         required=["id", "name", "document_type", "document_number", "status", "quarantine", "cleared",
                   "pass", "revealed"]),
+    "KeyArea": _obj({"prefix": _str(), "name": _null(_str()), "from": DATE, "until": _null(DATE),
+                     "updated_at": TIME, "updated_by": _str()}),
+    "KeyAreaChange": _obj({"prefix": _str(), "people_recomputed": INT, "passes_reissued": INT,
+                           "key_areas": {"type": "array", "items": _ref("KeyArea")}}),
     "HealthCheckInput": _obj({"temperature": {"type": "number", "minimum": 30, "maximum": 45},
                               "symptoms": {"type": "array", "maxItems": 20, "items": _str(maxLength=100)},
                               "checked_at": _null(TIME)}, required=["temperature"]),
@@ -155,6 +161,7 @@ def _p(name: str, schema: S) -> S:
 PERSON_ID = _p("person_id", {"type": "integer", "minimum": 1})
 SERIAL = _p("serial", _str())
 SITE_CODE = _p("code", _str())
+PREFIX = _p("prefix", _str(pattern=r"^[0-9]{2,6}$"))
 PAGE = [_q("after", {"type": "integer", "minimum": 0}), _q("limit", {"type": "integer", "minimum": 1})]
 STAFF, ANYONE = "admin, registrar", "admin, registrar, viewer"
 
@@ -200,6 +207,17 @@ def paths() -> dict[str, S]:
         f"{api}/people/{{person_id}}/clear": {
             "post": _op("Mark cleared by medical observation (audited)", "admin", 200, person, body=REASON_BODY,
                         params=[PERSON_ID], errors=(401, 403, 404, 409))},
+        f"{api}/key-areas": {
+            "get": _op("Key epidemic areas (GB/T 2260 prefixes, with names and periods)", ANYONE, 200,
+                       _obj({"key_areas": {"type": "array", "items": _ref("KeyArea")}}), errors=(401, 403))},
+        f"{api}/key-areas/{{prefix}}": {
+            "put": _op("Add a key area or change its period; recomputes quarantines (audited)", "admin", 200,
+                       _ref("KeyAreaChange"), body=_obj({"from": DATE, "until": _null(DATE),
+                                                        "reason": _str(minLength=1, maxLength=500)},
+                                                       required=["from", "reason"]),
+                       params=[PREFIX]),
+            "delete": _op("Remove a key area; recomputes quarantines (audited)", "admin", 200,
+                          _ref("KeyAreaChange"), body=REASON_BODY, params=[PREFIX], errors=(401, 403, 404))},
         f"{api}/people/{{person_id}}/passes": {
             "post": _op("Issue a person's pass", STAFF, 201, _ref("IssuedPass"), params=[PERSON_ID],
                         errors=(401, 403, 404, 409, 422))},

@@ -9,10 +9,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import idcard, passes, quarantine, scoped
-from .auth import Principal
+from . import canonical, idcard, key_areas, passes, quarantine, regions, scoped
+from .auth import ADMIN, Principal
 from .clock import iso, now
-from .errors import Conflict, InvalidInput, NotFound
+from .db import Conn
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .privacy import mask_document, mask_phone
 from .services import Services
 from .store import audit
@@ -25,10 +26,11 @@ DOCUMENT_TYPES = ("resident_id", "passport", "residence_permit", "work_permit")
 STATUSES = ("green", "yellow", "red")
 QUARANTINE_KINDS = ("home", "central")
 OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,30}$")
-PHONE = re.compile(r"^\+?\d{6,20}$")
-ORIGIN = re.compile(r"^\d{6}$")
+PHONE = re.compile(r"^\+?[0-9]{6,20}$")
+ORIGIN = re.compile(r"^[0-9]{6}$")
 FIELDS = ("name", "document_type", "document_number", "phone", "address", "community", "employer",
-          "school", "origin", "left_origin_on", "arrived_on", "status", "quarantine_kind", "reason")
+          "school", "origin", "left_origin_on", "arrived_on", "status", "quarantine_kind", "quarantine_place",
+          "reason")
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -46,7 +48,9 @@ class PersonInput:
 def normalise_document(document_type: str, number: object) -> str:
     if not isinstance(number, str):
         raise InvalidInput("document_number must be a string", field="document_number")
-    value = re.sub(r"[\s-]", "", number).upper()
+    if len(number) > 100:
+        raise InvalidInput("document_number is too long", field="document_number")
+    value = canonical.fold(number)
     if document_type == "resident_id":
         problem = idcard.problem(value)
         if problem:
@@ -54,6 +58,22 @@ def normalise_document(document_type: str, number: object) -> str:
     elif not OTHER_DOCUMENT.match(value):
         raise InvalidInput("document_number must be 5..30 letters and digits", field="document_number")
     return value
+
+
+def normalise_phone(raw: object) -> str:
+    phone = canonical.fold(raw) if isinstance(raw, str) and len(raw) <= 60 else None
+    if phone is None or not PHONE.match(phone):
+        raise InvalidInput("phone must be 6..20 digits, optionally with a leading +", field="phone")
+    return phone
+
+
+def normalise_origin(raw: object) -> str:
+    origin = canonical.fold(raw) if isinstance(raw, str) and len(raw) <= 40 else None
+    if origin is None or not ORIGIN.match(origin):
+        raise InvalidInput("origin must be a 6-digit GB/T 2260 region code", field="origin")
+    if not regions.known_province(origin):
+        raise InvalidInput("origin does not start with a GB/T 2260 province code", field="origin")
+    return origin
 
 
 def parse(body: dict[str, Any], *, partial: bool) -> PersonInput:
@@ -72,20 +92,14 @@ def parse(body: dict[str, Any], *, partial: bool) -> PersonInput:
                                field="document_number" if "document_type" in body else "document_type")
         kind = choice(body["document_type"], "document_type", DOCUMENT_TYPES)
         document = (kind, normalise_document(kind, body["document_number"]))
-    phone = None
-    if body.get("phone") is not None:
-        raw = body["phone"]
-        phone = re.sub(r"[\s-]", "", raw) if isinstance(raw, str) else raw
-        if not isinstance(phone, str) or not PHONE.match(phone):
-            raise InvalidInput("phone must be 6..20 digits, optionally with a leading +", field="phone")
+    phone = None if body.get("phone") is None else normalise_phone(body["phone"])
     if "address" in body:
         values["address"] = optional_text(body["address"], "address", max_len=200)
     for key in ("community", "employer", "school"):
         if key in body:
             values[key] = optional_code(body[key], key)
     if "origin" in body:
-        values["origin"] = optional_text(body["origin"], "origin", max_len=6, pattern=ORIGIN,
-                                         what="a 6-digit GB/T 2260 region code")
+        values["origin"] = None if body["origin"] is None else normalise_origin(body["origin"])
     for key in ("left_origin_on", "arrived_on"):
         if key in body:
             day = optional_date(body[key], key)
@@ -95,6 +109,8 @@ def parse(body: dict[str, Any], *, partial: bool) -> PersonInput:
     if "quarantine_kind" in body:
         values["quarantine_kind"] = (None if body["quarantine_kind"] is None else
                                      choice(body["quarantine_kind"], "quarantine_kind", QUARANTINE_KINDS))
+    if "quarantine_place" in body:
+        values["quarantine_place"] = optional_text(body["quarantine_place"], "quarantine_place", max_len=200)
     why = optional_text(body.get("reason"), "reason", max_len=500)
     return PersonInput(values, document, phone, "phone" in body, why)
 
@@ -105,15 +121,33 @@ def _check_travel(row: dict[str, Any]) -> None:
         raise InvalidInput("left_origin_on must not be after arrived_on", field="left_origin_on")
 
 
-def _quarantine_columns(svc: Services, row: dict[str, Any]) -> dict[str, Any]:
+async def _quarantine_columns(svc: Services, tx: Conn, row: dict[str, Any]) -> dict[str, Any]:
+    """The quarantine a person's origin and arrival give; 422 when a key-area arrival has no date."""
     arrived = date.fromisoformat(row["arrived_on"]) if row.get("arrived_on") else None
-    q = quarantine.compute(row.get("origin"), arrived, key_areas=svc.config.key_areas,
-                           days=svc.config.quarantine_days)
+    areas = await key_areas.current(tx)
+    days = svc.config.quarantine_days
+    if arrived is None and quarantine.from_key_area(row.get("origin"), areas, today=local_today(), days=days):
+        where = regions.name(row["origin"]) or row["origin"]
+        raise InvalidInput(f"origin {row['origin']} ({where}) is a key epidemic area: arrived_on is required, "
+                           f"the {days}-day quarantine is counted from it", field="arrived_on",
+                           code="arrival_required")
+    q = quarantine.compute(row.get("origin"), arrived, key_areas=areas, days=days)
     if q is None:
         return {"quarantine_start": None, "quarantine_end": None, "quarantine_ended_early": 0,
-                "quarantine_kind": None}
+                "quarantine_kind": None, "quarantine_place": None}
     return {"quarantine_start": q.start.isoformat(), "quarantine_end": q.end.isoformat(),
-            "quarantine_ended_early": 0, "quarantine_kind": row.get("quarantine_kind") or "home"}
+            "quarantine_ended_early": 0, "quarantine_kind": row.get("quarantine_kind") or "home",
+            "quarantine_place": row.get("quarantine_place")}
+
+
+def _shortens(current: PersonRow, values: dict[str, Any], today: str) -> bool:
+    """Would `values` shorten, remove or loosen (central → home) a quarantine not yet over?"""
+    if current.quarantine_end is None or current.quarantine_end <= today:
+        return False
+    end = values.get("quarantine_end", current.quarantine_end)
+    if end is None or end < current.quarantine_end:
+        return True
+    return current.quarantine_kind == "central" and values.get("quarantine_kind", "central") != "central"
 
 
 async def register(svc: Services, body: dict[str, Any], actor: Principal) -> PersonRow:
@@ -123,13 +157,13 @@ async def register(svc: Services, body: dict[str, Any], actor: Principal) -> Per
     values: dict[str, Any] = {
         "address": None, "community": None, "employer": None, "school": None, "origin": None,
         "left_origin_on": None, "arrived_on": None, "status": "green", "quarantine_kind": None,
-        **data.values, **_document_columns(svc, kind, number), **_phone_columns(svc, data.phone)}
+        "quarantine_place": None, **data.values, **_document_columns(svc, kind, number), **_phone_columns(svc, data.phone)}
     _check_travel(values)
-    values.update(_quarantine_columns(svc, values))
     stamp = iso(now())
     values["created_at"] = values["updated_at"] = stamp
     async with svc.db.transaction() as tx:
         await scoped.check_values(tx, actor, values)
+        values.update(await _quarantine_columns(svc, tx, values))
         if await store.by_document(tx, document_hmac=values["document_hmac"]):
             raise Conflict("a person with this document is already registered", field="document_number",
                            code="duplicate_document")
@@ -188,15 +222,31 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
         await scoped.check_values(tx, actor, merged)  # nobody moves a person out of their own reach
         _check_travel(merged)
         if "origin" in values or "arrived_on" in values:
-            values.update(_quarantine_columns(svc, merged))
-        elif "quarantine_kind" in values and current.quarantine_end is None:
-            values["quarantine_kind"] = None  # no quarantine to be home or central
+            values.update(await _quarantine_columns(svc, tx, merged))
+            new_end = values["quarantine_end"]
+            if current.quarantine_ended_early and not (new_end and new_end > (current.quarantine_end or "")):
+                for key in ("quarantine_start", "quarantine_end", "quarantine_ended_early"):
+                    values.pop(key)  # an admin's early end stands until a later arrival starts a new one
+        elif current.quarantine_end is None:
+            values.pop("quarantine_kind", None)  # no quarantine to be home or central
+            values.pop("quarantine_place", None)
         changed = sorted(k for k in values if getattr(current, k) != values[k])
         if not changed:
             return current
         if "status" in changed and data.reason is None:
             # the status decides at every gate: the history must say why it changed
             raise InvalidInput("a change of status needs a reason", field="reason")
+        shortened = _shortens(current, values, local_today().isoformat())
+        if shortened:
+            if actor.role != ADMIN:
+                raise Forbidden("this change would shorten or end a quarantine: only an admin may, with a "
+                                "reason (or use POST /people/{id}/quarantine/end)", field="arrived_on"
+                                if "arrived_on" in changed else "origin" if "origin" in changed
+                                else "quarantine_kind", code="quarantine_shortening")
+            if data.reason is None:
+                raise InvalidInput("shortening or ending a quarantine needs a reason", field="reason")
+            values["quarantine_ended_early"] = 1
+            changed = sorted(k for k in values if getattr(current, k) != values[k])
         values["updated_at"] = stamp
         await store.update(tx, person_id=person_id, values=values)
         if "status" in changed:
@@ -205,6 +255,11 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
         shown = [k for k in changed if not k.endswith(("_enc", "_hmac"))]
         await audit.record(tx, actor.actor, "person.update", f"person:{person_id}", data.reason,
                            {"changed": shown})
+        if shortened:
+            await audit.record(tx, actor.actor, "person.quarantine_shorten", f"person:{person_id}",
+                               data.reason, {"planned_end": current.quarantine_end,
+                                             "end": values.get("quarantine_end", current.quarantine_end),
+                                             "kind": values.get("quarantine_kind", current.quarantine_kind)})
         await passes.refresh(svc, tx, person_id, actor, "person data changed")
         person = await store.get(tx, person_id=person_id)
     assert person is not None
@@ -291,8 +346,5 @@ def lookup_document(svc: Services, document_type: str, number: str) -> str:
 
 
 def lookup_phone(svc: Services, phone: str) -> str:
-    value = re.sub(r"[\s-]", "", phone)
-    if not PHONE.match(value):
-        raise InvalidInput("phone must be 6..20 digits, optionally with a leading +", field="phone")
-    return svc.cipher.lookup("phone", value)
+    return svc.cipher.lookup("phone", normalise_phone(phone))
 

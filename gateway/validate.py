@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +40,8 @@ def optional_text(value: object, field: str, **kwargs: Any) -> str | None:
 
 
 def code(value: object, field: str) -> str:
+    if isinstance(value, str):  # fullwidth Ｃ１ is the code C1 (gateway/canonical.py)
+        value = unicodedata.normalize("NFKC", value)
     return text(value, field, max_len=64, pattern=CODE,
                 what="a code of letters, digits, '_', '.' or '-' (at most 64)")
 

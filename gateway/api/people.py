@@ -33,7 +33,7 @@ async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
         "origin": person.origin, "left_origin_on": person.left_origin_on, "arrived_on": person.arrived_on,
         "status": person.status,
         "quarantine": None if person.quarantine_end is None else {
-            "kind": person.quarantine_kind, "start": person.quarantine_start, "end": person.quarantine_end,
+            "kind": person.quarantine_kind, "place": person.quarantine_place, "start": person.quarantine_start, "end": person.quarantine_end,
             "ended_early": bool(person.quarantine_ended_early)},
         "cleared": bool(person.cleared), "cleared_at": person.cleared_at,
         "pass": None if live is None else {"serial": live.serial, "expires_at": live.expires_at},

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import monitor, passes, people, reports, sites, tokens
+from . import key_areas, monitor, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -20,6 +20,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/people/{{person_id}}/health-checks", people.list_health_checks),
     ("POST", f"{API}/people/{{person_id}}/quarantine/end", people.end_quarantine),
     ("POST", f"{API}/people/{{person_id}}/clear", people.clear_person),
+    ("GET", f"{API}/key-areas", key_areas.list_key_areas),
+    ("PUT", f"{API}/key-areas/{{prefix}}", key_areas.put_key_area),
+    ("DELETE", f"{API}/key-areas/{{prefix}}", key_areas.delete_key_area),
     ("POST", f"{API}/people/{{person_id}}/passes", passes.issue_pass),
     ("POST", f"{API}/people/{{person_id}}/resident-link/rotate", passes.rotate_resident_link),
     ("GET", f"{API}/passes/{{serial}}", passes.get_pass),

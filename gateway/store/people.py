@@ -40,6 +40,7 @@ class PersonRow:
     resident_token_enc: bytes | None
     created_at: str
     updated_at: str
+    quarantine_place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

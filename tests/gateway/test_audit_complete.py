@@ -126,7 +126,19 @@ async def _revoke_token(w: World) -> Call:
     return Call("POST", f"{R}/tokens/3/revoke", w.headers("admin"), {"reason": "leaked"}, ADMIN_ACTOR)
 
 
+async def _put_key_area(w: World) -> Call:
+    return Call("PUT", f"{R}/key-areas/4201", w.headers("admin"), {"from": "2020-01-23", "reason": "Wuhan"},
+                ADMIN_ACTOR)
+
+
+async def _delete_key_area(w: World) -> Call:
+    return Call("DELETE", f"{R}/key-areas/42", w.headers("admin"), {"reason": "no longer a key area"},
+                ADMIN_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
+    ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
+    ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
     ("POST", f"{R}/people"): _new_person,
     ("PATCH", f"{R}/people/{{person_id}}"): _patch,
     ("POST", f"{R}/people/{{person_id}}/health-checks"): _health,

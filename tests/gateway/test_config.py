@@ -19,7 +19,7 @@ def test_every_setting_is_in_the_docs_table() -> None:
 
 def test_for_data_dir_overrides() -> None:
     config = GatewayConfig.for_data_dir("/x", quarantine_days=21)
-    assert (config.data_dir, config.quarantine_days, config.key_areas) == (Path("/x"), 21, ("42",))
+    assert (config.data_dir, config.quarantine_days) == (Path("/x"), 21)
     assert config.database == Path("/x/gateway.sqlite3")
 
 

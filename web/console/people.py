@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, registry, scoped
+from gateway import access, canonical, registry, scoped
 from gateway.errors import Conflict, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
@@ -47,13 +47,14 @@ async def people_list(request: web.Request) -> web.Response:
     problem = None
     me = user(request)
     try:
-        if (RESIDENT_ID.match(q) or re.fullmatch(r"\+?[\d\s-]{6,24}", q)) \
+        folded = canonical.fold(q)  # a fullwidth number finds the same file
+        if (RESIDENT_ID.match(folded) or re.fullmatch(r"\+?[0-9]{6,20}", folded)) \
                 and not access.may(me.role, "people.lookup_number"):
             problem = "查找证件号或电话号码需要登记员或管理员角色 Looking people up by document or phone number" \
                       " needs the registrar or admin role"
-        elif RESIDENT_ID.match(q):
-            doc = registry.lookup_document(svc, "resident_id", q.upper())
-        elif q and re.fullmatch(r"\+?[\d\s-]{6,24}", q):
+        elif RESIDENT_ID.match(folded):
+            doc = registry.lookup_document(svc, "resident_id", folded)
+        elif q and re.fullmatch(r"\+?[0-9]{6,20}", folded):
             phone = registry.lookup_phone(svc, q)
         elif q:
             name = q

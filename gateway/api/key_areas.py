@@ -1,0 +1,34 @@
+"""Handlers for /key-areas: the key epidemic areas, listed for anyone, changed by an admin."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import key_areas
+from ..auth import ADMIN, REGISTRAR, VIEWER
+from .common import authorise, json_response, read_json, services
+
+
+async def list_key_areas(request: web.Request) -> web.Response:
+    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    return json_response({"key_areas": await key_areas.listing(services(request))})
+
+
+async def _answer(request: web.Request, result: key_areas.ChangeResult) -> web.Response:
+    return json_response({"prefix": result.prefix, "people_recomputed": result.people,
+                          "passes_reissued": result.reissued,
+                          "key_areas": await key_areas.listing(services(request))})
+
+
+async def put_key_area(request: web.Request) -> web.Response:
+    principal = await authorise(request, ADMIN)
+    result = await key_areas.set_area(services(request), request.match_info["prefix"],
+                                      await read_json(request), principal)
+    return await _answer(request, result)
+
+
+async def delete_key_area(request: web.Request) -> web.Response:
+    principal = await authorise(request, ADMIN)
+    result = await key_areas.remove_area(services(request), request.match_info["prefix"],
+                                         await read_json(request), principal)
+    return await _answer(request, result)

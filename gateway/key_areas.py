@@ -1,0 +1,113 @@
+"""Key epidemic areas as data: listed, set and removed by an admin (audited), people re-evaluated.
+
+Changing the list recomputes the quarantine of everyone whose origin falls under the prefix and
+reissues the passes whose content changed, in the same transaction: a gate never sees a list
+and passes that disagree. A quarantine an admin ended early stays ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from . import canonical, passes, quarantine, regions
+from .auth import Principal
+from .clock import iso, now
+from .db import Conn
+from .errors import InvalidInput, NotFound
+from .services import Services
+from .store import audit
+from .store import key_areas as store
+from .store import people as people_store
+from .validate import optional_date, reason, reject_unknown
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    prefix: str
+    people: int  # people whose quarantine was recomputed
+    reissued: int  # of them, passes reissued
+
+
+def prefix_of(value: object, field: str = "prefix") -> str:
+    """A region-code prefix: 2 to 6 digits (any width) starting with a real province code."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidInput(f"{field} must be 2..6 digits of a GB/T 2260 region code", field=field)
+    folded = canonical.fold(value)
+    if not (2 <= len(folded) <= 6 and folded.isascii() and folded.isdigit()):
+        raise InvalidInput(f"{field} must be 2..6 digits of a GB/T 2260 region code", field=field)
+    if not regions.known_province(folded):
+        raise InvalidInput(f"{field} does not start with a GB/T 2260 province code", field=field)
+    return folded
+
+
+def area_json(row: store.KeyAreaRow) -> dict[str, Any]:
+    return {"prefix": row.prefix, "name": regions.name(row.prefix), "from": row.from_day,
+            "until": row.until_day, "updated_at": row.updated_at, "updated_by": row.updated_by}
+
+
+async def current(conn: Conn) -> list[quarantine.KeyArea]:
+    return [quarantine.KeyArea(r.prefix, date.fromisoformat(r.from_day),
+                               date.fromisoformat(r.until_day) if r.until_day else None)
+            for r in await store.all_areas(conn)]
+
+
+async def listing(svc: Services) -> list[dict[str, Any]]:
+    return [area_json(r) for r in await store.all_areas(svc.db.read)]
+
+
+async def set_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: Principal) -> ChangeResult:
+    """Add a key area or change its period (PUT semantics: `from` required, `until` optional)."""
+    reject_unknown(body, ("from", "until", "reason"))
+    prefix = prefix_of(raw_prefix)
+    start = optional_date(body.get("from"), "from")
+    if start is None:
+        raise InvalidInput("from is required: the first arrival day that counts", field="from")
+    until = optional_date(body.get("until"), "until")
+    if until is not None and until < start:
+        raise InvalidInput("until must not be before from", field="until")
+    why = reason(body.get("reason"))
+    async with svc.db.transaction() as tx:
+        await store.upsert(tx, prefix=prefix, from_day=start.isoformat(),
+                           until_day=until.isoformat() if until else None, at=iso(now()), by=actor.actor)
+        result = await _reevaluate(svc, tx, prefix, actor)
+        await audit.record(tx, actor.actor, "key_area.set", f"key_area:{prefix}", why,
+                           {"from": start.isoformat(), "until": until.isoformat() if until else None,
+                            "people": result.people, "reissued": result.reissued})
+    return result
+
+
+async def remove_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: Principal) -> ChangeResult:
+    reject_unknown(body, ("reason",))
+    prefix = prefix_of(raw_prefix)
+    why = reason(body.get("reason"))
+    async with svc.db.transaction() as tx:
+        if not await store.delete(tx, prefix=prefix):
+            raise NotFound(f"{prefix} is not a key area")
+        result = await _reevaluate(svc, tx, prefix, actor)
+        await audit.record(tx, actor.actor, "key_area.remove", f"key_area:{prefix}", why,
+                           {"people": result.people, "reissued": result.reissued})
+    return result
+
+
+async def _reevaluate(svc: Services, tx: Conn, prefix: str, actor: Principal) -> ChangeResult:
+    areas = await current(tx)
+    changed = reissued = 0
+    for person_id in await store.people_from(tx, prefix=prefix):
+        person = await people_store.get(tx, person_id=person_id)
+        if person is None or person.quarantine_ended_early:
+            continue
+        arrived = date.fromisoformat(person.arrived_on) if person.arrived_on else None
+        q = quarantine.compute(person.origin, arrived, key_areas=areas, days=svc.config.quarantine_days)
+        values: dict[str, Any] = {
+            "quarantine_start": q.start.isoformat() if q else None,
+            "quarantine_end": q.end.isoformat() if q else None,
+            "quarantine_kind": (person.quarantine_kind or "home") if q else None}
+        if all(getattr(person, k) == v for k, v in values.items()):
+            continue
+        changed += 1
+        await people_store.update(tx, person_id=person_id, values={**values, "updated_at": iso(now())})
+        if await passes.refresh(svc, tx, person_id, actor, "key areas changed"):
+            reissued += 1
+    return ChangeResult(prefix, changed, reissued)
