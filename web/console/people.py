@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, canonical, registry, scoped
-from gateway.errors import Conflict, InvalidInput
+from gateway import access, canonical, key_areas, registry, scoped
+from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
 from gateway.store.people import PersonRow
@@ -19,7 +19,7 @@ from .common import form_body, int_param, redirect, render, services, user
 
 PAGE = 50
 EDITABLE = ("name", "address", "community", "employer", "school", "origin", "left_origin_on", "arrived_on",
-            "status", "quarantine_kind")
+            "status", "quarantine_kind", "quarantine_place")
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 DOC_TYPES = [("resident_id", "居民身份证 Resident ID"), ("passport", "护照 Passport"),
              ("residence_permit", "居住证 Residence permit"), ("work_permit", "工作许可 Work permit")]
@@ -87,20 +87,22 @@ async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors
             "values": values, "errors": errors, "today": registry.local_today().isoformat()}
 
 
-def _form(request: web.Request, template: str, values: dict[str, Any], errors: dict[str, str],
-          status: int = 200, **extra: Any) -> web.Response:
+async def _form(request: web.Request, template: str, values: dict[str, Any], errors: dict[str, str],
+                status: int = 200, **extra: Any) -> web.Response:
+    # the form asks for the arrival date as soon as the origin is a key area (static/person_form.js)
+    prefixes = [a["prefix"] for a in await key_areas.listing(services(request))]
     return render(request, template, {"values": values, "errors": errors, "doc_types": DOC_TYPES,
-                                      "statuses": STATUSES, "quarantine_kinds": QUARANTINE_KINDS, **extra},
-                  status)
+                                      "statuses": STATUSES, "quarantine_kinds": QUARANTINE_KINDS,
+                                      "key_prefixes": prefixes, **extra}, status)
 
 
-def _field_error(exc: InvalidInput | Conflict) -> dict[str, str]:
+def _field_error(exc: InvalidInput | Conflict | Forbidden) -> dict[str, str]:
     # the gateway names the field; a nested name (policy.x) or none goes to the form's top
     return {exc.field if exc.field else "_form": exc.message}
 
 
 async def new_person(request: web.Request) -> web.Response:
-    return _form(request, "console/person_form.html", {"document_type": "resident_id", "status": "green"}, {},
+    return await _form(request, "console/person_form.html", {"document_type": "resident_id", "status": "green"}, {},
                  mode="new")
 
 
@@ -110,14 +112,14 @@ async def register(request: web.Request) -> web.Response:
     try:
         person = await registry.register(services(request), body, user(request).principal())
     except (InvalidInput, Conflict) as exc:
-        return _form(request, "console/person_form.html", body, _field_error(exc), 422, mode="new")
+        return await _form(request, "console/person_form.html", body, _field_error(exc), 422, mode="new")
     raise redirect(f"/console/people/{person.id}", done="registered")
 
 
 async def edit_person(request: web.Request) -> web.Response:
     person = await registry.get_for(services(request), user(request).principal(), _person_id(request))
     values = {k: getattr(person, k) for k in EDITABLE}
-    return _form(request, "console/person_form.html", values, {}, mode="edit", p=person)
+    return await _form(request, "console/person_form.html", values, {}, mode="edit", p=person)
 
 
 async def save_person(request: web.Request) -> web.Response:
@@ -136,8 +138,8 @@ async def save_person(request: web.Request) -> web.Response:
         body["document_number"] = given["document_number"]
     try:
         await registry.update(svc, person.id, body, user(request).principal())
-    except (InvalidInput, Conflict) as exc:
-        return _form(request, "console/person_form.html", given, _field_error(exc), 422, mode="edit", p=person)
+    except (InvalidInput, Conflict, Forbidden) as exc:  # Forbidden: a registrar shortening a quarantine
+        return await _form(request, "console/person_form.html", given, _field_error(exc), 422, mode="edit", p=person)
     raise redirect(f"/console/people/{person.id}", done="saved")
 
 

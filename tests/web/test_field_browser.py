@@ -1,0 +1,59 @@
+"""Issue #10 in the console, in Chromium: the form asks for the arrival date from a key area."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from live import LiveGateway
+from playwright.sync_api import Browser, expect, sync_playwright
+from web_helpers import GOOD_ID, PASSWORD
+
+from gateway import accounts, registry
+from gateway.config import GatewayConfig
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
+    live = LiveGateway(GatewayConfig.for_data_dir(tmp_path_factory.mktemp("field-live") / "data")).start()
+    live.call(lambda svc: accounts.create_account(svc.db, "admin", PASSWORD, "admin"))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_a_key_area_origin_asks_for_the_arrival_date(gateway: LiveGateway, browser: Browser) -> None:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(gateway.url + "/console/login")
+    page.fill("#f-username", "admin")
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/console/people$"))
+    page.goto(gateway.url + "/console/people/new")
+    page.fill("#f-name", "钱多多")
+    page.fill("#f-document_number", GOOD_ID)
+    arrived = page.locator("#f-arrived_on")
+    page.fill("#f-origin", "110101")
+    assert arrived.evaluate("e => e.required") is False
+    page.fill("#f-origin", "４２０１００")  # fullwidth Wuhan
+    assert arrived.evaluate("e => e.required") is True
+    # the gateway refuses it too, at the field, when the browser's check is bypassed
+    arrived.evaluate("e => { e.required = false; }")
+    page.click("#person-form button[type=submit]")
+    error = page.locator("#field-arrived_on .field-error")
+    expect(error).to_contain_text("key epidemic area")
+    page.fill("#f-arrived_on", registry.local_today().isoformat())
+    page.click("#person-form button[type=submit]")
+    expect(page.locator("#person-name")).to_contain_text("钱多多")
