@@ -43,6 +43,7 @@ REASON_GROUPS: dict[str, tuple[Reason, ...]] = {
     "wrong_site": (Reason.WRONG_SITE,),
     "site_closed": (Reason.SITE_CLOSED,),
     "fever": (Reason.FEVER,),
+    "temperature_required": (Reason.TEMPERATURE_REQUIRED,),
     "not_cleared": (Reason.NOT_CLEARED,),
     "cannot_verify": (Reason.STALE_DATA,),
     "duplicate": (Reason.DUPLICATE, Reason.CODE_REPLAYED),

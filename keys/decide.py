@@ -21,8 +21,9 @@ Check order (docs/pass-format.md, "Check order"):
 11 status_red / status_yellow
 12 quarantine     now < 00:00 of quarantine_end in the site's time zone
 13 not_cleared    the site requires clearance by medical observation
-14 fever          temperature >= policy.fever_threshold
-15 ok
+14 temperature_required  the policy requires a reading and none was given
+15 fever          temperature >= policy.fever_threshold
+16 ok
 """
 
 from __future__ import annotations
@@ -205,6 +206,8 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
         return _deny(Reason.QUARANTINE, verified)
     if policy is not None and policy.require_cleared and not holder.cleared:
         return _deny(Reason.NOT_CLEARED, verified)
+    if temperature is None and policy is not None and policy.require_temperature:
+        return _deny(Reason.TEMPERATURE_REQUIRED, verified)
     if temperature is not None:
         threshold = policy.fever_threshold if policy is not None else 37.3
         # NaN or an impossible reading must not admit anyone: treat it as a fever to re-measure

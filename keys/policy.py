@@ -56,6 +56,8 @@ class SitePolicy:
     holder_binding: HolderBinding = HolderBinding.PREFERRED
     code_max_age: int = DEFAULT_MAX_AGE      # a QG2 code is accepted from gate time - this ...
     code_max_ahead: int = DEFAULT_MAX_AHEAD  # ... to gate time + this
+    require_temperature: bool = False  # 每人必测: no reading, no entry (default for checkpoints and schools)
+    fever_hold_minutes: int = 240  # after a fever denial the same pass needs a new reading for this long
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,7 +76,7 @@ class SitePolicy:
         known = {"kind", "site", "communities", "employers", "schools", "visitors", "open_from",
                  "require_cleared", "fever_threshold", "max_data_age", "timezone",
                  "allow_reentry", "passback_minutes", "holder_binding", "code_max_age",
-                 "code_max_ahead"}
+                 "code_max_ahead", "require_temperature", "fever_hold_minutes"}
         for key in obj:
             if key not in known:
                 raise PolicyError(str(key)[:40], "is not a policy field")
@@ -119,6 +121,9 @@ class SitePolicy:
         for name, value in window.items():
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
                 raise PolicyError(name, "must be whole seconds between 0 and 3600")
+        hold = obj.get("fever_hold_minutes", 240)
+        if isinstance(hold, bool) or not isinstance(hold, int) or not 0 <= hold <= 7 * 1440:
+            raise PolicyError("fever_hold_minutes", "must be whole minutes between 0 and 10080")
         return cls(
             kind=kind,
             site=site,
@@ -136,6 +141,9 @@ class SitePolicy:
             holder_binding=binding,
             code_max_age=window["code_max_age"],
             code_max_ahead=window["code_max_ahead"],
+            require_temperature=_bool(obj, "require_temperature",
+                                      kind in (SiteKind.CHECKPOINT, SiteKind.SCHOOL)),
+            fever_hold_minutes=hold,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -156,6 +164,8 @@ class SitePolicy:
             "holder_binding": self.holder_binding.value,
             "code_max_age": self.code_max_age,
             "code_max_ahead": self.code_max_ahead,
+            "require_temperature": self.require_temperature,
+            "fever_hold_minutes": self.fever_hold_minutes,
         }
 
 

@@ -23,6 +23,7 @@ class Reason(StrEnum):
     SITE_CLOSED = "site_closed"
     FEVER = "fever"
     STALE_DATA = "stale_data"
+    TEMPERATURE_REQUIRED = "temperature_required"
     DUPLICATE = "duplicate"  # decided by the scanner's anti-passback, not by decide()
     # holder-bound codes (QG2) and the site's holder_binding policy
     BAD_HOLDER_SIGNATURE = "bad_holder_signature"
@@ -49,6 +50,7 @@ LABELS: dict[Reason, tuple[str, str]] = {
     Reason.SITE_CLOSED: ("尚未获准复工/开放", "Site not yet allowed to open"),
     Reason.FEVER: ("体温异常：请复测并送医", "Fever: re-measure and refer"),
     Reason.STALE_DATA: ("无法核验：数据过旧，请联网同步", "Cannot verify: data too old, sync needed"),
+    Reason.TEMPERATURE_REQUIRED: ("请先测量体温", "Take the temperature first"),
     Reason.DUPLICATE: ("刚刚已通行，疑似共用通行码", "Already admitted just now"),
     Reason.BAD_HOLDER_SIGNATURE: ("非本机通行码：疑似冒用", "Code not made by the pass holder's phone"),
     Reason.CODE_EXPIRED: ("请出示手机上的实时通行码", "Show the live code on the phone"),

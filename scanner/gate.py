@@ -106,6 +106,7 @@ class Gate:
                 # the "temperature" after a space was the end of the QR text itself
                 decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now, seen=seen)
                 text, logged = whole, None
+            decision = self._fever_hold(decision, snap, now, temperature)
             decision = self._passback(decision, snap, now)
             if decision.allowed and decision.code_id is not None:
                 self.log.remember_code(decision.code_id, now.timestamp(), keep=CODE_MEMORY)
@@ -131,6 +132,19 @@ class Gate:
         if probe.reason is Reason.UNREADABLE:
             return probe
         return Decision(False, Reason.STALE_DATA, probe.serial, probe.holder, probe.expires_at)
+
+    def _fever_hold(self, decision: Decision, snap: Snapshot, now: datetime,
+                    temperature: float | None) -> Decision:
+        """After a fever denial the same pass needs a new (normal) reading here for a while."""
+        policy = snap.policy
+        if not decision.allowed or temperature is not None or policy is None or not policy.fever_hold_minutes:
+            return decision
+        assert decision.serial is not None
+        last = self.log.last_fever_at(decision.serial.hex())
+        if last is not None and abs(now.timestamp() - last) < policy.fever_hold_minutes * 60:
+            return Decision(False, Reason.TEMPERATURE_REQUIRED, decision.serial, decision.holder,
+                            decision.expires_at)
+        return decision
 
     def _passback(self, decision: Decision, snap: Snapshot, now: datetime) -> Decision:
         policy = snap.policy

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS admitted_codes (  -- QG2 codes admitted here: one cod
     code_id    TEXT PRIMARY KEY,             -- hex of keys Decision.code_id (pass hash + code time)
     at         REAL NOT NULL                 -- corrected epoch seconds of the admission
 );
+CREATE INDEX IF NOT EXISTS entries_denied ON entries (serial, decided_at) WHERE decision = 'deny';
 CREATE TABLE IF NOT EXISTS events (
     id     INTEGER PRIMARY KEY,
     at     TEXT NOT NULL,
@@ -122,6 +123,13 @@ class EntryLog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def last_fever_at(self, serial: str) -> float | None:
+        """When this pass was last denied here for fever (corrected epoch seconds)."""
+        row = self._db.execute(
+            "SELECT max(decided_at) FROM entries WHERE serial = :serial AND decision = 'deny'"
+            " AND json_extract(body, '$.reason') = 'fever'", {"serial": serial}).fetchone()
+        return row[0]
 
     def last_wall_time(self) -> float | None:
         row = self._db.execute("SELECT wall_at FROM entries ORDER BY seq DESC LIMIT 1").fetchone()

@@ -54,7 +54,8 @@ async def test_demo_seeds_once_with_the_promised_people(client: Client) -> None:
     assert decide(await qr("李秀英"), trust, None, community, now=now).reason is Reason.OK
     assert decide(await qr("赵红"), trust, None, community, now=now).reason is Reason.STATUS_RED
     assert decide(await qr("访客刘"), trust, None, community, now=now).reason is Reason.WRONG_SITE
-    assert decide(await qr("陈老师"), trust, None, school, now=now).reason is Reason.OK
+    assert decide(await qr("陈老师"), trust, None, school, now=now, temperature=36.5).reason is Reason.OK
+    assert decide(await qr("陈老师"), trust, None, school, now=now).reason is Reason.TEMPERATURE_REQUIRED
     assert decide(await qr("黄敏"), trust, None, school, now=now).reason is Reason.NOT_CLEARED
 
 
