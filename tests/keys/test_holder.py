@@ -96,7 +96,8 @@ def test_window_edges_against_an_offset_gate_clock(gate_offset: int, age: int, r
 
 
 def test_the_window_is_site_policy() -> None:
-    tight = SitePolicy.from_json({"kind": "checkpoint", "site": "X", "code_max_age": 30, "code_max_ahead": 0})
+    tight = SitePolicy.from_json({"kind": "checkpoint", "site": "X", "code_max_age": 30, "code_max_ahead": 0,
+                                  "require_temperature": False})
     assert _reason(make_code(PASS, T - 30, ED.sign), policy=tight) is Reason.OK
     assert _reason(make_code(PASS, T - 31, ED.sign), policy=tight) is Reason.CODE_EXPIRED
     assert _reason(make_code(PASS, T + 1, ED.sign), policy=tight) is Reason.CODE_NOT_YET_VALID
