@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "people.reveal": _ADMIN,             # the full numbers, audited
     "health.add": _STAFF, "health.list": _STAFF,
     "quarantine.end": _ADMIN, "person.clear": _ADMIN,
+    "key_area.list": _ALL, "key_area.change": _ADMIN,
     "pass.issue": _STAFF, "pass.read": _ALL,
     "pass.qr": _STAFF,                   # the QR text, the card, the issued page: holding it is holding the pass
     "pass.revoke": _STAFF, "pass.reissue": _STAFF,
@@ -60,6 +61,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/people/{{person_id}}/health-checks"): "health.list",
     ("POST", f"{API}/people/{{person_id}}/quarantine/end"): "quarantine.end",
     ("POST", f"{API}/people/{{person_id}}/clear"): "person.clear",
+    ("GET", f"{API}/key-areas"): "key_area.list",
+    ("PUT", f"{API}/key-areas/{{prefix}}"): "key_area.change",
+    ("DELETE", f"{API}/key-areas/{{prefix}}"): "key_area.change",
     ("POST", f"{API}/people/{{person_id}}/passes"): "pass.issue",
     ("POST", f"{API}/people/{{person_id}}/resident-link/rotate"): "link.rotate",
     ("GET", f"{API}/passes/{{serial}}"): "pass.read",

@@ -5,12 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import key_areas
-from ..auth import ADMIN, REGISTRAR, VIEWER
 from .common import authorise, json_response, read_json, services
 
 
 async def list_key_areas(request: web.Request) -> web.Response:
-    await authorise(request, ADMIN, REGISTRAR, VIEWER)
+    await authorise(request)
     return json_response({"key_areas": await key_areas.listing(services(request))})
 
 
@@ -21,14 +20,14 @@ async def _answer(request: web.Request, result: key_areas.ChangeResult) -> web.R
 
 
 async def put_key_area(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     result = await key_areas.set_area(services(request), request.match_info["prefix"],
                                       await read_json(request), principal)
     return await _answer(request, result)
 
 
 async def delete_key_area(request: web.Request) -> web.Response:
-    principal = await authorise(request, ADMIN)
+    principal = await authorise(request)
     result = await key_areas.remove_area(services(request), request.match_info["prefix"],
                                          await read_json(request), principal)
     return await _answer(request, result)
