@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
     "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
+    "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
+    "cards.reprint": _ADMIN,             # the reprint list names people and gives their cards
     LOGGED_IN: _ALL,
 }
 
@@ -85,6 +87,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/tokens"): "token.list",
     ("POST", f"{API}/tokens/{{token_id}}/revoke"): "token.revoke",
     ("GET", f"{API}/reports/daily"): "report.daily",
+    ("GET", f"{API}/keys"): "keys.list",
+    ("POST", f"{API}/keys/rotate"): "keys.rotate",
+    ("POST", f"{API}/keys/{{kid}}/withdraw"): "keys.withdraw",
+    ("GET", f"{API}/reissue-jobs"): "keys.list",
+    ("GET", f"{API}/reissue-jobs/{{job_id}}"): "keys.list",
     ("GET", "/.well-known/jwks.json"): PUBLIC,
     ("GET", f"{API}/openapi.json"): PUBLIC,
     # the resident's own pages: the link's token is the credential
@@ -122,6 +129,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/alerts"): "alerts.list",
     ("GET", "/console/audit"): "audit.list",
     ("GET", "/console/dashboard"): "report.daily",
+    ("GET", "/console/keys"): "keys.list",
+    ("GET", "/console/keys/{kid}/withdraw"): "keys.withdraw",
+    ("POST", "/console/keys/{kid}/withdraw"): "keys.withdraw",
+    ("GET", "/console/reissue/{job_id}"): "keys.list",
+    ("GET", "/console/reprints"): "cards.reprint",
+    ("POST", "/console/reprints/cards.pdf"): "cards.reprint",
     ("GET", "/console/dashboard.csv"): "report.daily",
 }
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from . import logsafe, retention
+from . import logsafe, reissue, retention
 from .api.routes import setup_routes
-from .appkeys import cipher_key, config_key, db_key, keystore_key, services_key
+from .appkeys import cipher_key, config_key, db_key, keystore_key, reissue_runner_key, services_key
 from .config import GatewayConfig
 from .middleware import errors
 from .services import open_services
@@ -49,12 +49,22 @@ async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def reissue_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Bulk reissue jobs run in the background; a job a stop interrupted resumes at start."""
+    runner = reissue.Runner(app[services_key])
+    app[reissue_runner_key] = runner
+    await runner.resume()
+    yield
+    await runner.close()
+
+
 def create_app(config: GatewayConfig) -> web.Application:
     logsafe.install()  # before the first request: aiohttp's parser errors quote raw header lines
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[errors])
     app[config_key] = config
     app.cleanup_ctx.append(services_ctx)
     app.cleanup_ctx.append(retention_ctx)
+    app.cleanup_ctx.append(reissue_ctx)
     setup_routes(app)
     from web.routes import setup_web  # the web package adds its pages; imported late to keep layers apart
 

@@ -9,6 +9,7 @@ from keys import KeyStore
 from .config import GatewayConfig
 from .db import Database
 from .privacy import PrivacyCipher
+from .reissue import Runner
 from .services import Services
 
 config_key = web.AppKey("config_key", GatewayConfig)
@@ -16,3 +17,4 @@ services_key = web.AppKey("services_key", Services)
 db_key = web.AppKey("db_key", Database)
 keystore_key = web.AppKey("keystore_key", KeyStore)
 cipher_key = web.AppKey("cipher_key", PrivacyCipher)
+reissue_runner_key = web.AppKey("reissue_runner_key", Runner)

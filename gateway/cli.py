@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import keys.cli
 
-from . import commands, key_area_command, report_command
+from . import commands, key_area_command, key_commands, report_command
 from .forwarded import check_trusted
 
 ROLES = ("admin", "registrar", "viewer")
@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qrgate", description="qrgate gateway and admin tools")
     sub = parser.add_subparsers(dest="command", required=True)
     keys.cli.register(sub)
+    key_commands.register(sub)  # init, rotate and withdraw go through the audited domain
     register(sub)
     report_command.register(sub)
     key_area_command.register(sub)

@@ -115,6 +115,12 @@ SCHEMAS: dict[str, S] = {
                    "created_at": TIME, "expires_at": _null(TIME), "last_used_at": _null(TIME),
                    "revoked_at": _null(TIME), "state": _str(enum=["active", "revoked", "expired"]),
                    "scope": _str()}),
+    "IssuerKey": _obj({"kid": _str(), "state": _str(enum=["active", "retired", "withdrawn"]), "created": TIME,
+                       "trusted_until": _null(TIME)}, closed=False),
+    "ReissueJob": _obj({"id": INT, "kid": _str(), "reason": _str(), "actor": _str(),
+                        "state": _str(enum=["running", "done"]), "total": INT, "done": INT,
+                        "fraction": {"type": "number"}, "created_at": TIME, "updated_at": TIME,
+                        "finished_at": _null(TIME)}),
     "ResidentLink": _obj({"person_id": INT, "resident_url": _str()}),
     "AuditRow": _obj({"id": INT, "at": TIME, "actor": _str(), "action": _str(), "target": _str(),
                       "reason": _null(_str()), "details": {"type": "object"}}),
@@ -288,6 +294,23 @@ def paths() -> dict[str, S]:
                         _ref("Token"), body=REASON_BODY, params=[_p("token_id", {"type": "integer", "minimum": 0})],
                         errors=(401, 403, 404, 409))},
         f"{api}/reports/daily": {"get": _report_op()},
+        f"{api}/keys": {
+            "get": _op("Issuer keys and their state", "admin", 200,
+                       _obj({"keys": {"type": "array", "items": _ref("IssuerKey")}}))},
+        f"{api}/keys/rotate": {
+            "post": _op("A new signing key; the old one stays trusted until its passes expire (audited)", "admin",
+                        201, _obj({"signing_kid": _str()}), body=REASON_BODY, errors=(401, 403, 409))},
+        f"{api}/keys/{{kid}}/withdraw": {
+            "post": _op("Withdraw a key at once (compromise) and start reissuing every live pass it signed"
+                        " (audited; docs/keys.md)", "admin", 202,
+                        _obj({"kid": _str(), "signing_kid": _str(), "job": _ref("ReissueJob")}),
+                        body=REASON_BODY, params=[_p("kid", _str())], errors=(401, 403, 404, 409))},
+        f"{api}/reissue-jobs": {
+            "get": _op("Bulk reissue jobs, newest first", "admin", 200,
+                       _obj({"jobs": {"type": "array", "items": _ref("ReissueJob")}}))},
+        f"{api}/reissue-jobs/{{job_id}}": {
+            "get": _op("One bulk reissue job and its progress", "admin", 200, _ref("ReissueJob"),
+                       params=[_p("job_id", {"type": "integer", "minimum": 0})], errors=(401, 403, 404, 422))},
         "/.well-known/jwks.json": {
             "get": _op("The issuer trust set (JWKS)", "none", 200, _ref("Jwks"), errors=(), public=True)},
         f"{api}/openapi.json": {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from keys import IssuedPass, PassClaims, Status, issue_pass
+from keys import IssuedPass, IssuerKey, PassClaims, Status, issue_pass
 
 from . import scoped
 from .access import may
@@ -140,6 +140,34 @@ async def _issue_in(svc: Services, tx: Conn, person: PersonRow, actor: Principal
     return IssuedPassInfo(row.serial, row.qr_text, row.issued_at, row.expires_at,
                           base_url.rstrip("/") + resident_path(token), person.id,
                           replacing.serial if replacing else None)
+
+
+async def replace_signed_by(tx: Conn, rows: list[PassRow], people: dict[int, PersonRow], key: IssuerKey,
+                            moment: datetime, valid_for: timedelta, actor: Principal, reason: str,
+                            details: dict[str, Any]) -> list[str]:
+    """Inside a transaction: replace live passes whose issuing key was withdrawn (gateway/reissue.py).
+
+    The old passes are marked revoked but stay off the revocation list: every gate already refuses
+    them for their key, and 100,000 serials would only make every gate's list longer. Written in
+    bulk (a few statements per batch, not per pass): this is the 100,000-pass path.
+    """
+    stamp = iso(moment)
+    ends: list[dict[str, object]] = []
+    inserts: list[dict[str, object]] = []
+    audits: list[tuple[str, dict[str, Any]]] = []
+    for row in rows:
+        person = people[row.person_id]
+        claims = claims_for(person)
+        issued = issue_pass(key, claims, now=moment, valid_for=valid_for)
+        ends.append({"serial": row.serial, "at": stamp, "reason": reason, "by": issued.serial_hex})
+        inserts.append({"serial": issued.serial_hex, "person": person.id, "kid": issued.kid.hex(),
+                        "qr": issued.qr_text, "claims": _claims_json(claims), "iat": iso(issued.issued_at),
+                        "exp": iso(issued.expires_at)})
+        audits.append((f"person:{person.id}", {"serial": issued.serial_hex, "replaces": row.serial, **details}))
+    await store.end_many(tx, ends)  # first: the database allows one live pass per person
+    await store.insert_many(tx, inserts)
+    await audit.record_many(tx, actor.actor, "pass.reissue", reason, audits)
+    return [str(i["serial"]) for i in inserts]
 
 
 async def issue(svc: Services, person_id: int, actor: Principal, base_url: str) -> IssuedPassInfo:

@@ -13,6 +13,7 @@ from keys import KeyAuthority, KeyStore
 from .config import GatewayConfig
 from .db import Database
 from .privacy import PrivacyCipher
+from .store import audit
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,16 @@ class Services:
 
 
 @asynccontextmanager
-async def open_services(config: GatewayConfig) -> AsyncIterator[Services]:
-    """Create the data folder, first issuer key, data key and database if missing; close on exit."""
+async def open_services(config: GatewayConfig, *, actor: str = "gateway",
+                        reason: str | None = None) -> AsyncIterator[Services]:
+    """Create the data folder, first issuer key, data key and database if missing; close on exit.
+
+    A first key made here is audited as `keys.init` by `actor` (the gateway at its first start).
+    """
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(config.data_dir, 0o700)  # mkdir's mode is ignored for an existing folder
     authority = KeyAuthority(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
-    authority.ensure()
+    events = authority.ensure()
     keystore = authority.issuers
     cipher = PrivacyCipher.from_file(config.data_key)
     db = await Database.open(config.database)
@@ -39,6 +44,11 @@ async def open_services(config: GatewayConfig) -> AsyncIterator[Services]:
         if path.exists():
             os.chmod(path, 0o600)  # personal data: owner only, whatever the umask
     try:
+        if events:  # the first start (or `qrgate keys init`) made keys: audit each thing made
+            async with db.transaction() as tx:
+                for event in events:
+                    await audit.record(tx, actor, event.action, event.target, event.reason or reason,
+                                       dict(event.detail))
         yield Services(config, db, keystore, cipher, authority)
     finally:
         await db.close()

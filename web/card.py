@@ -64,9 +64,23 @@ def card_image(p: ResidentPass) -> Image.Image:
     return page
 
 
+def _one_bit(p: ResidentPass) -> Image.Image:
+    # 1-bit keeps the QR lossless (CCITT G4); Pillow would store greyscale as JPEG, blurring module edges
+    return card_image(p).convert("L").point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
+
+
 def card_pdf(p: ResidentPass) -> bytes:
     buf = io.BytesIO()
-    # 1-bit keeps the QR lossless (CCITT G4); Pillow would store greyscale as JPEG, blurring module edges
-    bw = card_image(p).convert("L").point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
-    bw.save(buf, format="PDF", resolution=DPI, title="qrgate pass card")
+    _one_bit(p).save(buf, format="PDF", resolution=DPI, title="qrgate pass card")
+    return buf.getvalue()
+
+
+def cards_pdf(cards: list[ResidentPass]) -> bytes:
+    """Several cards, one A6 page each, in one PDF (the reprint list's stack)."""
+    if not cards:
+        raise ValueError("no cards")
+    pages = [_one_bit(p) for p in cards]
+    buf = io.BytesIO()
+    pages[0].save(buf, format="PDF", resolution=DPI, title="qrgate pass cards", save_all=True,
+                  append_images=pages[1:])
     return buf.getvalue()

@@ -10,6 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from gateway.appkeys import services_key
+from gateway import reissue
 from gateway.clock import now
 
 from .card import card_pdf
@@ -93,6 +94,11 @@ async def manifest(request: web.Request) -> web.Response:
     return response
 
 
+async def _printed(request: web.Request, p: ResidentPass) -> None:
+    """The printable card was produced: if its pass is later voided, the holder is on the reprint list."""
+    await reissue.cards_printed(request.config_dict[services_key].db, [p.serial], "resident")
+
+
 async def card(request: web.Request) -> web.Response:
     p = await _load(request)
     lang, remember = _lang(request)
@@ -100,6 +106,7 @@ async def card(request: web.Request) -> web.Response:
         raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
     context = {"lang": lang, "w": words(lang), "token": request.match_info["token"], "p": p,
                "qr_svg": await asyncio.to_thread(qr_svg, p.qr_text)}
+    await _printed(request, p)
     response = aiohttp_jinja2.render_template("resident_card.html", request, context)
     _finish(response, request, lang, remember)
     return response
@@ -110,6 +117,7 @@ async def card_download(request: web.Request) -> web.Response:
     if p.revoked:  # a paper copy of a revoked pass would outlive the revocation at every offline gate
         raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
     pdf = await asyncio.to_thread(card_pdf, p)  # Pillow work stays off the event loop
+    await _printed(request, p)
     response = web.Response(body=pdf, content_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="qrgate-pass-{p.serial[:8]}.pdf"'})
     response.headers.update(PRIVATE_HEADERS)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import key_areas, monitor, passes, people, reports, sites, tokens
+from . import key_areas, keys, monitor, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -44,6 +44,11 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/tokens", tokens.list_tokens),
     ("POST", f"{API}/tokens/{{token_id}}/revoke", tokens.revoke_token),
     ("GET", f"{API}/reports/daily", reports.daily_report),
+    ("GET", f"{API}/keys", keys.list_keys),
+    ("POST", f"{API}/keys/rotate", keys.rotate_key),
+    ("POST", f"{API}/keys/{{kid}}/withdraw", keys.withdraw_key),
+    ("GET", f"{API}/reissue-jobs", keys.list_jobs),
+    ("GET", f"{API}/reissue-jobs/{{job_id}}", keys.get_job),
     ("GET", "/.well-known/jwks.json", monitor.jwks),
     ("GET", f"{API}/openapi.json", monitor.openapi_document),
 ]

@@ -31,6 +31,17 @@ async def record(conn: Conn, actor: str, action: str, target: str, reason: str |
          "details": json.dumps(details or {}, ensure_ascii=False, sort_keys=True)})
 
 
+async def record_many(conn: Conn, actor: str, action: str, reason: str | None,
+                      rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Append one row per (target, details), all with the same actor, action, reason and time."""
+    at = iso(now())
+    await conn.executemany(
+        "INSERT INTO audit (at, actor, action, target, reason, details)"
+        " VALUES (:at, :actor, :action, :target, :reason, :details)",
+        [{"at": at, "actor": actor, "action": action, "target": target, "reason": reason,
+          "details": json.dumps(details, ensure_ascii=False, sort_keys=True)} for target, details in rows])
+
+
 async def search(conn: Conn, *, actor: str | None, action: str | None, target: str | None,
                  after_id: int, limit: int) -> list[AuditRow]:
     async with conn.execute(

@@ -31,6 +31,20 @@ async def insert(conn: Conn, *, serial: str, person_id: int, kid: str, qr_text: 
          "iat": issued_at, "exp": expires_at})
 
 
+async def insert_many(conn: Conn, rows: list[dict[str, object]]) -> None:
+    """Live passes in bulk; each dict has the named parameters of `insert` (serial, person, kid, qr, ...)."""
+    await conn.executemany(
+        "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at)"
+        " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp)", rows)
+
+
+async def end_many(conn: Conn, rows: list[dict[str, object]]) -> None:
+    """Revoke live passes in bulk: dicts of serial, at, reason, by (the replacing serial)."""
+    await conn.executemany(
+        "UPDATE passes SET state = 'revoked', revoked_at = :at, revoke_reason = :reason,"
+        " replaced_by = :by WHERE serial = :serial AND state = 'live'", rows)
+
+
 async def _one(conn: Conn, sql: str, params: dict[str, object]) -> PassRow | None:
     async with conn.execute(sql, params) as cur:
         row = await cur.fetchone()

@@ -136,6 +136,16 @@ async def _delete_key_area(w: World) -> Call:
                 ADMIN_ACTOR)
 
 
+async def _rotate_key(w: World) -> Call:
+    return Call("POST", f"{R}/keys/rotate", w.headers("admin"), {"reason": "yearly"}, ADMIN_ACTOR)
+
+
+async def _withdraw_key(w: World) -> Call:
+    keys = (await (await w.client.get(f"{R}/keys", headers=w.headers("admin"))).json())["keys"]
+    return Call("POST", f"{R}/keys/{keys[0]['kid']}/withdraw", w.headers("admin"), {"reason": "leaked"},
+                ADMIN_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
     ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
@@ -154,6 +164,8 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/devices/enroll"): _enroll,
     ("POST", f"{R}/devices/{{device_id}}/disable"): _disable,
     ("POST", f"{R}/tokens/{{token_id}}/revoke"): _revoke_token,
+    ("POST", f"{R}/keys/rotate"): _rotate_key,
+    ("POST", f"{R}/keys/{{kid}}/withdraw"): _withdraw_key,
 }
 
 

@@ -12,7 +12,7 @@ from gateway.clock import now
 from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotFound
 
 from .. import dashboard, sessions
-from . import activity, auth, passes, people, sites
+from . import activity, auth, keys, passes, people, sites
 from .common import Handler, csrf_key, redirect, render, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -100,5 +100,6 @@ def create_console() -> web.Application:
     passes.setup(console)
     sites.setup(console)
     activity.setup(console)
+    keys.setup(console)
     dashboard.setup(console)
     return console

@@ -8,6 +8,7 @@ from datetime import datetime
 from aiohttp import web
 
 from gateway import passes, registry
+from gateway import reissue as bulk_reissue
 from gateway.errors import InvalidInput
 from gateway.validate import reason as valid_reason
 from keys import Status
@@ -87,6 +88,7 @@ async def card(request: web.Request) -> web.Response:
                         document=person.document_last4, status=Status(person.status),
                         expires_at=datetime.fromisoformat(row.expires_at), revoked=False)
     pdf = await asyncio.to_thread(card_pdf, view)
+    await bulk_reissue.cards_printed(svc.db, [row.serial], user(request).principal())  # for the reprint list
     return web.Response(body=pdf, content_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="qrgate-pass-{serial[:8]}.pdf"'})
 

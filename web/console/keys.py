@@ -1,0 +1,97 @@
+"""Issuer keys from the console (admin): list, withdraw with a reason, the reissue job, the reprint list."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from aiohttp import web
+
+from gateway import keyops, reissue
+from gateway.appkeys import reissue_runner_key
+from gateway.errors import InvalidInput
+from gateway.store.reissue import ReprintRow
+from gateway.validate import reason as valid_reason
+from keys import Status
+
+from ..card import cards_pdf
+from ..passview import ResidentPass
+from .common import redirect, render, services, user
+
+CARDS_PER_PDF = 500  # one download prints a stack; the next download gives the next stack
+
+
+async def key_list(request: web.Request) -> web.Response:
+    svc = services(request)
+    return render(request, "console/keys.html", {"keys": keyops.list_keys(svc),
+                                                 "jobs": await reissue.list_jobs(svc.db)})
+
+
+def _kid(request: web.Request) -> str:
+    kid = request.match_info["kid"]
+    if kid not in {k.kid for k in keyops.list_keys(services(request))}:
+        raise web.HTTPNotFound()
+    return kid
+
+
+async def withdraw_confirm(request: web.Request) -> web.Response:
+    return render(request, "console/withdraw.html", {"kid": _kid(request), "errors": {}, "values": {}})
+
+
+async def withdraw(request: web.Request) -> web.Response:
+    kid = _kid(request)
+    form = await request.post()
+    errors: dict[str, str] = {}
+    why = form.get("reason")
+    try:
+        why = valid_reason(why)
+    except InvalidInput as exc:
+        errors["reason"] = exc.message
+    if form.get("confirm") != "yes":
+        errors["confirm"] = "请勾选确认 Tick the box to confirm"
+    if errors:
+        return render(request, "console/withdraw.html", {
+            "kid": kid, "errors": errors, "values": {"reason": why if isinstance(why, str) else ""}}, 422)
+    done = await keyops.withdraw(services(request), kid, str(why), user(request).principal())
+    request.config_dict[reissue_runner_key].schedule(done.job.id)
+    raise redirect(f"/console/reissue/{done.job.id}")
+
+
+async def job_page(request: web.Request) -> web.Response:
+    job = await reissue.get(services(request).db, int(request.match_info["job_id"]))
+    return render(request, "console/reissue.html", {"job": job, "percent": round(reissue.fraction(job) * 100)})
+
+
+async def reprint_list(request: web.Request) -> web.Response:
+    after = int(request.query.get("after", "0")) if request.query.get("after", "0").isdigit() else 0
+    rows = await reissue.reprint_list(services(request).db, after_person=after, limit=100)
+    return render(request, "console/reprints.html", {
+        "rows": rows, "next_after": rows[-1].person_id if len(rows) == 100 else None,
+        "per_pdf": CARDS_PER_PDF})
+
+
+def _view(row: ReprintRow) -> ResidentPass:
+    return ResidentPass(serial=row.serial, qr_text=row.qr_text, name=row.name, document=row.document_last4,
+                        status=Status(row.status), expires_at=datetime.fromisoformat(row.expires_at), revoked=False)
+
+
+async def reprint_cards(request: web.Request) -> web.Response:
+    """One PDF of the next cards on the reprint list; they leave the list once it is made."""
+    svc = services(request)
+    rows = await reissue.reprint_list(svc.db, limit=CARDS_PER_PDF)
+    if not rows:
+        raise redirect("/console/reprints")
+    pdf = await asyncio.to_thread(cards_pdf, [_view(r) for r in rows])  # Pillow work off the event loop
+    await reissue.cards_reprinted(svc.db, [r.serial for r in rows], user(request).principal())
+    return web.Response(body=pdf, content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="qrgate-reprint-{len(rows)}-cards.pdf"'})
+
+
+def setup(app: web.Application) -> None:
+    kid = r"/keys/{kid:[0-9a-f]{16}}"
+    app.router.add_get("/keys", key_list)
+    app.router.add_get(kid + "/withdraw", withdraw_confirm)
+    app.router.add_post(kid + "/withdraw", withdraw)
+    app.router.add_get(r"/reissue/{job_id:\d{1,12}}", job_page)
+    app.router.add_get("/reprints", reprint_list)
+    app.router.add_post("/reprints/cards.pdf", reprint_cards)
