@@ -107,6 +107,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/login"): PUBLIC,
     ("POST", "/console/login"): PUBLIC,
     ("POST", "/console/logout"): PUBLIC,
+    ("POST", "/console/lang"): LOGGED_IN,
     ("GET", "/console/people"): "people.list",
     ("GET", "/console/people/new"): "people.create",
     ("POST", "/console/people/new"): "people.create",

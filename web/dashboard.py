@@ -133,7 +133,7 @@ async def dashboard(request: web.Request) -> web.Response:
                 if reach.covers_site(d.site)]
     context: dict[str, Any] = {
         "day": day, "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-        "timezone": tz, "report": report, "city": report["city"], "chart": chart,
+        "timezone": tz, "report": report, "city": report["city"], "chart": chart, "site_choice": site,
         "ending": [(p, reports.mask_name(p.name)) for p in ending], "ending_limit": MAX_ENDING,
         "unsynced": unsynced, "unsynced_hours": int(UNSYNCED_AFTER.total_seconds() // 3600),
         "generated": datetime.fromtimestamp(moment.timestamp(), ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),

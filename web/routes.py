@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import resident, sessions
+from . import labels, resident, sessions
 from .console import create_console
 
 STATIC = Path(__file__).parent / "static"
@@ -16,8 +17,11 @@ STATIC = Path(__file__).parent / "static"
 
 def setup_web(app: web.Application) -> None:
     """Resident pages under /p/, the admin console under /console/, assets under /static/web/."""
-    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("web", "templates"),
-                         autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("web", "templates"),
+                               autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
+    env.filters["local"] = labels.local  # 2020-02-16 09:30 in the city's time zone
+    env.filters["fromjson"] = json.loads
+    env.filters["local_time"] = lambda value: labels.local(value)[11:] if value else "—"
     app.router.add_static("/static/web/", STATIC, append_version=False)
     resident.setup(app)
     app.add_subapp("/console/", create_console())

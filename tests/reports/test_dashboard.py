@@ -33,8 +33,8 @@ async def test_the_dashboard_shows_the_day(client: Client, tokens: dict[str, Any
     assert "王**" in html and "王小明" not in html  # fever: masked name only
     svg = html[html.index('<svg id="hour-chart"'):html.index("</svg>")]
     assert len(_rects(svg)) == 48  # 24 hours × (allowed, denied)
-    assert "11:00 通行 allowed 0，拒绝 denied 1" in svg  # the fever at 11:00
-    assert "08:00 通行 allowed 2，拒绝 denied 1" in svg
+    assert "11:00 通行 0，拒绝 1" in svg  # the fever at 11:00 (one language: zh-CN by default)
+    assert "08:00 通行 2，拒绝 1" in svg
     assert re.search(r'<tr id="site-S4" class="zero">.*?零报告', html, re.S)
     assert re.search(r'<tr id="site-S1" class="to-report">', html)
     ending = html.split('id="dash-ending"')[1].split("</table>")[0]
@@ -58,7 +58,7 @@ async def test_today_quarantine_ends_and_unsynced_gates(client: Client, tokens: 
     ending = html.split('id="dash-ending"')[1].split("</table>")[0]
     assert "欧*** " not in ending and "欧***" in ending and (today + timedelta(days=1)).isoformat() in ending
     unsynced = html.split('id="dash-unsynced"')[1].split("</table>")[0]
-    assert quiet.device_id in unsynced and "从未 never" in unsynced
+    assert quiet.device_id in unsynced and "从未" in unsynced
     assert 'href="/console/dashboard"' in html  # in the nav for a viewer
 
 

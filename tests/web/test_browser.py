@@ -116,7 +116,7 @@ def test_register_issue_show_offline_revoke(gateway: LiveGateway, browser: Brows
     page.fill("#f-reason", "证件遗失 lost phone")
     page.check("#f-confirm")
     page.click("#revoke-form button[type=submit]")
-    expect(page.locator(".flash")).to_contain_text("Pass revoked")
+    expect(page.locator(".flash")).to_contain_text("已作废")
     phone.set_offline(False)
     resident.reload()
     expect(resident.locator("#revoked-stamp")).to_be_visible()

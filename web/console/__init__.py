@@ -11,7 +11,9 @@ from gateway import access
 from gateway.clock import now
 from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotFound
 
-from .. import dashboard, sessions
+from gateway.store import accounts as account_store
+
+from .. import dashboard, labels, sessions
 from . import activity, auth, keys, passes, people, sites
 from .common import Handler, csrf_key, redirect, render, services, user_key
 
@@ -90,12 +92,25 @@ async def home(request: web.Request) -> web.StreamResponse:
     raise redirect("/console/people")
 
 
+async def set_language(request: web.Request) -> web.StreamResponse:
+    """Remember the account's language (zh-CN or en) and go back to the page it was chosen on."""
+    form = await request.post()
+    chosen = labels.pick(form.get("lang") if isinstance(form.get("lang"), str) else None)  # type: ignore[arg-type]
+    me = request[user_key]
+    async with services(request).db.transaction() as tx:
+        await account_store.set_lang(tx, account_id=me.account_id, lang=chosen)
+    back = form.get("next")
+    target = auth._next(back if isinstance(back, str) else None)
+    raise web.HTTPSeeOther(target)
+
+
 def create_console() -> web.Application:
     console = web.Application(middlewares=[console_middleware])
     console.router.add_get("/", home)
     console.router.add_get("/login", auth.login_page)
     console.router.add_post("/login", auth.login)
     console.router.add_post("/logout", auth.logout)
+    console.router.add_post("/lang", set_language)
     people.setup(console)
     passes.setup(console)
     sites.setup(console)

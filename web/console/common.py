@@ -15,6 +15,7 @@ from gateway.appkeys import services_key
 from gateway.auth import ADMIN, REGISTRAR
 from gateway.services import Services
 
+from .. import labels
 from ..sessions import ConsoleUser
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -24,14 +25,10 @@ csrf_key = web.RequestKey("qg_console_csrf", str)
 WRITE = (ADMIN, REGISTRAR)
 MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators give the precise error
 
-# a short code in the redirect's query string becomes a message: nothing user-written is echoed
-FLASH = {
-    "registered": "已登记 Registered", "saved": "已保存 Saved", "issued": "已签发通行证 Pass issued",
-    "revoked": "已作废 Pass revoked", "reissued": "已换发 Pass reissued",
-    "checked": "已记录健康检查 Health check recorded", "site": "已创建场所 Site created",
-    "disabled": "已停用设备 Device disabled", "cleared": "已解除医学观察 Cleared",
-    "ended": "已提前结束隔离 Quarantine ended",
-}
+# a short code in the redirect's query string becomes a message (web/labels.py "flash"): nothing
+# user-written is echoed
+FLASH = frozenset(("registered", "saved", "issued", "revoked", "reissued", "checked", "site", "disabled",
+                   "cleared", "ended", "lang"))
 
 
 def services(request: web.Request) -> Services:
@@ -42,10 +39,32 @@ def user(request: web.Request) -> ConsoleUser:
     return request[user_key]
 
 
+def lang_of(request: web.Request) -> str:
+    """'zh' or 'en': ?lang= for this page, else the account's choice, else Chinese."""
+    asked = request.query.get("lang")
+    if asked in ("zh", "zh-CN", "en"):
+        return "en" if asked == "en" else "zh"
+    current = request.get(user_key)
+    return "en" if current is not None and labels.pick(current.lang) == "en" else "zh"
+
+
+def words(lang: str) -> dict[str, Any]:
+    """What templates use to speak one language: t(zh, en), label(kind, code), region(code)."""
+    code = "en" if lang == "en" else labels.DEFAULT
+    return {"t": (lambda zh, en: en if lang == "en" else zh),
+            "label": (lambda kind, value: labels.label(kind, value, code)),
+            "region": (lambda value: labels.region(value, code)), "codes": labels.codes,
+            "describe": (lambda details: labels.describe(details, code)),
+            "scope_words": (lambda scope: labels.label("scope_kind", "city", code) if scope.city else "，".join(
+                f"{labels.label('scope_kind', kind, code)} {value}" for kind, value in sorted(scope.entries)))}
+
+
 def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     current = request.get(user_key)
-    base = {"lang": "zh", "user": current, "csrf_token": request.get(csrf_key, ""),
-            "flash": FLASH.get(request.query.get("done", "")), "may_write": bool(current and current.role in WRITE),
+    lang = lang_of(request)
+    base = {"lang": lang, **words(lang), "user": current, "csrf_token": request.get(csrf_key, ""),
+            "here": request.path_qs[:400],
+            "flash": labels.label("flash", done, lang) if (done := request.query.get("done", "")) in FLASH else None, "may_write": bool(current and current.role in WRITE),
             "is_admin": bool(current and current.role == ADMIN),
             # the matrix decides what a page offers, as it decides what a route allows
             "may": lambda action: bool(current and access.may(current.role, action))}

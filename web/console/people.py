@@ -14,20 +14,13 @@ from gateway.services import Services
 from gateway.store import people as people_store
 from gateway.store.people import PersonRow
 
-from .. import store
-from .common import form_body, int_param, redirect, render, services, user
+from .. import labels, store
+from .common import form_body, int_param, lang_of, redirect, render, services, user
 
 PAGE = 50
 EDITABLE = ("name", "address", "community", "employer", "school", "origin", "left_origin_on", "arrived_on",
             "status", "quarantine_kind", "quarantine_place")
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
-DOC_TYPES = [("resident_id", "居民身份证 Resident ID"), ("passport", "护照 Passport"),
-             ("residence_permit", "居住证 Residence permit"), ("work_permit", "工作许可 Work permit")]
-STATUSES = [("green", "绿 Green"), ("yellow", "黄 Yellow"), ("red", "红 Red")]
-QUARANTINE_KINDS = [("", "—"), ("home", "居家 Home"), ("central", "集中 Central")]
-FILTERS = [("", "全部 All"), ("quarantine", "隔离中 In quarantine"),
-           ("ends_today", "今天解除隔离 Quarantine ends today"), ("red", "红码 Red status"),
-           ("no_pass", "无通行证 No pass")]
 
 
 def _person_id(request: web.Request) -> int:
@@ -65,7 +58,8 @@ async def people_list(request: web.Request) -> web.Response:
         today=registry.local_today().isoformat(), after_id=int_param(request.query.get("after")), limit=PAGE,
         reach=await scoped.reach(svc.db.read, me.principal()))
     return render(request, "console/people.html", {
-        "rows": rows, "q": q, "community": community or "", "filter": chosen or "", "filters": FILTERS,
+        "rows": rows, "q": q, "community": community or "", "filter": chosen or "",
+        "filters": labels.options("people_filter", lang_of(request)),
         "problem": problem, "next_after": rows[-1].id if len(rows) == PAGE else None,
         "today": registry.local_today().isoformat()})
 
@@ -91,9 +85,12 @@ async def _form(request: web.Request, template: str, values: dict[str, Any], err
                 status: int = 200, **extra: Any) -> web.Response:
     # the form asks for the arrival date as soon as the origin is a key area (static/person_form.js)
     prefixes = [a["prefix"] for a in await key_areas.listing(services(request))]
-    return render(request, template, {"values": values, "errors": errors, "doc_types": DOC_TYPES,
-                                      "statuses": STATUSES, "quarantine_kinds": QUARANTINE_KINDS,
-                                      "key_prefixes": prefixes, **extra}, status)
+    lang = lang_of(request)
+    return render(request, template, {
+        "values": values, "errors": errors, "doc_types": labels.options("document_type", lang),
+        "statuses": labels.options("status", lang),
+        "quarantine_kinds": labels.options("quarantine_kind", lang, blank="—"),
+        "regions": labels.regions(lang), "key_prefixes": prefixes, **extra}, status)
 
 
 def _field_error(exc: InvalidInput | Conflict | Forbidden) -> dict[str, str]:

@@ -11,13 +11,12 @@ from gateway import scoped, sites
 from gateway.errors import Conflict, InvalidInput
 from gateway.store import sites as site_store
 from gateway.validate import reason as valid_reason
-from keys import SiteKind
 
+from .. import labels
 from ..passview import qr_svg
-from .common import form_body, redirect, render, services, user
+from .common import form_body, lang_of, redirect, render, services, user
 from .passes import _base_url
 
-KINDS = [(k.value, k.value) for k in SiteKind]
 LIST_FIELDS = ("communities", "employers", "schools")
 
 
@@ -48,7 +47,7 @@ async def _visible_sites(request: web.Request) -> list[site_store.SiteRow]:
 
 async def site_list(request: web.Request) -> web.Response:
     rows = await _visible_sites(request)
-    return render(request, "console/sites.html", {"rows": rows, "kinds": KINDS, "values": {"kind": "community"},
+    return render(request, "console/sites.html", {"rows": rows, "kinds": labels.options("site_kind", lang_of(request)), "values": {"kind": "community"},
                                                   "errors": {}})
 
 
@@ -63,7 +62,7 @@ async def create_site(request: web.Request) -> web.Response:
     except (InvalidInput, Conflict) as exc:
         field = (exc.field or "_form").removeprefix("policy.")
         rows = await _visible_sites(request)
-        return render(request, "console/sites.html", {"rows": rows, "kinds": KINDS, "values": values,
+        return render(request, "console/sites.html", {"rows": rows, "kinds": labels.options("site_kind", lang_of(request)), "values": values,
                                                       "errors": {field: exc.message}}, 422)
     raise redirect(f"/console/sites/{row.code}", done="site")
 
@@ -73,7 +72,7 @@ async def site_page(request: web.Request) -> web.Response:
     await scoped.check_site(svc.db.read, user(request).principal(), request.match_info["code"])
     row = await sites.get_site(svc, request.match_info["code"])
     return render(request, "console/site.html", {
-        "site": row, "policy": json.dumps(json.loads(row.policy), ensure_ascii=False, indent=2),
+        "site": row, "policy": json.loads(row.policy),
         "devices": await sites.list_devices(svc, row.code)})
 
 
@@ -82,7 +81,8 @@ async def enrol(request: web.Request) -> web.Response:
     row = await sites.get_site(svc, request.match_info["code"])
     enrolment = await sites.create_enrolment(svc, row.code, {}, user(request).principal(), _base_url(request))
     return render(request, "console/enrolment.html", {"site": row, "enrolment": enrolment,
-                                                      "qr_svg": qr_svg(enrolment.qr_text)})
+                                                      "qr_svg": qr_svg(enrolment.qr_text),
+                                                      "gateway_url": svc.config.base_url})
 
 
 async def disable(request: web.Request) -> web.Response:

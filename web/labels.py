@@ -1,0 +1,185 @@
+"""The words for every code the console shows, in zh-CN and en, and times in local, human form.
+
+One vocabulary: the codes come from where they are owned (keys.Reason, keys.SiteKind,
+gateway.registry, gateway.access); only their words live here. The API keeps the codes and
+ISO 8601 times; pages, cards and exports show these words and `2020-02-16 09:30`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from gateway.registry import LOCAL_TZ
+from keys import SiteKind
+from keys.reasons import LABELS as REASON_LABELS
+
+LANGS = ("zh-CN", "en")
+DEFAULT = "zh-CN"
+HUMAN = "%Y-%m-%d %H:%M"
+
+_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "document_type": {"resident_id": ("居民身份证", "Resident ID"), "passport": ("护照", "Passport"),
+                      "residence_permit": ("居住证", "Residence permit"),
+                      "work_permit": ("工作许可", "Work permit")},
+    "status": {"green": ("绿码", "Green"), "yellow": ("黄码", "Yellow"), "red": ("红码", "Red")},
+    "quarantine_kind": {"home": ("居家隔离", "Home quarantine"), "central": ("集中隔离", "Central quarantine")},
+    "pass_state": {"live": ("有效", "Valid"), "revoked": ("已作废", "Revoked"), "lapsed": ("已过期", "Expired")},
+    "site_kind": {SiteKind.COMMUNITY.value: ("社区", "Community"), SiteKind.FACTORY.value: ("工厂", "Factory"),
+                  SiteKind.CONSTRUCTION_SITE.value: ("工地", "Construction site"),
+                  SiteKind.SCHOOL.value: ("学校", "School"), SiteKind.CHECKPOINT.value: ("检查站", "Checkpoint")},
+    "decision": {"allow": ("放行", "Allowed"), "deny": ("拒绝", "Denied")},
+    "alert_kind": {"fever": ("发热", "Fever"), "shared_pass": ("疑似共用通行码", "Shared pass"),
+                   "broken_chain": ("记录链断裂", "Broken log chain")},
+    "role": {"admin": ("管理员", "Admin"), "registrar": ("登记员", "Registrar"), "viewer": ("查看员", "Viewer")},
+    "scope_kind": {"community": ("社区", "Community"), "employer": ("单位", "Employer"),
+                   "school": ("学校", "School"), "site": ("场所", "Site"), "city": ("全市", "Whole city")},
+    "reason": {r.value: words for r, words in REASON_LABELS.items()},
+    "people_filter": {"": ("全部", "All"), "quarantine": ("隔离中", "In quarantine"),
+                      "ends_today": ("今天解除隔离", "Quarantine ends today"), "red": ("红码", "Red status"),
+                      "no_pass": ("无通行证", "No pass")},
+    "flash": {"registered": ("已登记", "Registered"), "saved": ("已保存", "Saved"),
+              "issued": ("已签发通行证", "Pass issued"), "revoked": ("已作废", "Pass revoked"),
+              "reissued": ("已换发", "Pass reissued"), "checked": ("已记录健康检查", "Health check recorded"),
+              "site": ("已创建场所", "Site created"), "disabled": ("已停用设备", "Device disabled"),
+              "cleared": ("已解除医学观察", "Cleared"), "ended": ("已提前结束隔离", "Quarantine ended"),
+              "lang": ("已切换语言", "Language changed")},
+    "policy_field": {"kind": ("类型", "Kind"), "site": ("场所", "Site"), "communities": ("社区", "Communities"),
+                     "employers": ("单位", "Employers"), "schools": ("学校", "Schools"),
+                     "visitors": ("允许访客", "Visitors allowed"), "open_from": ("开放日期", "Open from"),
+                     "require_cleared": ("须解除医学观察", "Require cleared"),
+                     "fever_threshold": ("发热阈值 °C", "Fever threshold °C"),
+                     "max_data_age": ("数据最长有效（秒）", "Longest data age (s)"),
+                     "timezone": ("时区", "Time zone"), "allow_reentry": ("允许重复进入", "Re-entry allowed"),
+                     "passback_minutes": ("防共用间隔（分钟）", "Anti-passback (minutes)"),
+                     "holder_binding": ("持有人绑定", "Holder binding"),
+                     "code_max_age": ("动态码最长时效（秒）", "Rotating code max age (s)"),
+                     "code_max_ahead": ("动态码最多超前（秒）", "Rotating code max ahead (s)")},
+    "holder_binding": {"off": ("不要求", "Off"), "preferred": ("优先", "Preferred"), "required": ("必须", "Required")},
+    "yes_no": {"True": ("是", "Yes"), "False": ("否", "No")},
+    "detail": {"temperature": ("体温", "Temperature"), "threshold": ("阈值", "Threshold"),
+               "other_entry": ("另一条记录", "Other entry"), "other_site": ("另一场所", "Other site"),
+               "other_scanned_at": ("另一次扫码", "Other scan"), "minutes": ("相隔分钟", "Minutes apart"),
+               "seq": ("序号", "Sequence"), "expected": ("应为", "Expected"), "got": ("实为", "Got"),
+               "role": ("角色", "Role"), "label": ("用途", "Label"), "expires_at": ("有效至", "Expires"),
+               "scope": ("范围", "Scope"), "serial": ("编号", "Serial"), "document": ("证件", "Document"),
+               "status": ("状态", "Status"), "changed": ("修改项", "Changed"), "replaces": ("替换", "Replaces"),
+               "revocation_seq": ("作废序号", "Revocation number"), "fields": ("字段", "Fields"),
+               "check": ("检查", "Check"), "ip": ("地址", "Address"), "code": ("代码", "Code"),
+               "kind": ("类型", "Kind"), "site": ("场所", "Site"), "device": ("设备", "Device"),
+               "sessions_ended": ("结束的会话", "Sessions ended"), "planned_end": ("原定结束", "Planned end"),
+               "ended": ("结束", "Ended"), "name": ("名称", "Name"), "policy": ("规则", "Policy")},
+}
+
+# GB/T 2260 province-level divisions: a region code is shown with the name of its province (and
+# of the prefecture where we know it: the key areas of 2020)
+PROVINCES: dict[str, tuple[str, str]] = {
+    "11": ("北京市", "Beijing"), "12": ("天津市", "Tianjin"), "13": ("河北省", "Hebei"), "14": ("山西省", "Shanxi"),
+    "15": ("内蒙古自治区", "Inner Mongolia"), "21": ("辽宁省", "Liaoning"), "22": ("吉林省", "Jilin"),
+    "23": ("黑龙江省", "Heilongjiang"), "31": ("上海市", "Shanghai"), "32": ("江苏省", "Jiangsu"),
+    "33": ("浙江省", "Zhejiang"), "34": ("安徽省", "Anhui"), "35": ("福建省", "Fujian"), "36": ("江西省", "Jiangxi"),
+    "37": ("山东省", "Shandong"), "41": ("河南省", "Henan"), "42": ("湖北省", "Hubei"), "43": ("湖南省", "Hunan"),
+    "44": ("广东省", "Guangdong"), "45": ("广西壮族自治区", "Guangxi"), "46": ("海南省", "Hainan"),
+    "50": ("重庆市", "Chongqing"), "51": ("四川省", "Sichuan"), "52": ("贵州省", "Guizhou"),
+    "53": ("云南省", "Yunnan"), "54": ("西藏自治区", "Tibet"), "61": ("陕西省", "Shaanxi"), "62": ("甘肃省", "Gansu"),
+    "63": ("青海省", "Qinghai"), "64": ("宁夏回族自治区", "Ningxia"), "65": ("新疆维吾尔自治区", "Xinjiang"),
+    "71": ("台湾省", "Taiwan"), "81": ("香港特别行政区", "Hong Kong"), "82": ("澳门特别行政区", "Macao"),
+}
+PREFECTURES: dict[str, tuple[str, str]] = {
+    "4201": ("武汉市", "Wuhan"), "4202": ("黄石市", "Huangshi"), "4203": ("十堰市", "Shiyan"),
+    "4205": ("宜昌市", "Yichang"), "4206": ("襄阳市", "Xiangyang"), "4207": ("鄂州市", "Ezhou"),
+    "4208": ("荆门市", "Jingmen"), "4209": ("孝感市", "Xiaogan"), "4210": ("荆州市", "Jingzhou"),
+    "4211": ("黄冈市", "Huanggang"), "4212": ("咸宁市", "Xianning"), "4213": ("随州市", "Suizhou"),
+    "4228": ("恩施州", "Enshi"), "1101": ("北京市辖区", "Beijing"), "3101": ("上海市辖区", "Shanghai"),
+    "3205": ("苏州市", "Suzhou"),
+}
+
+
+def pick(lang: str | None) -> str:
+    """A supported language; anything else is zh-CN."""
+    return "en" if lang in ("en", "en-US", "en-GB") else DEFAULT
+
+
+def label(kind: str, code: object, lang: str = DEFAULT) -> str:
+    """The word for a code in `lang`; a code we have no word for is shown as it is (never blank)."""
+    if code is None or code == "":
+        return "—"
+    pair = _WORDS.get(kind, {}).get(str(code))
+    if pair is None:
+        return str(code)
+    return pair[1] if pick(lang) == "en" else pair[0]
+
+
+def codes(kind: str) -> list[str]:
+    return list(_WORDS[kind])
+
+
+def options(kind: str, lang: str = DEFAULT, *, blank: str | None = None) -> list[tuple[str, str]]:
+    """(code, word) pairs for a <select>; `blank` adds an empty first choice with that word."""
+    found = [(code, label(kind, code, lang)) for code in codes(kind)]
+    return ([("", blank)] if blank is not None else []) + found
+
+
+def regions(lang: str = DEFAULT) -> list[tuple[str, str]]:
+    """(code, name) of every region we can name, for the origin field's suggestions."""
+    found = [(f"{p}0000", region(f"{p}0000", lang)) for p in PROVINCES]
+    found += [(f"{p}00", region(f"{p}00", lang)) for p in PREFECTURES]
+    return sorted(found)
+
+
+def region(code: str | None, lang: str = DEFAULT) -> str:
+    """`湖北省 武汉市 (420100)`: the region's name, with the code kept for the record."""
+    if not code:
+        return "—"
+    en = pick(lang) == "en"
+    names = [p[1] if en else p[0] for p in (PROVINCES.get(code[:2]), PREFECTURES.get(code[:4])) if p]
+    if en:
+        names.reverse()  # Wuhan, Hubei
+    return (", " if en else " ").join(names) + f" ({code})" if names else code
+
+
+def local(value: str | datetime | None, tz: ZoneInfo = LOCAL_TZ) -> str:
+    """An ISO 8601 time as `2020-02-16 09:30` in the city's time zone; a date stays a date."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value)
+        if len(text) == 10:
+            try:
+                return date.fromisoformat(text).isoformat()
+            except ValueError:
+                return text
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))  # the gateway stores UTC
+    return moment.astimezone(tz).strftime(HUMAN)
+
+
+_VALUE_KINDS = {"status": "status", "kind": "site_kind", "role": "role", "decision": "decision",
+                "reason": "reason", "state": "pass_state"}
+
+
+def describe(details: dict[str, object], lang: str = DEFAULT) -> str:
+    """An audit entry's details in words: `状态: 绿码 · 过期: 2020-03-16 09:30`; codes and times shown
+    as everywhere else, nested values flattened."""
+    parts = []
+    for key, value in details.items():
+        if isinstance(value, dict):
+            shown = describe(value, lang)
+        elif isinstance(value, list):
+            shown = "，".join(str(v) for v in value)
+        elif isinstance(value, str) and key in _VALUE_KINDS:
+            shown = label(_VALUE_KINDS[key], value, lang)
+        elif isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
+            shown = local(value)
+        elif isinstance(value, str) and key == "policy":
+            shown = value
+        else:
+            shown = "—" if value is None else str(value)
+        parts.append(f"{label('detail', key, lang)}: {shown}")
+    return " · ".join(parts)
