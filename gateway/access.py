@@ -102,6 +102,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/p/{token}/card"): PUBLIC,
     ("GET", "/p/{token}/card.pdf"): PUBLIC,
     ("GET", "/static/web"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     # the console
     ("GET", "/console/"): LOGGED_IN,
     ("GET", "/console/login"): PUBLIC,

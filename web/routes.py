@@ -15,6 +15,11 @@ from .console import create_console
 STATIC = Path(__file__).parent / "static"
 
 
+async def favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "icon-192.png", headers={"Content-Type": "image/png",
+                                                              "Cache-Control": "public, max-age=86400"})
+
+
 def setup_web(app: web.Application) -> None:
     """Resident pages under /p/, the admin console under /console/, assets under /static/web/."""
     env = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("web", "templates"),
@@ -23,6 +28,7 @@ def setup_web(app: web.Application) -> None:
     env.filters["fromjson"] = json.loads
     env.filters["local_time"] = lambda value: labels.local(value)[11:] if value else "—"
     app.router.add_static("/static/web/", STATIC, append_version=False)
+    app.router.add_get("/favicon.ico", favicon)  # browsers ask for it whatever the page says
     resident.setup(app)
     app.add_subapp("/console/", create_console())
     app.cleanup_ctx.append(sessions.purge_ctx)

@@ -115,3 +115,10 @@ async def test_the_register_form_names_regions_and_codes_in_words(client: TestCl
     assert resp.status == 303
     person = await (await client.get(resp.headers["Location"])).text()
     assert "湖北省 武汉市 (420100)" in person and csrf_of(person)
+
+
+async def test_a_favicon_and_no_404_for_it(client: TestClient) -> None:
+    resp = await client.get("/favicon.ico")
+    assert resp.status == 200 and resp.content_type == "image/png"
+    assert (await resp.read()).startswith(b"\x89PNG")
+    assert 'rel="icon"' in await (await client.get("/console/login")).text()

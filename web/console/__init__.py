@@ -15,7 +15,7 @@ from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
 from . import activity, auth, keys, passes, people, sites
-from .common import Handler, csrf_key, redirect, render, services, user_key
+from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
 log = logging.getLogger("qrgate.gateway")
@@ -63,21 +63,21 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
         if request.method == "GET" and action is not None:
             raise redirect("/console/login", next=request.path_qs[:400])
         if action is not None:
-            return _refuse(request, 403, "请先登录 Please log in")
+            return _refuse(request, 403, say(request, "请先登录", "Please log in"))
     if action is None:
         if resource is None or request.match_info.http_exception is not None:
-            return _refuse(request, 404, "找不到 Not found")
+            return _refuse(request, 404, say(request, "找不到", "Not found"))
         log.error("console route %s %s has no entry in gateway/access.py: refused", request.method,
                   resource.canonical)
         return _refuse(request, 403, "forbidden")
     if current is not None and action != access.PUBLIC and not access.may(current.role, action):
-        return _refuse(request, 403, "您的角色无权执行此操作 Your role may not do this")
+        return _refuse(request, 403, say(request, "您的角色无权执行此操作", "Your role may not do this"))
     try:
         response = await handler(request)
     except web.HTTPForbidden as exc:
         return _refuse(request, 403, exc.reason or "forbidden")
     except (web.HTTPNotFound, NotFound) as exc:
-        return _refuse(request, 404, "找不到 Not found" if isinstance(exc, web.HTTPNotFound) else exc.message)
+        return _refuse(request, 404, say(request, "找不到", "Not found") if isinstance(exc, web.HTTPNotFound) else exc.message)
     except Forbidden as exc:
         return _refuse(request, 403, exc.message)
     except (Conflict, InvalidInput) as exc:

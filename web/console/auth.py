@@ -10,7 +10,7 @@ from gateway.errors import LoginRefused
 from gateway.forwarded import client_address
 
 from .. import sessions
-from .common import csrf_key, redirect, render, services, user, user_key
+from .common import csrf_key, redirect, render, say, services, user, user_key
 
 
 def _next(target: str | None) -> str:
@@ -50,11 +50,12 @@ async def login(request: web.Request) -> web.Response:
     except LoginRefused as exc:
         values = {"username": username[:64] if isinstance(username, str) else ""}
         if exc.retry_after:
-            response = _login_form(request, values, f"登录失败次数过多，请 {int(exc.retry_after) + 1} 秒后再试。"
-                                                    " Too many failed logins: try again later.", 429)
+            wait = int(exc.retry_after) + 1
+            response = _login_form(request, values, say(request, f"登录失败次数过多，请 {wait} 秒后再试。",
+                                                        f"Too many failed logins: try again in {wait} s."), 429)
             response.headers["Retry-After"] = str(int(exc.retry_after) + 1)
             return response
-        return _login_form(request, values, "用户名或密码错误 Wrong username or password", 401)
+        return _login_form(request, values, say(request, "用户名或密码错误", "Wrong username or password"), 401)
     cookie = await sessions.open_session(svc.db, account_id=account.id, now=now())
     response = redirect(_next(request.query.get("next")))
     sessions.set_cookie(response, request, sessions.SESSION_COOKIE, cookie,

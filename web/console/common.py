@@ -48,6 +48,11 @@ def lang_of(request: web.Request) -> str:
     return "en" if current is not None and labels.pick(current.lang) == "en" else "zh"
 
 
+def say(request: web.Request, zh: str, en: str) -> str:
+    """One message in the page's language (for messages made in Python, not in templates)."""
+    return en if lang_of(request) == "en" else zh
+
+
 def words(lang: str) -> dict[str, Any]:
     """What templates use to speak one language: t(zh, en), label(kind, code), region(code)."""
     code = "en" if lang == "en" else labels.DEFAULT

@@ -15,7 +15,7 @@ from keys import Status
 
 from ..card import card_pdf
 from ..passview import ResidentPass, qr_svg
-from .common import redirect, render, services, user
+from .common import redirect, render, say, services, user
 
 
 def _base_url(request: web.Request) -> str:
@@ -59,7 +59,7 @@ async def revoke(request: web.Request) -> web.Response:
     except InvalidInput as exc:
         errors["reason"] = exc.message
     if form.get("confirm") != "yes":
-        errors["confirm"] = "请勾选确认 Tick the box to confirm"
+        errors["confirm"] = say(request, "请勾选确认", "Tick the box to confirm")
     if errors:
         person = await registry.get_for(services(request), user(request).principal(), person_id)
         return render(request, "console/revoke.html", {

@@ -15,7 +15,7 @@ from gateway.store import people as people_store
 from gateway.store.people import PersonRow
 
 from .. import labels, store
-from .common import form_body, int_param, lang_of, redirect, render, services, user
+from .common import form_body, int_param, lang_of, redirect, render, say, services, user
 
 PAGE = 50
 EDITABLE = ("name", "address", "community", "employer", "school", "origin", "left_origin_on", "arrived_on",
@@ -43,8 +43,8 @@ async def people_list(request: web.Request) -> web.Response:
         folded = canonical.fold(q)  # a fullwidth number finds the same file
         if (RESIDENT_ID.match(folded) or re.fullmatch(r"\+?[0-9]{6,20}", folded)) \
                 and not access.may(me.role, "people.lookup_number"):
-            problem = "查找证件号或电话号码需要登记员或管理员角色 Looking people up by document or phone number" \
-                      " needs the registrar or admin role"
+            problem = say(request, "查找证件号或电话号码需要登记员或管理员角色",
+                          "Looking people up by document or phone number needs the registrar or admin role")
         elif RESIDENT_ID.match(folded):
             doc = registry.lookup_document(svc, "resident_id", folded)
         elif q and re.fullmatch(r"\+?[0-9]{6,20}", folded):
