@@ -180,6 +180,15 @@ into the same process and measured in the same interleaved loops (`bench/_before
 Fastest of the {REPEATS} loops (the least disturbed by other processes): `decide` {min(gate['decide']) * us:.1f} µs,
 libsodium verify {min(gate['sodium']) * us:.1f} µs, difference {(min(gate['decide']) - min(gate['sodium'])) * us:.1f} µs.
 
+Where today's overhead went (issue #15): the signature is checked by libsodium (`Sign1.verify_raw`,
+PyNaCl); Base45 decodes all triplets in one big-integer multiply (`keys/base45.py`); the deterministic
+COSE_Sign1 is read by slicing (`cose.parse_canonical`); the claims' one-encoding check re-encodes on one
+cbor2 encoder per thread; the common case of each type check is written out (`keys/passes.py`); the
+quarantine end is compared with a cached UTC midnight (`keys/decide.py`). Each shortcut has a property
+test against the plain code (`tests/keys/test_fast_paths.py`). What remains is mostly cbor2 decoding the
+claims, building the result objects, and the interpreter around a verify that evicts its caches: in
+the interleaved loops `decide` costs more than the sum of its parts measured alone.
+
 Targets (issue #15): overhead on top of the raw verify < 35 µs — {verdict_overhead};
 ≥ 10,000 decisions/s — {verdict_rate} (the raw libsodium verify alone took {med['sodium'] * us:.0f} µs in this run,
 which caps a core at {1 / med['sodium']:,.0f} verifies/s).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -102,15 +104,19 @@ class PassClaims:
         cleared = claim.get(P_CLEARED, False)
         if not isinstance(cleared, bool):
             raise ValueError("cleared must be a bool")
-        texts: dict[int, str | None] = {}
-        for key in (P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL):
-            value = claim.get(key)
-            if (key in claim or key in (P_NAME, P_DOC)) and not isinstance(value, str):
-                raise ValueError(f"holder field {key} must be text")
-            texts[key] = value
-        return cls(name=texts[P_NAME], document=texts[P_DOC], status=status,  # type: ignore[arg-type]
-                   quarantine_end=qend, cleared=cleared, community=texts[P_COMMUNITY],
-                   employer=texts[P_EMPLOYER], school=texts[P_SCHOOL])
+        name, document = claim.get(P_NAME), claim.get(P_DOC)
+        community, employer, school = claim.get(P_COMMUNITY), claim.get(P_EMPLOYER), claim.get(P_SCHOOL)
+        # name and document must be text; an affiliation, if present, too (written out: every decision)
+        if not (isinstance(name, str) and isinstance(document, str)
+                and (isinstance(community, str) or P_COMMUNITY not in claim)
+                and (isinstance(employer, str) or P_EMPLOYER not in claim)
+                and (isinstance(school, str) or P_SCHOOL not in claim)):
+            for key in (P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL):
+                if (key in claim or key in (P_NAME, P_DOC)) and not isinstance(claim.get(key), str):
+                    raise ValueError(f"holder field {key} must be text")
+        return cls(name=name, document=document, status=status,  # type: ignore[arg-type]
+                   quarantine_end=qend, cleared=cleared,
+                   community=community, employer=employer, school=school)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "document": self.document, "status": self.status.value,
@@ -188,9 +194,41 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_PLAIN_KEYS = frozenset((int, str))
+
+
+class _Encoder(threading.local):
+    """One cbor2 encoder per thread: making one costs more than encoding a pass's claims with it."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.buffer = io.BytesIO()
+        self.cbor = cbor2.CBOREncoder(self.buffer)
+
+
+_ENCODER = _Encoder()
+
+
+def _reencode(obj: object) -> bytes:
+    """Exactly `cbor2.dumps(obj)` (its default options), without building an encoder per call."""
+    encoder = _ENCODER
+    encoder.buffer.seek(0)
+    encoder.buffer.truncate()
+    try:
+        encoder.cbor.encode(obj)
+    except BaseException:
+        encoder.reset()  # a failed encoding may leave state behind in the encoder: never reuse it
+        raise
+    return encoder.buffer.getvalue()
+
+
 def _check_keys(claims: dict[Any, Any]) -> None:
     # True == 1 and 1.0 == 1 in Python: a map keyed by true or 1.0 would read as key 1
-    if not all(_is_int(k) or isinstance(k, str) for k in claims):
+    # the common case in C (keys of exactly int or str), the exact rule only for anything else
+    if not _PLAIN_KEYS.issuperset(map(type, claims)) \
+            and not all(_is_int(k) or isinstance(k, str) for k in claims):
         raise ValueError("claim keys must be integers or text")
 
 
@@ -206,22 +244,22 @@ def parse_claims(payload: bytes, *, bound: bool = False) -> VerifiedPass:
         raise ValueError("CWT claims must be a map")
     # decoding then encoding again gives the same bytes only for the preferred serialization of
     # one item: trailing bytes, long heads, indefinite lengths, tags and duplicate keys all differ
-    if cbor2.dumps(claims) != payload:
+    if _reencode(claims) != payload:
         raise ValueError("claims: trailing bytes or not the preferred CBOR serialization")
     _check_keys(claims)
     if (CWT_CNF in claims) is not bound:
         raise ValueError("holder-bound passes need a QG2 code" if not bound
                          else "a QG2 code must carry a holder-bound pass")
     holder_key = HolderKey.from_cnf(claims[CWT_CNF]) if bound else None
-    times = [t for t in (claims.get(k) for k in (CWT_IAT, CWT_NBF, CWT_EXP))
-             if _is_int(t) and 0 <= t < MAX_TIME]
-    if len(times) != 3:
+    times = iat, nbf, exp = claims.get(CWT_IAT), claims.get(CWT_NBF), claims.get(CWT_EXP)
+    if not (type(iat) is type(nbf) is type(exp) is int and 0 <= iat < MAX_TIME and 0 <= nbf < MAX_TIME
+            and 0 <= exp < MAX_TIME) and not all(_is_int(t) and 0 <= t < MAX_TIME for t in times):
         raise ValueError("iat, nbf and exp must be integer seconds")
     serial, issuer = claims.get(CWT_CTI), claims.get(CWT_ISS)
     if not isinstance(serial, bytes) or len(serial) != SERIAL_LEN:
         raise ValueError("cti must be a 12-byte serial")
     if not isinstance(issuer, str):
         raise ValueError("iss must be text")
-    return VerifiedPass(serial=serial, kid=b"", issuer=issuer, issued_at=_ts(times[0]),
-                        not_before=_ts(times[1]), expires_at=_ts(times[2]),
+    return VerifiedPass(serial=serial, kid=b"", issuer=issuer, issued_at=_ts(iat),  # type: ignore[arg-type]
+                        not_before=_ts(nbf), expires_at=_ts(exp),  # type: ignore[arg-type]
                         holder=PassClaims.from_cbor(claims.get(CLAIM_QRGATE)), holder_key=holder_key)

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from keys import IssuerKey, PassClaims, base45, cose, issue_pass
 from keys.decide import _midnight
-from keys.passes import Status
+from keys.passes import (CLAIM_QRGATE, CWT_CTI, CWT_EXP, CWT_IAT, CWT_ISS, CWT_NBF, MAX_TIME, P_COMMUNITY,
+                         P_CLEARED, P_DOC, P_EMPLOYER, P_NAME, P_QEND, P_SCHOOL, P_STATUS,
+                         Status, _STATUS_BY_CODE, EPOCH_DAY, _check_keys, _reencode,
+                         parse_claims)
 
 # zones whose clocks jumped at or around midnight (Brazil, Cuba, Chile, Iran, Lebanon) and ours
 ZONES = [ZoneInfo(z) for z in ("Asia/Shanghai", "America/Sao_Paulo", "America/Havana", "America/Santiago",
@@ -88,3 +91,107 @@ def test_other_envelopes_are_left_to_parse() -> None:
     assert cose.parse_canonical(cbor2.dumps(cbor2.CBORTag(18, [sign1.protected_raw, {4: b"x"}, sign1.payload,
                                                               sign1.signature]))) is None
     assert cose.parse_canonical(b"") is None
+
+
+# --- the claims' re-encoding check: one encoder per thread gives what cbor2.dumps gives -----------
+
+def _dumps_outcome(encode: object, obj: object) -> bytes | str:
+    try:
+        return encode(obj)  # type: ignore[operator, no-any-return]
+    except Exception as exc:
+        return type(exc).__name__
+
+
+@given(st.lists(st.binary(max_size=120) | st.sampled_from([VALID, VALID[20:], b"\xd8\x1c\x81\x00",
+                                                            b"\xd8\x1d\x00", b"\xbf\x01\x02\xff"]),
+                min_size=1, max_size=8))
+def test_the_reused_encoder_encodes_every_decoded_input_as_cbor2_dumps(inputs: list[bytes]) -> None:
+    # several in a row: nothing of one encoding (or of one that failed) may reach the next
+    for data in inputs:
+        try:
+            obj = cbor2.loads(data)
+        except Exception:
+            continue
+        assert _dumps_outcome(_reencode, obj) == _dumps_outcome(cbor2.dumps, obj)
+
+
+def test_a_failed_encoding_leaves_nothing_behind() -> None:
+    looped: list[object] = []
+    looped.append(looped)  # a cycle: cbor2 refuses it without value sharing
+    for _ in range(3):
+        assert _dumps_outcome(_reencode, looped) == _dumps_outcome(cbor2.dumps, looped)
+        assert _reencode({1: [b"x", "y"]}) == cbor2.dumps({1: [b"x", "y"]})
+
+
+# --- the holder claim and the CWT checks, written out for speed, refuse exactly what the loops did ---
+
+def _reference_from_cbor(claim: dict) -> PassClaims:
+    """PassClaims.from_cbor as first written (da5134e), its holder-field loop included."""
+    if not _reference_keys_ok(claim):
+        raise ValueError("claim keys must be integers or text")
+    code = claim.get(P_STATUS, 0)
+    status = _STATUS_BY_CODE.get(code) if isinstance(code, int) and not isinstance(code, bool) else None
+    if status is None:
+        raise ValueError("status must be 0, 1 or 2")
+    qend = None
+    if P_QEND in claim:
+        day = claim[P_QEND]
+        if not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 100_000:
+            raise ValueError("quarantine end must be a day number")
+        qend = EPOCH_DAY + timedelta(days=day)
+    cleared = claim.get(P_CLEARED, False)
+    if not isinstance(cleared, bool):
+        raise ValueError("cleared must be a bool")
+    texts = {}
+    for key in (P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL):
+        value = claim.get(key)
+        if (key in claim or key in (P_NAME, P_DOC)) and not isinstance(value, str):
+            raise ValueError(f"holder field {key} must be text")
+        texts[key] = value
+    return PassClaims(name=texts[P_NAME], document=texts[P_DOC], status=status, quarantine_end=qend,
+                      cleared=cleared, community=texts[P_COMMUNITY], employer=texts[P_EMPLOYER],
+                      school=texts[P_SCHOOL])
+
+
+def _outcome(fn: object, arg: object) -> object:
+    try:
+        return fn(arg)  # type: ignore[operator]
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+def _reference_keys_ok(claims: dict) -> bool:
+    return all((isinstance(k, int) and not isinstance(k, bool)) or isinstance(k, str) for k in claims)
+
+
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2**40), st.text(max_size=5), st.binary(max_size=3),
+                   st.floats(allow_nan=False))
+KEYS = st.one_of(st.integers(-3, 10), st.sampled_from([True, False, 1.0, 2.5, b"k", "k", None]))
+
+
+@given(st.dictionaries(st.sampled_from([P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL, P_STATUS, P_QEND,
+                                        P_CLEARED, 99]), VALUES, max_size=8)
+       | st.fixed_dictionaries({P_NAME: st.text(min_size=1, max_size=3), P_DOC: st.text(max_size=4)},
+                               optional={P_COMMUNITY: VALUES, P_EMPLOYER: st.text(min_size=1, max_size=3),
+                                         P_SCHOOL: VALUES, P_STATUS: st.integers(0, 3)}))
+def test_the_holder_claim_reads_as_before(claim: dict) -> None:
+    assert _outcome(PassClaims.from_cbor, claim) == _outcome(_reference_from_cbor, claim)
+
+
+@given(st.dictionaries(KEYS, VALUES, max_size=6))
+def test_claim_keys_are_checked_as_before(claims: dict) -> None:
+    try:
+        _check_keys(claims)
+        ok = True
+    except ValueError:
+        ok = False
+    assert ok is _reference_keys_ok(claims)
+
+
+@given(st.tuples(VALUES, VALUES, VALUES) | st.tuples(*[st.integers(-1, MAX_TIME)] * 3))
+def test_the_three_times_are_checked_as_before(times: tuple) -> None:
+    claims = {CWT_ISS: "QG", CWT_IAT: times[0], CWT_NBF: times[1], CWT_EXP: times[2], CWT_CTI: b"s" * 12,
+              CLAIM_QRGATE: {P_NAME: "n", P_DOC: "d"}}
+    expected = all(isinstance(t, int) and not isinstance(t, bool) and 0 <= t < MAX_TIME for t in times)
+    outcome = _outcome(lambda payload: parse_claims(payload).issued_at.timestamp(), cbor2.dumps(claims))
+    assert outcome == (times[0] if expected else "ValueError: iat, nbf and exp must be integer seconds")
