@@ -64,6 +64,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/people/{{person_id}}/quarantine/end"): "quarantine.end",
     ("POST", f"{API}/people/{{person_id}}/clear"): "person.clear",
     ("GET", f"{API}/key-areas"): "key_area.list",
+    ("GET", f"{API}/health/not-checked"): "health.list",
     ("PUT", f"{API}/key-areas/{{prefix}}"): "key_area.change",
     ("DELETE", f"{API}/key-areas/{{prefix}}"): "key_area.change",
     ("POST", f"{API}/people/{{person_id}}/passes"): "pass.issue",

@@ -13,7 +13,7 @@ from .store import alerts as store
 from .store import entries as entry_store
 from .store.alerts import AlertRow
 
-KINDS = ("fever", "shared_pass", "broken_chain")
+KINDS = ("fever", "shared_pass", "broken_chain", "health_check")
 
 
 def alert_json(row: AlertRow) -> dict[str, Any]:

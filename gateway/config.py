@@ -19,6 +19,14 @@ class GatewayConfig:
     public_url: str | None = _setting(
         None, "Base URL gates and residents reach the gateway at (default http://HOST:PORT).")
     quarantine_days: int = _setting(14, "Days of quarantine after arriving from a key area.")
+    health_fever_threshold: float = _setting(
+        37.3, "A daily health check at or above this temperature (°C) is abnormal.")
+    health_symptoms: tuple[str, ...] = _setting(
+        ("发热", "咳嗽", "乏力", "咽痛", "呼吸困难", "腹泻", "嗅觉减退", "味觉减退", "fever", "cough", "fatigue",
+         "sore throat", "shortness of breath", "diarrhoea", "loss of smell", "loss of taste"),
+        "Symptoms that make a daily health check abnormal (compared after NFKC, ignoring case).")
+    health_abnormal_status: str = _setting(
+        "yellow", "Status an abnormal health check gives a green person (yellow, red, or '' for none).")
     pass_validity_days: int = _setting(30, "How long an issued pass is valid.")
     retention_days: int = _setting(28, "Entry logs older than this many days are purged.")
     purge_interval_seconds: int = _setting(3600, "How often the retention purge runs.")

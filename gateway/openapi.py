@@ -70,7 +70,8 @@ SCHEMAS: dict[str, S] = {
                               "symptoms": {"type": "array", "maxItems": 20, "items": _str(maxLength=100)},
                               "checked_at": _null(TIME)}, required=["temperature"]),
     "HealthCheck": _obj({"id": INT, "person_id": INT, "checked_at": TIME, "temperature": {"type": "number"},
-                         "symptoms": {"type": "array", "items": _str()}, "recorded_by": _str()}),
+                         "symptoms": {"type": "array", "items": _str()}, "recorded_by": _str(),
+                         "abnormal": BOOL}),
     "IssuedPass": _obj({"serial": _str(), "qr_text": _str(), "issued_at": TIME, "expires_at": TIME,
                         "resident_url": _str(), "person_id": INT, "replaces": _null(_str())}),
     "Pass": _obj({"serial": _str(), "person_id": INT, "state": _str(enum=["live", "revoked", "lapsed"]),
@@ -108,7 +109,7 @@ SCHEMAS: dict[str, S] = {
                          "received_at": TIME, "serial": _null(_str()), "text_hash": _null(_str()),
                          "decision": _str(), "reason": _str(), "temperature": _null({"type": "number"}),
                          "clock_offset": _null({"type": "number"}), "chain_ok": BOOL}),
-    "Alert": _obj({"id": INT, "kind": _str(enum=["fever", "shared_pass", "broken_chain"]), "created_at": TIME,
+    "Alert": _obj({"id": INT, "kind": _str(enum=["fever", "shared_pass", "broken_chain", "health_check"]), "created_at": TIME,
                    "site": _null(_str()), "device_id": _null(_str()), "entry_id": _null(_str()),
                    "serial": _null(_str()), "details": {"type": "object"}}),
     "Token": _obj({"id": INT, "role": _str(enum=["admin", "registrar", "viewer"]), "label": _str(),
@@ -213,6 +214,13 @@ def paths() -> dict[str, S]:
         f"{api}/people/{{person_id}}/clear": {
             "post": _op("Mark cleared by medical observation (audited)", "admin", 200, person, body=REASON_BODY,
                         params=[PERSON_ID], errors=(401, 403, 404, 409))},
+        f"{api}/health/not-checked": {
+            "get": _op("People with a daily health check due and none recorded (for the worker)", STAFF, 200,
+                       _obj({"date": DATE, "people": {"type": "array", "items": _obj({
+                           "person_id": INT, "name": _str(), "community": _null(_str()), "status": _str(),
+                           "quarantine_end": _null(DATE), "checked_today": BOOL, "abnormal_today": BOOL,
+                           "last_checked_at": _null(TIME)})}}),
+                       params=[_q("date", DATE), _q("community", _str())])},
         f"{api}/key-areas": {
             "get": _op("Key epidemic areas (GB/T 2260 prefixes, with names and periods)", ANYONE, 200,
                        _obj({"key_areas": {"type": "array", "items": _ref("KeyArea")}}), errors=(401, 403))},

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import access, canonical, idcard, key_areas, passes, quarantine, regions, scoped
+from . import access, canonical, idcard, key_areas, monitoring, passes, quarantine, regions, scoped
 from .auth import Principal
 from .clock import iso, now
 from .db import Conn
@@ -32,6 +32,7 @@ FIELDS = ("name", "document_type", "document_number", "phone", "address", "commu
           "school", "origin", "left_origin_on", "arrived_on", "status", "quarantine_kind", "quarantine_place",
           "reason")
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+CHECK_LEEWAY = timedelta(minutes=5)  # a desk clock a little fast is not a check from the future
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,15 +323,21 @@ async def add_health_check(svc: Services, person_id: int, body: dict[str, Any],
     checked_at: datetime = now()
     if body.get("checked_at") is not None:
         checked_at = aware_datetime(body["checked_at"], "checked_at")
+        if checked_at > now() + CHECK_LEEWAY:
+            raise InvalidInput("checked_at is in the future: a check is recorded when it was made",
+                               field="checked_at")
+    why = monitoring.abnormal_because(svc.config, temperature, symptoms)
     async with svc.db.transaction() as tx:
         await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         check_id = await store.add_health_check(
             tx, person_id=person_id, checked_at=iso(checked_at), temperature=temperature,
-            symptoms=json.dumps(symptoms, ensure_ascii=False), recorded_by=actor.actor)
+            symptoms=json.dumps(symptoms, ensure_ascii=False), recorded_by=actor.actor, abnormal=int(bool(why)))
         await audit.record(tx, actor.actor, "person.health_check", f"person:{person_id}", None,
-                           {"check": check_id})
+                           {"check": check_id, "abnormal": bool(why)})
+        if why:
+            await monitoring.on_abnormal(tx, svc.config, svc, person_id, check_id, temperature, why, actor)
     return store.HealthCheck(check_id, person_id, iso(checked_at), temperature,
-                             json.dumps(symptoms, ensure_ascii=False), actor.actor)
+                             json.dumps(symptoms, ensure_ascii=False), actor.actor, int(bool(why)))
 
 
 def reveal(svc: Services, person: PersonRow) -> tuple[str, str | None]:

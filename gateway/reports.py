@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from keys import PolicyError, Reason
 
+from . import monitoring
 from .clock import iso
 from .db import Database
 from .errors import NotFound
@@ -30,7 +31,7 @@ from .store.reports import AlertRow, CountRow, DeviceRow, FeverRow, PeopleRow, W
 _Sited = TypeVar("_Sited", CountRow, FeverRow, DeviceRow, AlertRow)
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 CITY = "*"  # the fingerprint scope of the whole city
-ALERT_KINDS = ("fever", "shared_pass", "broken_chain")
+ALERT_KINDS = ("fever", "shared_pass", "broken_chain", "health_check")
 
 # denial groups a report shows, in order; every deny reason of keys.Reason is in exactly one
 REASON_GROUPS: dict[str, tuple[Reason, ...]] = {
@@ -154,9 +155,11 @@ def summary(denied: int, fevers: int, alerts: int, silent: int) -> dict[str, str
 
 
 def figures(window: Window, timezone: str, counts: Sequence[CountRow], fevers: Sequence[FeverRow],
-            people: dict[str, int], silent: Sequence[DeviceRow], alerts: Sequence[AlertRow]) -> dict[str, Any]:
+            people: dict[str, int], silent: Sequence[DeviceRow], alerts: Sequence[AlertRow],
+            measured: int = 0) -> dict[str, Any]:
     """Every figure of one scope (a site, or the city) for one day."""
     out = entry_figures(counts)
+    out["temperatures"] = {"taken": measured, "fevers": len(fevers)}
     by_kind: Counter[str] = Counter({k: 0 for k in ALERT_KINDS})
     by_kind.update(a.kind for a in alerts)
     denied = out["entries"]["denied"]
@@ -198,6 +201,7 @@ class _Rows:
     people: list[PeopleRow]
     silent: list[DeviceRow]
     alerts: list[AlertRow]
+    temperatures: list[tuple[str, int]]
 
 
 async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None) -> _Rows:
@@ -209,7 +213,8 @@ async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None)
                  await store.fevers(conn, window=window, sites=codes),
                  await store.people(conn, day=day.isoformat(), window=window),
                  await store.silent_devices(conn, window=window, sites=codes),
-                 await store.alerts(conn, window=window, lookback_iso=lookback, sites=codes))
+                 await store.alerts(conn, window=window, lookback_iso=lookback, sites=codes),
+                 await store.temperatures(conn, window=window, sites=codes))
 
 
 async def daily_report(db: Database, day: date, *, now: datetime, site: str | None = None) -> dict[str, Any]:
@@ -237,10 +242,11 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
         counts, fevers = _by_site(rows.counts), _by_site(rows.fevers)
         silent, alerts = _by_site(rows.silent), _by_site(rows.alerts)
         people = people_by_site(members, rows.people)
+        measured = dict(rows.temperatures)
         for s in members:
             figs = figures(rows.window, tz, counts.get(s.code, []), fevers.get(s.code, []),
                            people_figures(people.get(s.code, [])), silent.get(s.code, []),
-                           alerts.get(s.code, []))
+                           alerts.get(s.code, []), measured.get(s.code, 0))
             reports.append({"site": s.code, "name": s.name, "kind": s.kind, **figs})
             finished[s.code] = now.timestamp() >= rows.window.end_ts
     reports.sort(key=lambda r: r["site"])
@@ -254,7 +260,8 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
                        sorted((f for rows in every for f in rows.fevers), key=lambda f: f.scanned_ts),
                        people_figures(home.people),
                        [d for rows in every for d in rows.silent],
-                       _unique_alerts(rows.alerts for rows in every))
+                       _unique_alerts(rows.alerts for rows in every),
+                       sum(n for rows in every for _, n in rows.temperatures))
         city.update({"sites": len(reports), "zero_report_sites": sum(r["zero_report"] for r in reports)})
         finished[CITY] = all(now.timestamp() >= rows.window.end_ts for rows in every)
 
@@ -269,7 +276,10 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
         for scope, figs in scoped:
             if scope in new:  # this report is the first one: say so, unchanged
                 mark(figs, (new[scope], iso(now)))
-    return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city}
+    # who must be checked daily, who was not, who was abnormal: by community, city-wide only
+    health = await monitoring.day_summary(db, day, mask_name) if site is None else None
+    return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city,
+            "health_monitoring": health}
 
 
 def _by_site(rows: Iterable[_Sited]) -> dict[str, list[_Sited]]:
@@ -310,7 +320,7 @@ CSV_COLUMNS = (
     ["date", "site", "name", "timezone", "zero_report", "entries_total", "allowed", "denied", "late_uploads"]
     + [f"denied_{g}" for g in (*REASON_GROUPS, OTHER)]
     + [f"reason_{r}" for r in (*DENY_REASONS, OTHER)]
-    + ["fevers", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
+    + ["fevers", "temperatures_taken", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
     + [f"alerts_{k}" for k in ALERT_KINDS]
     + ["summary_zh", "summary_en", "changed_since_first_produced", "fingerprint"])
 
@@ -334,7 +344,7 @@ def csv_rows(report: dict[str, Any]) -> list[list[str]]:
                f["entries"]["allowed"], f["entries"]["denied"], f["entries"]["late_uploads"]]
         row += [f["denials"][g] for g in (*REASON_GROUPS, OTHER)]
         row += [f["denial_reasons"][r] for r in (*DENY_REASONS, OTHER)]
-        row += [len(f["fevers"]), f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
+        row += [len(f["fevers"]), f["temperatures"]["taken"], f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
                 f["people"]["newly_registered"], len(f["silent_devices"]), f["alerts"]["total"]]
         row += [f["alerts"]["by_kind"].get(k, 0) for k in ALERT_KINDS]
         row += [f["summary"]["zh"], f["summary"]["en"], f["changed_since_first_produced"], f["fingerprint"]]

@@ -102,7 +102,7 @@ async def update_person(request: web.Request) -> web.Response:
 def _check_json(check: store.HealthCheck) -> dict[str, Any]:
     return {"id": check.id, "person_id": check.person_id, "checked_at": check.checked_at,
             "temperature": check.temperature, "symptoms": json.loads(check.symptoms),
-            "recorded_by": check.recorded_by}
+            "recorded_by": check.recorded_by, "abnormal": bool(check.abnormal)}
 
 
 async def add_health_check(request: web.Request) -> web.Response:

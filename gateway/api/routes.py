@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import key_areas, keys, monitor, passes, people, reports, sites, tokens
+from . import key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -21,6 +21,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/people/{{person_id}}/quarantine/end", people.end_quarantine),
     ("POST", f"{API}/people/{{person_id}}/clear", people.clear_person),
     ("GET", f"{API}/key-areas", key_areas.list_key_areas),
+    ("GET", f"{API}/health/not-checked", monitoring.not_checked),
     ("PUT", f"{API}/key-areas/{{prefix}}", key_areas.put_key_area),
     ("DELETE", f"{API}/key-areas/{{prefix}}", key_areas.delete_key_area),
     ("POST", f"{API}/people/{{person_id}}/passes", passes.issue_pass),

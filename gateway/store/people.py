@@ -59,6 +59,7 @@ class HealthCheck:
     temperature: float
     symptoms: str
     recorded_by: str
+    abnormal: int = 0
 
 
 WRITABLE = frozenset(f.name for f in fields(PersonRow)) - {"id"}
@@ -146,11 +147,12 @@ async def status_history(conn: Conn, *, person_id: int) -> list[StatusChange]:
 
 
 async def add_health_check(conn: Conn, *, person_id: int, checked_at: str, temperature: float,
-                           symptoms: str, recorded_by: str) -> int:
+                           symptoms: str, recorded_by: str, abnormal: int = 0) -> int:
     cur = await conn.execute(
-        "INSERT INTO health_checks (person_id, checked_at, temperature, symptoms, recorded_by)"
-        " VALUES (:p, :at, :t, :s, :by)",
-        {"p": person_id, "at": checked_at, "t": temperature, "s": symptoms, "by": recorded_by})
+        "INSERT INTO health_checks (person_id, checked_at, temperature, symptoms, recorded_by, abnormal)"
+        " VALUES (:p, :at, :t, :s, :by, :ab)",
+        {"p": person_id, "at": checked_at, "t": temperature, "s": symptoms, "by": recorded_by,
+         "ab": abnormal})
     assert cur.lastrowid is not None
     return cur.lastrowid
 

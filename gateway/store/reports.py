@@ -99,6 +99,15 @@ async def entry_counts(conn: Conn, *, window: Window, sites: Sequence[str] | Non
         return [CountRow(*r) for r in await cur.fetchall()]
 
 
+async def temperatures(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[tuple[str, int]]:
+    """(site, entries with a temperature reading) in the window: 每人必测, how many were measured."""
+    sql = ("SELECT site, count(*) FROM entries WHERE scanned_ts >= :start AND scanned_ts < :end"
+           " AND temperature IS NOT NULL AND " + SITE_FILTER.format(col="site") + " GROUP BY site")
+    params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
+    async with conn.execute(sql, params) as cur:
+        return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
 async def fevers(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[FeverRow]:
     """Fever denials in the window, with the pass holder found through the pass serial."""
     sql = ("SELECT e.site, e.device_id, e.scanned_at, e.scanned_ts, e.temperature, e.serial,"

@@ -32,8 +32,13 @@ async def build_day(client: Client, admin: dict[str, str], registrar: dict[str, 
     await register(client, registrar, 1, "李一", community="C1")
     p2 = await register(client, registrar, 2, "赵二", community="C1", employer="E1")
     # a Hubei returnee in quarantine 5 Feb .. 18 Feb; another whose 14 days end on the 14th
-    await register(client, registrar, 3, "孙三", community="C1", origin="420100",
-                   left_origin_on="2020-02-04", arrived_on="2020-02-05")
+    p3 = await register(client, registrar, 3, "孙三", community="C1", origin="420100",
+                        left_origin_on="2020-02-04", arrived_on="2020-02-05")
+    # the daily health check of the 14th finds her feverish (每日健康监测); the 13th's was normal
+    for at, temperature in (("2020-02-13T09:00:00+08:00", 36.6), ("2020-02-14T09:00:00+08:00", 38.0)):
+        resp = await client.post(f"/api/v1/people/{p3}/health-checks", headers=registrar,
+                                 json={"temperature": temperature, "symptoms": [], "checked_at": at})
+        assert resp.status == 201, await resp.text()
     await register(client, registrar, 4, "周四", community="C9", employer="E1", origin="420100",
                    left_origin_on="2020-01-30", arrived_on="2020-01-31")
     p5 = await register(client, registrar, 5, "王小明", community="C1")
@@ -41,7 +46,7 @@ async def build_day(client: Client, admin: dict[str, str], registrar: dict[str, 
 
     a = await Gate.enrol(client, admin, "S1", "community north gate")
     a.scan("2020-02-13T23:59:00+08:00")                      # the day before
-    a.scan("2020-02-14T00:01:00+08:00")
+    a.scan("2020-02-14T00:01:00+08:00", temperature=None)    # a gate that does not require a reading
     a.scan("2020-02-14T08:00:00+08:00", serial=shared)
     a.scan("2020-02-14T08:05:00+08:00", reason="quarantine")
     a.scan("2020-02-14T09:00:00+08:00", reason="revoked")
@@ -94,9 +99,10 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
         "name": "王**", "document": "4201**********005" + s1["fevers"][0]["document"][-1]}]
     assert s1["fevers"][0]["device_id"].startswith("dev_")
     assert s1["people"] == {"in_quarantine": 1, "quarantine_ending": 0, "newly_registered": 0}
+    assert s1["temperatures"] == {"taken": 7, "fevers": 1}
     assert s1["silent_devices"] == []  # the gates were enrolled years later: not in service that day
     assert s1["alerts"]["total"] == 1 and s1["alerts"]["by_kind"] == {"fever": 1, "shared_pass": 0,
-                                                                       "broken_chain": 0}
+                                                                       "broken_chain": 0, "health_check": 0}
     assert s1["alerts"]["items"][0]["happened_at"] == "2020-02-14T11:00:00+08:00"
     assert s1["zero_report"] is False
     assert s1["summary"] == {"zh": "有异常情况：拒绝通行 5 人次，发热 1 人次，警报 1 条",
@@ -108,7 +114,7 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
     assert s2["denial_reasons"] == reasons(wrong_site=1, site_closed=1, stale_data=1, duplicate=1)
     assert s2["fevers"] == []
     assert s2["people"] == {"in_quarantine": 0, "quarantine_ending": 1, "newly_registered": 0}
-    assert s2["alerts"]["by_kind"] == {"fever": 0, "shared_pass": 1, "broken_chain": 0}
+    assert s2["alerts"]["by_kind"] == {"fever": 0, "shared_pass": 1, "broken_chain": 0, "health_check": 0}
     assert s2["alerts"]["items"][0]["happened_at"] == "2020-02-14T08:10:00+08:00"
     assert s2["zero_report"] is False
 
@@ -131,8 +137,16 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
                                       wrong_site=1, site_closed=1, cannot_verify=1, duplicate=1)
     assert city["fevers"] == s1["fevers"]
     assert city["people"] == {"in_quarantine": 1, "quarantine_ending": 1, "newly_registered": 0}
-    assert city["alerts"]["by_kind"] == {"fever": 1, "shared_pass": 1, "broken_chain": 0}
+    assert city["alerts"]["by_kind"] == {"fever": 1, "shared_pass": 1, "broken_chain": 0, "health_check": 0}
     assert city["sites"] == 5 and city["zero_report_sites"] == 3 and city["zero_report"] is False
+    assert city["temperatures"] == {"taken": 14, "fevers": 1}
+    health = first["health_monitoring"]  # 孙三, in quarantine on the 14th, checked once, feverish
+    assert {k: health[k] for k in ("monitored", "checked", "not_checked", "abnormal")} == {
+        "monitored": 1, "checked": 1, "not_checked": 0, "abnormal": 1}
+    assert health["communities"] == [{"community": "C1", "monitored": 1, "checked": 1, "not_checked": 0,
+                                      "abnormal": 1, "not_checked_people": []}]
+    assert [(c["name"], c["checked_at"], c["temperature"]) for c in health["abnormal_checks"]] == [
+        ("孙*", "2020-02-14T09:00:00+08:00", 38.0)]
 
     # a finished day: this first report is remembered, and unchanged by definition
     for figs in [*first["sites"], city]:
@@ -169,6 +183,7 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
         assert {g: int(row[f"denied_{g}"]) for g in GROUPS} == figs["denials"]
         assert {r: int(row[f"reason_{r}"]) for r in REASONS} == figs["denial_reasons"]
         assert int(row["fevers"]) == len(figs["fevers"])
+        assert int(row["temperatures_taken"]) == figs["temperatures"]["taken"]
         assert int(row["in_quarantine"]) == figs["people"]["in_quarantine"]
         assert int(row["quarantine_ending"]) == figs["people"]["quarantine_ending"]
         assert int(row["alerts_shared_pass"]) == figs["alerts"]["by_kind"]["shared_pass"]
