@@ -178,7 +178,8 @@ def _report_op() -> S:
     op = _op("The daily report and zero report (docs/reports.md): JSON or CSV", "admin, viewer", 200,
              _obj({"date": DATE, "generated_at": TIME, "site": _null(_str()),
                    "sites": {"type": "array", "items": {"type": "object"}},
-                   "city": _null({"type": "object"})}),
+                   "city": _null({"type": "object"}),
+                   "health_monitoring": _null({"type": "object"})}),
              params=[{**_q("date", DATE), "required": True}, _q("site", _str()),
                      _q("format", _str(enum=["json", "csv"]))], errors=(401, 403, 404, 422))
     op["responses"]["200"]["content"]["text/csv"] = {"schema": _str()}
