@@ -86,7 +86,8 @@ def test_window_screenshots_under_xvfb(xvfb: str, outcomes: dict[str, Outcome],
             import cv2
 
             cv2.imwrite(str(SHOTS / f"scanner-{kind}.png"), shot)
-            assert share(shot, colour) > 0.3, f"{kind} panel not on screen"
+            from xdiag import describe
+            assert share(shot, colour) > 0.3, f"{kind} panel not on screen: {describe(xvfb)}"
     finally:
         window.close()
 
@@ -162,7 +163,8 @@ def test_window_preview_shows_the_disabled_banner(xvfb: str, offline: OfflineGat
             shot = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("RGB"))[:, :, ::-1]
             if share(shot[:40], DISABLED_RGB) > 0.5:
                 break
-        assert shot is not None and share(shot[:40], DISABLED_RGB) > 0.5
+        from xdiag import describe
+        assert shot is not None and share(shot[:40], DISABLED_RGB) > 0.5, describe(xvfb)
         assert share(shot[100:600], DISABLED_RGB) < 0.01  # a banner, not a panel: the preview stays visible
     finally:
         window.close()

@@ -16,6 +16,7 @@ from frames import background, place, qr_bgr
 from offline_gate import OfflineGate
 from test_display import SHOTS, share
 from xkeys import XKeys
+from xdiag import describe
 
 from scanner.display import ALLOW_RGB, DENY_RGB
 from scanner.log import EntryLog
@@ -54,6 +55,7 @@ def wait_for_screen(display: str, proc: subprocess.Popen[bytes], seen: Callable[
     if shot is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(SHOTS / "scanner-run-last-seen.png"), shot)  # for whoever reads the failure
+        print("DISPLAY:", describe(display))
     return None
 
 
