@@ -12,8 +12,8 @@ import scanner.decoders as decoders
 from scanner.decoders import VARIANTS, Variant, ZxingDecoder, _region
 
 TEXT = fixed_passes()[0]
-# (kind, difficulty, seed) of frames of bench/bench_decoders.py's set that only the retry reads
-RESCUED = [("glare", 1.3, 0), ("glare", 1.3, 2), ("dim screen", 0.05, 0), ("small", 0.11, 2), ("grainy", 45, 0)]
+# the difficulties of bench/bench_decoders.py's set where plain zxing-cpp starts to detect codes it cannot read
+EDGE = [("glare", 1.3), ("dim screen", 0.05), ("small", 0.11), ("grainy", 45)]
 
 
 def _plain(image: np.ndarray, errors: bool = False) -> list[zxingcpp.Barcode]:
@@ -25,17 +25,31 @@ def code() -> np.ndarray:
     return qr_bgr(TEXT)
 
 
-@pytest.mark.parametrize("kind, level, seed", RESCUED)
-def test_first_attempt_fails_and_the_region_retry_reads_the_pass(code: np.ndarray, kind: str, level: float,
-                                                                   seed: int) -> None:
-    image = frame(code, kind, level, seed)
-    found = _plain(image, errors=True)
-    assert not any(b.valid for b in found), "plain zxing-cpp reads this frame: it no longer tests the retry"
-    assert found, "nothing detected: no region to retry"
-    decoder = ZxingDecoder()
-    assert decoder.decode(image) == [TEXT]
-    assert decoder.rescued == 1
-    assert ZxingDecoder(retry=False).decode(image) == []
+@pytest.fixture(scope="module")
+def rescued(code: np.ndarray) -> list[tuple[str, int, np.ndarray]]:
+    """Frames at the edge (a pass's bytes decide which ones) that plain zxing-cpp detects but cannot read."""
+    found = []
+    for kind, level in EDGE:
+        for seed in range(4):
+            image = frame(code, kind, level, seed)
+            first = _plain(image, errors=True)
+            if first and not any(b.valid for b in first):
+                found.append((kind, seed, image))
+    return found
+
+
+def test_first_attempt_fails_and_the_region_retry_reads_the_pass(rescued: list[tuple[str, int, np.ndarray]]) -> None:
+    read = []
+    for kind, seed, image in rescued:
+        assert ZxingDecoder(retry=False).decode(image) == []
+        decoder = ZxingDecoder()
+        texts = decoder.decode(image)
+        assert texts in ([], [TEXT]), (kind, seed)  # never a wrong text
+        assert decoder.rescued == len(texts)
+        if texts:
+            read.append(f"{kind} #{seed}")
+    # the set has 9 such frames for this pass today; a retry that reads fewer than 3 has lost its point
+    assert len(read) >= 3, f"the retry read only {read} of {len(rescued)} detected-but-undecoded frames"
 
 
 def test_a_readable_frame_is_read_by_the_first_pass_alone(code: np.ndarray) -> None:
@@ -53,21 +67,24 @@ class Spy:
         return gray
 
 
-def test_nothing_detected_means_no_variant_is_tried(monkeypatch: pytest.MonkeyPatch, code: np.ndarray) -> None:
+def test_nothing_detected_means_no_variant_is_tried(monkeypatch: pytest.MonkeyPatch,
+                                                    rescued: list[tuple[str, int, np.ndarray]]) -> None:
     spy = Spy()
     monkeypatch.setattr(decoders, "VARIANTS", (Variant("spy", spy),))
     decoder = ZxingDecoder()
     for image in empty_frames(n=10) + [np.zeros((720, 1280), np.uint8), np.full((720, 1280), 255, np.uint8)]:
         assert decoder.decode(image) == []
     assert spy.calls == 0
-    assert decoder.decode(frame(code, "glare", 1.3, 0)) == []  # detected, not decoded: the spy looks once
+    assert decoder.decode(rescued[0][2]) == []  # detected, not decoded: the spy looks once
     assert spy.calls == 1
 
 
-def test_variants_are_tried_in_order_until_one_reads(monkeypatch: pytest.MonkeyPatch, code: np.ndarray) -> None:
+def test_variants_are_tried_in_order_until_one_reads(monkeypatch: pytest.MonkeyPatch,
+                                                     rescued: list[tuple[str, int, np.ndarray]]) -> None:
+    readable = next(image for _, _, image in rescued if ZxingDecoder().decode(image))
     first, after = Spy(), Spy()
     monkeypatch.setattr(decoders, "VARIANTS", (Variant("no change", first), *VARIANTS, Variant("after", after)))
-    assert ZxingDecoder().decode(frame(code, "glare", 1.3, 0)) == [TEXT]
+    assert ZxingDecoder().decode(readable) == [TEXT]
     assert first.calls == 1 and after.calls == 0
 
 
