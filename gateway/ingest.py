@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from keys import Reason
@@ -18,13 +19,14 @@ from .errors import Forbidden, InvalidInput
 from .services import Services
 from .store import entries as store
 from .store import sites as site_store
-from .validate import aware_datetime, choice, integer, number, reject_unknown
+from .validate import choice, integer, number, reject_unknown
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
 REQUIRED = ("id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash", "hash")
 OPTIONAL = ("serial", "text_hash", "temperature", "clock_offset", "latency_ms")
 REASONS = tuple(r.value for r in Reason)
+FUTURE_LEEWAY = 3600.0  # seconds: a corrected time further ahead than this is a broken clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,39 @@ def _hex(value: object, field: str, pattern: re.Pattern[str], what: str, *, null
     return value
 
 
-def parse_entry(raw: object, index: int, device: Principal, received_at: str) -> dict[str, Any]:
+def _gate_time(value: object, field: str) -> datetime:
+    """The gate's clock as sent: any year from 1900 (a gate without a real-time clock says 1970)."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidInput(f"{field} must be an ISO 8601 time with an offset", field=field)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} must be an ISO 8601 time with an offset", field=field) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(f"{field} must carry a UTC offset", field=field)
+    if not 1900 <= moment.year <= 2200:
+        raise InvalidInput(f"{field} is out of range", field=field)
+    return moment
+
+
+def place(gate_ts: float, offset: float | None, received_ts: float, *, retention_days: int,
+          field: str) -> tuple[float, str | None]:
+    """(corrected time the entry is stored and reported at, flag); refuses a time in the future."""
+    corrected = gate_ts + (offset or 0.0)
+    if corrected > received_ts + FUTURE_LEEWAY:
+        ahead = (corrected - received_ts) / 3600
+        raise InvalidInput(f"{field} is {ahead:.0f} h in the future even after the gate's clock offset:"
+                           " the gate's clock is wrong; the entry stays in the gate's log",
+                           field=field, code="entry_in_future")
+    if offset is not None:  # measured against the gateway: trusted, however late the upload
+        return corrected, None
+    if corrected < received_ts - retention_days * 86400.0:
+        return received_ts, "implausible"  # no offset and older than anything kept: a clock never set
+    return corrected, "offset_unknown"
+
+
+def parse_entry(raw: object, index: int, device: Principal, received_at: str, *,
+                retention_days: int = 28) -> dict[str, Any]:
     """One entry as an `entries` row; 422/403 naming `entries[i].field` on anything wrong."""
     where = f"entries[{index}]"
     if not isinstance(raw, dict):
@@ -64,18 +98,23 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str) ->
     if raw["site"] != device.site:
         raise Forbidden(f"{where}.site is not the calling device's site", field=f"{where}.site",
                         code="wrong_site")
-    scanned = aware_datetime(raw["scanned_at"], f"{where}.scanned_at")
+    scanned = _gate_time(raw["scanned_at"], f"{where}.scanned_at")
     if raw.get("latency_ms") is not None:  # the gate's own figure: checked, covered by the hash, not stored
         number(raw["latency_ms"], f"{where}.latency_ms", low=0.0, high=1e9)
     temperature = raw.get("temperature")
-    offset = raw.get("clock_offset")
+    offset = None if raw.get("clock_offset") is None else number(
+        raw["clock_offset"], f"{where}.clock_offset", low=-1e9, high=1e9)
+    placed, flag = place(scanned.timestamp(), offset, datetime.fromisoformat(received_at).timestamp(),
+                         retention_days=retention_days, field=f"{where}.scanned_at")
     return {
         "id": entry_id,
         "device_id": device.id,
         "site": device.site,
         "seq": integer(raw["seq"], f"{where}.seq", low=1, high=2**53),
         "scanned_at": raw["scanned_at"],
-        "scanned_ts": scanned.timestamp(),
+        "scanned_ts": placed,
+        "gate_ts": scanned.timestamp(),
+        "time_flag": flag,
         "received_at": received_at,
         "serial": _hex(raw.get("serial"), f"{where}.serial", HEX24, "24 lowercase hex characters or null",
                        nullable=True),
@@ -86,8 +125,7 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str) ->
         # any finite reading is kept: a gate's odd value is evidence, not a reason to lose the entry
         "temperature": None if temperature is None else number(temperature, f"{where}.temperature",
                                                                 low=-100.0, high=200.0),
-        "clock_offset": None if offset is None else number(offset, f"{where}.clock_offset",
-                                                           low=-1e9, high=1e9),
+        "clock_offset": offset,
         "prev_hash": _hex(raw["prev_hash"], f"{where}.prev_hash", HEX64, "64 lowercase hex", nullable=False),
         "hash": _hex(raw["hash"], f"{where}.hash", HEX64, "64 lowercase hex", nullable=False),
         "chain_ok": 1,
@@ -116,7 +154,8 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Inge
     if not isinstance(raws, list) or not 1 <= len(raws) <= limit:
         raise InvalidInput(f"entries must be a list of 1..{limit} entries", field="entries")
     received_at = iso_ms(now())
-    rows = [parse_entry(raw, i, device, received_at) for i, raw in enumerate(raws)]
+    rows = [parse_entry(raw, i, device, received_at, retention_days=svc.config.retention_days)
+            for i, raw in enumerate(raws)]
     async with svc.db.transaction() as tx:
         current = await site_store.get_device(tx, device_id=device.id)
         if current is None or current.disabled_at is not None:  # disabled while the batch was in flight

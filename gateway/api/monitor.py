@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +23,9 @@ def entry_json(row: EntryRow) -> dict[str, Any]:
             "scanned_at": row.scanned_at, "received_at": row.received_at, "serial": row.serial,
             "text_hash": row.text_hash, "decision": row.decision, "reason": row.reason,
             "temperature": row.temperature, "clock_offset": row.clock_offset,
-            "chain_ok": bool(row.chain_ok)}
+            # where the gateway places it: gate time + offset (or receipt time, see time_flag)
+            "corrected_at": datetime.fromtimestamp(row.scanned_ts, UTC).isoformat(timespec="milliseconds"),
+            "time_flag": row.time_flag, "chain_ok": bool(row.chain_ok)}
 
 
 def _time(request: web.Request, name: str) -> datetime | None:

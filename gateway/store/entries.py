@@ -12,7 +12,7 @@ from .sqlparts import in_list
 
 COLUMNS = ("id", "device_id", "site", "seq", "scanned_at", "scanned_ts", "received_at", "serial",
            "text_hash", "decision", "reason", "temperature", "clock_offset", "prev_hash", "hash",
-           "chain_ok")
+           "chain_ok", "gate_ts", "time_flag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class EntryRow:
     prev_hash: str
     hash: str
     chain_ok: int
+    gate_ts: float | None = None  # the gate's raw clock; scanned_ts is the corrected time
+    time_flag: str | None = None  # offset_unknown | implausible (placed at receipt) | None
 
 
 async def existing_ids(conn: Conn, *, ids: Sequence[str]) -> set[str]:
