@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,12 +76,63 @@ def card_pdf(p: ResidentPass) -> bytes:
     return buf.getvalue()
 
 
+class CardsPdf:
+    """Many cards in one PDF, an A6 page each, written page by page (memory stays flat).
+
+    Pillow's multi-page PDF keeps every page in memory (2 MB each at 300 dpi); this writes each
+    card's 1-bit image as a Flate-compressed image XObject as soon as it is drawn, and the page
+    tree, catalogue and cross-reference table at the end.
+    """
+
+    def __init__(self) -> None:
+        self._offsets: dict[int, int] = {}
+        self._pages: list[int] = []
+        self._size = 0
+        self._next = 3  # 1: catalogue, 2: page tree (written last)
+
+    def _obj(self, number: int, body: bytes) -> bytes:
+        self._offsets[number] = self._size
+        chunk = f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+        self._size += len(chunk)
+        return chunk
+
+    def start(self) -> bytes:
+        head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+        self._size = len(head)
+        return head
+
+    def page(self, p: ResidentPass) -> bytes:
+        image = _one_bit(p)
+        data = zlib.compress(image.tobytes(), 6)  # mode "1" packs 8 pixels a byte, 1 = white
+        width, height = image.size
+        pt_w, pt_h = width * 72 / DPI, height * 72 / DPI
+        img, content, page = self._next, self._next + 1, self._next + 2
+        self._next += 3
+        self._pages.append(page)
+        draw = f"q {pt_w:.2f} 0 0 {pt_h:.2f} 0 0 cm /Im0 Do Q".encode()
+        return b"".join((
+            self._obj(img, f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+                           f"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode "
+                           f"/Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"),
+            self._obj(content, f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream"),
+            self._obj(page, f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pt_w:.2f} {pt_h:.2f}] "
+                            f"/Resources << /XObject << /Im0 {img} 0 R >> >> /Contents {content} 0 R >>".encode()),
+        ))
+
+    def finish(self) -> bytes:
+        if not self._pages:
+            raise ValueError("no cards")
+        kids = " ".join(f"{n} 0 R" for n in self._pages)
+        tail = self._obj(2, f"<< /Type /Pages /Kids [{kids}] /Count {len(self._pages)} >>".encode())
+        tail += self._obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        xref_at = self._size
+        rows = [f"{self._offsets[n]:010d} 00000 n \n" for n in range(1, self._next)]
+        xref = (f"xref\n0 {self._next}\n0000000000 65535 f \n" + "".join(rows)
+                + f"trailer\n<< /Size {self._next} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n").encode()
+        return tail + xref
+
+
 def cards_pdf(cards: list[ResidentPass]) -> bytes:
-    """Several cards, one A6 page each, in one PDF (the reprint list's stack)."""
-    if not cards:
-        raise ValueError("no cards")
-    pages = [_one_bit(p) for p in cards]
-    buf = io.BytesIO()
-    pages[0].save(buf, format="PDF", resolution=DPI, title="qrgate pass cards", save_all=True,
-                  append_images=pages[1:])
-    return buf.getvalue()
+    """Several cards in one PDF (all in memory: for a few; the reprint list streams `CardsPdf`)."""
+    pdf = CardsPdf()
+    return pdf.start() + b"".join(pdf.page(p) for p in cards) + pdf.finish()

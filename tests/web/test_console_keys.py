@@ -38,3 +38,41 @@ async def test_withdraw_form_needs_a_reason_and_a_tick(client: TestClient, admin
     assert [(r.target, r.reason) for r in rows] == [(f"key:{kid}", "leaked")]
     listing = await (await client.get("/console/reprints")).text()
     assert "无 None" in listing and "reprint-form" not in listing  # no card was ever printed
+
+
+async def test_the_reprint_pdf_holds_every_void_card_and_empties_the_list(client: TestClient, admin: str) -> None:
+    import pypdfium2
+    import zxingcpp
+
+    from gateway import passes, registry, reissue
+    from gateway.auth import CLI
+    from gateway import idcard
+
+    svc = svc_of(client)
+    serials = []
+    for seed in range(3):
+        person = await registry.register(svc, {"name": f"王{seed}", "document_type": "resident_id",
+                                               "document_number": idcard.make(f"110105194912310{seed + 3:02d}"), "community": "C1"}, CLI)
+        serials.append((await passes.issue(svc, person.id, CLI, "http://x")).serial)
+    await reissue.cards_printed(svc.db, serials[:2], CLI)  # two of the three had printed cards
+    kid = svc.keystore.signing_key().kid.hex()
+    resp = await client.post(f"/console/keys/{kid}/withdraw",
+                             data={"csrf_token": admin, "reason": "leaked", "confirm": "yes"}, allow_redirects=False)
+    await client.app[reissue_runner_key].wait(int(resp.headers["Location"].rsplit("/", 1)[1]))
+    listed = [r.serial for r in await reissue.reprint_list(svc.db)]
+    assert len(listed) == 2
+    resp = await client.post("/console/reprints/cards.pdf", data={"csrf_token": admin})
+    assert resp.status == 200 and resp.content_type == "application/pdf"
+    pdf = pypdfium2.PdfDocument(await resp.read())
+    texts = []
+    for page in pdf:
+        (code,) = zxingcpp.read_barcodes(page.render(scale=2).to_pil(), formats=zxingcpp.BarcodeFormat.QRCode)
+        texts.append(code.text)
+    live = {r.serial: r.qr_text for r in [await passes.get(svc.db, s) for s in listed]}
+    assert texts == [live[s] for s in listed]
+    assert await reissue.reprint_list(svc.db) == []
+    rows = await audit_store.search(svc.db.read, actor="account:admin", action="cards.reprint", target=None,
+                                    after_id=0, limit=10)
+    assert [r.details for r in rows] == ['{"cards": 2}']
+    resp = await client.post("/console/reprints/cards.pdf", data={"csrf_token": admin}, allow_redirects=False)
+    assert resp.status == 303  # nothing left to print

@@ -14,11 +14,11 @@ from gateway.store.reissue import ReprintRow
 from gateway.validate import reason as valid_reason
 from keys import Status
 
-from ..card import cards_pdf
+from ..card import CardsPdf
 from ..passview import ResidentPass
 from .common import redirect, render, services, user
 
-CARDS_PER_PDF = 500  # one download prints a stack; the next download gives the next stack
+PAGE = 500  # reprint-list rows read at a time while the PDF streams
 
 
 async def key_list(request: web.Request) -> web.Response:
@@ -66,8 +66,7 @@ async def reprint_list(request: web.Request) -> web.Response:
     after = int(request.query.get("after", "0")) if request.query.get("after", "0").isdigit() else 0
     rows = await reissue.reprint_list(services(request).db, after_person=after, limit=100)
     return render(request, "console/reprints.html", {
-        "rows": rows, "next_after": rows[-1].person_id if len(rows) == 100 else None,
-        "per_pdf": CARDS_PER_PDF})
+        "rows": rows, "next_after": rows[-1].person_id if len(rows) == 100 else None})
 
 
 def _view(row: ReprintRow) -> ResidentPass:
@@ -75,16 +74,28 @@ def _view(row: ReprintRow) -> ResidentPass:
                         status=Status(row.status), expires_at=datetime.fromisoformat(row.expires_at), revoked=False)
 
 
-async def reprint_cards(request: web.Request) -> web.Response:
-    """One PDF of the next cards on the reprint list; they leave the list once it is made."""
+async def reprint_cards(request: web.Request) -> web.StreamResponse:
+    """One PDF of every card on the reprint list, streamed page by page; they leave the list once sent."""
     svc = services(request)
-    rows = await reissue.reprint_list(svc.db, limit=CARDS_PER_PDF)
+    rows = await reissue.reprint_list(svc.db, limit=PAGE)
     if not rows:
         raise redirect("/console/reprints")
-    pdf = await asyncio.to_thread(cards_pdf, [_view(r) for r in rows])  # Pillow work off the event loop
-    await reissue.cards_reprinted(svc.db, [r.serial for r in rows], user(request).principal())
-    return web.Response(body=pdf, content_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="qrgate-reprint-{len(rows)}-cards.pdf"'})
+    response = web.StreamResponse(headers={
+        "Content-Type": "application/pdf", "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="qrgate-reprint-cards.pdf"'})
+    await response.prepare(request)
+    pdf, sent = CardsPdf(), []
+    await response.write(pdf.start())
+    while rows:
+        for row in rows:  # Pillow work off the event loop, one card at a time
+            await response.write(await asyncio.to_thread(pdf.page, _view(row)))
+            sent.append(row.serial)
+        rows = await reissue.reprint_list(svc.db, after_person=rows[-1].person_id, limit=PAGE)
+    await response.write(pdf.finish())
+    await response.write_eof()
+    # only a PDF that was sent whole takes its people off the list (a broken download raises above)
+    await reissue.cards_reprinted(svc.db, sent, user(request).principal())
+    return response
 
 
 def setup(app: web.Application) -> None:
