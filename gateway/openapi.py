@@ -118,7 +118,7 @@ SCHEMAS: dict[str, S] = {
                    "revoked_at": _null(TIME), "state": _str(enum=["active", "revoked", "expired"]),
                    "scope": _str()}),
     "IssuerKey": _obj({"kid": _str(), "state": _str(enum=["active", "retired", "withdrawn"]), "created": TIME,
-                       "trusted_until": _null(TIME)}, closed=False),
+                       "trusted_until": _null(TIME), "reason": _null(_str(description="why it was withdrawn"))}),
     "ReissueJob": _obj({"id": INT, "kid": _str(), "reason": _str(), "actor": _str(),
                         "state": _str(enum=["running", "done"]), "total": INT, "done": INT,
                         "fraction": {"type": "number"}, "created_at": TIME, "updated_at": TIME,
