@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pass.revoke": _STAFF, "pass.reissue": _STAFF,
     "pass.reissue_revoked": _ADMIN,      # undoing a revocation is not a registrar's call
     "link.rotate": _STAFF,
+    "holder.reset": _STAFF,              # end a person's phone binding (lost or new phone)
     "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
     "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
@@ -69,6 +70,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", f"{API}/key-areas/{{prefix}}"): "key_area.change",
     ("POST", f"{API}/people/{{person_id}}/passes"): "pass.issue",
     ("POST", f"{API}/people/{{person_id}}/resident-link/rotate"): "link.rotate",
+    ("POST", f"{API}/people/{{person_id}}/holder-binding/reset"): "holder.reset",
     ("GET", f"{API}/passes/{{serial}}"): "pass.read",
     ("POST", f"{API}/passes/{{serial}}/revoke"): "pass.revoke",
     ("POST", f"{API}/passes/{{serial}}/reissue"): "pass.reissue",
@@ -99,6 +101,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/p/sw.js"): PUBLIC,
     ("GET", "/p/{token}"): PUBLIC,
     ("GET", "/p/{token}/pass.json"): PUBLIC,
+    ("POST", "/p/{token}/bind"): PUBLIC,  # the phone registers its key; the link's token is the credential
     ("GET", "/p/{token}/manifest.webmanifest"): PUBLIC,
     ("GET", "/p/{token}/card"): PUBLIC,
     ("GET", "/p/{token}/card.pdf"): PUBLIC,
@@ -119,6 +122,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/people/{person_id}/health-checks"): "health.add",
     ("POST", "/console/people/{person_id}/{action}"): "person.clear",  # clear | end-quarantine
     ("POST", "/console/people/{person_id}/passes"): "pass.issue",
+    ("POST", "/console/people/{person_id}/holder-reset"): "holder.reset",
     ("GET", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",
     ("POST", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",
     ("POST", "/console/people/{person_id}/passes/{serial}/reissue"): "pass.reissue",

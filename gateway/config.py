@@ -35,6 +35,10 @@ class GatewayConfig:
     enrolment_ttl_seconds: int = _setting(900, "Default lifetime of a device enrolment token.")
     max_body_bytes: int = _setting(2 * 1024 * 1024, "Largest accepted request body (413 above).")
     max_entries_per_batch: int = _setting(1000, "Largest entry batch a device may upload.")
+    rebind_limit: int = _setting(
+        3, "Times a resident may bind a phone from the resident link per `rebind_window_days` (then a worker resets it).")
+    rebind_window_days: int = _setting(7, "The window of `rebind_limit`, in days.")
+    code_period_seconds: int = _setting(30, "Seconds between two rotating codes on the resident's phone (QG2).")
     login_max_failures: int = _setting(
         5, "Failed console logins of one account from one client before a lockout starts"
            " (3× for one account from anywhere, 10× for one client on any account).")

@@ -124,6 +124,7 @@ SCHEMAS: dict[str, S] = {
                         "fraction": {"type": "number"}, "created_at": TIME, "updated_at": TIME,
                         "finished_at": _null(TIME)}),
     "ResidentLink": _obj({"person_id": INT, "resident_url": _str()}),
+    "BindingReset": _obj({"person_id": INT, "bound": {"type": "boolean"}, "revoked": _null(_str())}),
     "AuditRow": _obj({"id": INT, "at": TIME, "actor": _str(), "action": _str(), "target": _str(),
                       "reason": _null(_str()), "details": {"type": "object"}}),
 }
@@ -240,6 +241,9 @@ def paths() -> dict[str, S]:
         f"{api}/people/{{person_id}}/resident-link/rotate": {
             "post": _op("A new resident link; the old one gives 404 at once (audited)", STAFF, 200,
                         _ref("ResidentLink"), body=REASON_BODY, params=[PERSON_ID], errors=(401, 403, 404, 409))},
+        f"{api}/people/{{person_id}}/holder-binding/reset": {
+            "post": _op("End a person's phone binding; its holder-bound pass is revoked (audited)", STAFF, 200,
+                        _ref("BindingReset"), body=REASON_BODY, params=[PERSON_ID], errors=(401, 403, 404, 409))},
         f"{api}/passes/{{serial}}": {
             "get": _op("A pass", ANYONE, 200, _ref("Pass"), params=[SERIAL], errors=(401, 403, 404, 422))},
         f"{api}/passes/{{serial}}/revoke": {

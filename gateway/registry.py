@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import access, canonical, idcard, key_areas, monitoring, passes, quarantine, regions, scoped
+from . import access, bindings, canonical, idcard, key_areas, monitoring, passes, quarantine, regions, scoped
 from .auth import Principal
 from .clock import iso, now
 from .db import Conn
@@ -262,6 +262,7 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
                                              "end": values.get("quarantine_end", current.quarantine_end),
                                              "kind": values.get("quarantine_kind", current.quarantine_kind)})
         await passes.refresh(svc, tx, person_id, actor, "person data changed")
+        await bindings.refresh(svc, tx, person_id, actor, "person data changed")
         person = await store.get(tx, person_id=person_id)
     assert person is not None
     return person
@@ -289,6 +290,7 @@ async def end_quarantine(svc: Services, person_id: int, body: dict[str, Any], ac
         await audit.record(tx, actor.actor, "person.quarantine_end", f"person:{person_id}", why,
                            {"planned_end": current.quarantine_end, "ended": today.isoformat()})
         await passes.refresh(svc, tx, person_id, actor, "quarantine ended early")
+        await bindings.refresh(svc, tx, person_id, actor, "quarantine ended early")
         person = await store.get(tx, person_id=person_id)
     assert person is not None
     return person
@@ -307,6 +309,7 @@ async def clear(svc: Services, person_id: int, body: dict[str, Any], actor: Prin
                                                              "updated_at": stamp})
         await audit.record(tx, actor.actor, "person.clear", f"person:{person_id}", why)
         await passes.refresh(svc, tx, person_id, actor, "cleared by medical observation")
+        await bindings.refresh(svc, tx, person_id, actor, "cleared by medical observation")
         person = await store.get(tx, person_id=person_id)
     assert person is not None
     return person

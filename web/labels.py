@@ -43,6 +43,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
               "reissued": ("已换发", "Pass reissued"), "checked": ("已记录健康检查", "Health check recorded"),
               "site": ("已创建场所", "Site created"), "disabled": ("已停用设备", "Device disabled"),
               "cleared": ("已解除医学观察", "Cleared"), "ended": ("已提前结束隔离", "Quarantine ended"),
+              "holder_reset": ("已重置手机绑定", "Phone binding reset"),
               "lang": ("已切换语言", "Language changed")},
     "policy_field": {"kind": ("类型", "Kind"), "site": ("场所", "Site"), "communities": ("社区", "Communities"),
                      "employers": ("单位", "Employers"), "schools": ("学校", "Schools"),

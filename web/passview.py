@@ -43,6 +43,7 @@ class ResidentPass:
     revoked: bool
     quarantine_start: date | None = None
     quarantine_end: date | None = None
+    bound: dict[str, Any] | None = None  # the live phone binding (gateway.bindings.BoundPass JSON)
 
     def __post_init__(self) -> None:
         if len(self.document) > 4:
@@ -89,6 +90,9 @@ class ResidentPass:
             "valid_until": self.valid_until(),
             "quarantine_start": self.quarantine_start.isoformat() if self.quarantine_start else None,
             "quarantine_end": self.quarantine_end.isoformat() if self.quarantine_end else None,
+            # the holder-bound pass is useless without the phone's private key, so it may travel here
+            "bound": None if self.revoked else self.bound,
+            "server_time": now.isoformat(timespec="milliseconds"),  # the phone corrects its clock by it
         }
 
 

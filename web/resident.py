@@ -9,9 +9,12 @@ from importlib import resources
 import aiohttp_jinja2
 from aiohttp import web
 
+from gateway import bindings
+from gateway.api.common import read_json
 from gateway.appkeys import services_key
 from gateway import reissue
 from gateway.clock import now
+from gateway.validate import reject_unknown
 
 from .card import card_pdf
 from .i18n import LANG_COOKIE, Lang, pick, words
@@ -63,7 +66,8 @@ async def page(request: web.Request) -> web.Response:
         "lang": lang, "w": words(lang), "token": token, "p": p, "state": state.value,
         "state_word": state_words(state, lang), "countdown": p.countdown(at, lang),
         "qr_svg": "" if p.revoked else await asyncio.to_thread(qr_svg, p.qr_text),
-        "page_data": {"token": token, "lang": lang, "tz": SITE_TZ.key, "words": words(lang), "pass": p.to_json(at)},
+        "page_data": {"token": token, "lang": lang, "tz": SITE_TZ.key, "words": words(lang), "pass": p.to_json(at),
+                      "code_period": request.config_dict[services_key].config.code_period_seconds},
     }
     response = aiohttp_jinja2.render_template("resident_pass.html", request, context)
     _finish(response, request, lang, remember)
@@ -73,6 +77,21 @@ async def page(request: web.Request) -> web.Response:
 async def pass_json(request: web.Request) -> web.Response:
     p = await _load(request)
     response = web.json_response(p.to_json(now()))
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+async def bind(request: web.Request) -> web.Response:
+    """This phone's public key for the person behind the link: a holder-bound pass back (docs/web.md)."""
+    # JSON only: a cross-site form cannot send it without a CORS preflight, which we never answer
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="application/json only", headers=PRIVATE_HEADERS)
+    body = await read_json(request)
+    reject_unknown(body, ("alg", "public_key"))
+    key = bindings.parse_key(body.get("alg"), body.get("public_key"))
+    bound = await bindings.bind(request.config_dict[services_key], request.match_info["token"], key)
+    response = web.json_response({"bound": bound.to_json(),
+                                  "server_time": now().isoformat(timespec="milliseconds")})
     response.headers.update(PRIVATE_HEADERS)
     return response
 
@@ -134,6 +153,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/p/sw.js", service_worker)
     app.router.add_get(f"/p/{{token:{TOKEN}}}", page)
     app.router.add_get(f"/p/{{token:{TOKEN}}}/pass.json", pass_json)
+    app.router.add_post(f"/p/{{token:{TOKEN}}}/bind", bind)
     app.router.add_get(f"/p/{{token:{TOKEN}}}/manifest.webmanifest", manifest)
     app.router.add_get(f"/p/{{token:{TOKEN}}}/card", card)
     app.router.add_get(f"/p/{{token:{TOKEN}}}/card.pdf", card_download)

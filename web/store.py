@@ -73,7 +73,7 @@ async def people_list(conn: Conn, *, name: str | None, document_hmac: str | None
     """People matching the console's search box and one filter, within a reach; a name matches as a prefix."""
     params: dict[str, Any] = {}
     sql = ("SELECT p.id, p.name, p.document_masked, p.community, p.status, p.quarantine_end,"
-           " (SELECT serial FROM passes WHERE person_id = p.id AND state = 'live') AS live_serial"
+           " (SELECT serial FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0) AS live_serial"
            " FROM people p WHERE p.id > :after"
            " AND (:name IS NULL OR p.name LIKE :name ESCAPE '\\')"
            " AND (:doc IS NULL OR p.document_hmac = :doc)"
@@ -83,7 +83,7 @@ async def people_list(conn: Conn, *, name: str | None, document_hmac: str | None
            " AND (:f IS NOT 'ends_today' OR p.quarantine_end = :today)"
            " AND (:f IS NOT 'red' OR p.status = 'red')"
            " AND (:f IS NOT 'no_pass' OR NOT EXISTS"
-           "      (SELECT 1 FROM passes WHERE person_id = p.id AND state = 'live'))"
+           "      (SELECT 1 FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0))"
            f" AND {reach_clause(reach, params, 'p.')}"
            " ORDER BY p.id LIMIT :limit")
     like = None if name is None else name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -107,7 +107,8 @@ class PassListRow:
 async def passes_of(conn: Conn, *, person_id: int) -> list[PassListRow]:
     async with conn.execute(
             "SELECT serial, state, issued_at, expires_at, revoked_at, revoke_reason, replaced_by"
-            " FROM passes WHERE person_id = :p ORDER BY issued_at DESC, rowid DESC", {"p": person_id}) as cur:
+            " FROM passes WHERE person_id = :p AND bound = 0 ORDER BY issued_at DESC, rowid DESC",
+            {"p": person_id}) as cur:
         return [PassListRow(**dict(r)) for r in await cur.fetchall()]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
+from . import bindings, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -26,6 +26,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", f"{API}/key-areas/{{prefix}}", key_areas.delete_key_area),
     ("POST", f"{API}/people/{{person_id}}/passes", passes.issue_pass),
     ("POST", f"{API}/people/{{person_id}}/resident-link/rotate", passes.rotate_resident_link),
+    ("POST", f"{API}/people/{{person_id}}/holder-binding/reset", bindings.reset_binding),
     ("GET", f"{API}/passes/{{serial}}", passes.get_pass),
     ("POST", f"{API}/passes/{{serial}}/revoke", passes.revoke_pass),
     ("POST", f"{API}/passes/{{serial}}/reissue", passes.reissue_pass),

@@ -20,15 +20,16 @@ class PassRow:
     revoked_at: str | None
     revoke_reason: str | None
     replaced_by: str | None
+    bound: int = 0  # 1: a holder-bound pass (phone key in cnf, shown only as QG2 codes)
 
 
 async def insert(conn: Conn, *, serial: str, person_id: int, kid: str, qr_text: str, claims: str,
-                 issued_at: str, expires_at: str) -> None:
+                 issued_at: str, expires_at: str, bound: bool = False) -> None:
     await conn.execute(
-        "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at)"
-        " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp)",
+        "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at, bound)"
+        " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp, :bound)",
         {"serial": serial, "person": person_id, "kid": kid, "qr": qr_text, "claims": claims,
-         "iat": issued_at, "exp": expires_at})
+         "iat": issued_at, "exp": expires_at, "bound": int(bound)})
 
 
 async def insert_many(conn: Conn, rows: list[dict[str, object]]) -> None:
@@ -56,12 +57,12 @@ async def get(conn: Conn, *, serial: str) -> PassRow | None:
 
 
 async def live_for(conn: Conn, *, person_id: int) -> PassRow | None:
-    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p AND state = 'live'",
+    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p AND state = 'live' AND bound = 0",
                       {"p": person_id})
 
 
 async def latest_for(conn: Conn, *, person_id: int) -> PassRow | None:
-    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p"
+    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p AND bound = 0"
                             " ORDER BY issued_at DESC, rowid DESC LIMIT 1", {"p": person_id})
 
 

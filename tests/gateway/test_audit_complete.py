@@ -6,11 +6,15 @@ it has a recipe here (or a written reason why its record lives elsewhere).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway.api.routes import ROUTES
 from gateway.appkeys import db_key
@@ -89,6 +93,17 @@ async def _rotate(w: World) -> Call:
                 {"reason": "leaked"}, REGISTRAR_ACTOR)
 
 
+async def _reset_binding(w: World) -> Call:
+    # a phone binds through the resident link first (its own audit row comes before the one checked)
+    link = await w.post(f"{R}/people/{w.person_id}/resident-link/rotate", "registrar", {"reason": "test"})
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    resp = await w.client.post(urlsplit(link["resident_url"]).path + "/bind",
+                               json={"alg": "Ed25519", "public_key": base64.urlsafe_b64encode(raw).decode().rstrip("=")})
+    assert resp.status == 200, await resp.text()
+    return Call("POST", f"{R}/people/{w.person_id}/holder-binding/reset", w.headers("registrar"),
+                {"reason": "phone lost"}, REGISTRAR_ACTOR)
+
+
 async def _revoke(w: World) -> Call:
     return Call("POST", f"{R}/passes/{w.serial}/revoke", w.headers("registrar"), {"reason": "lost"}, REGISTRAR_ACTOR)
 
@@ -156,6 +171,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/people/{{person_id}}/clear"): _clear,
     ("POST", f"{R}/people/{{person_id}}/passes"): _issue,
     ("POST", f"{R}/people/{{person_id}}/resident-link/rotate"): _rotate,
+    ("POST", f"{R}/people/{{person_id}}/holder-binding/reset"): _reset_binding,
     ("POST", f"{R}/passes/{{serial}}/revoke"): _revoke,
     ("POST", f"{R}/passes/{{serial}}/reissue"): _reissue,
     ("POST", f"{R}/sites"): _site,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from gateway import passes, registry
+from gateway import bindings, passes, registry
 from gateway import reissue as bulk_reissue
 from gateway.errors import InvalidInput
 from gateway.validate import reason as valid_reason
@@ -77,6 +77,14 @@ async def reissue(request: web.Request) -> web.Response:
     return _issued(request, info)
 
 
+async def holder_reset(request: web.Request) -> web.Response:
+    """End the person's phone binding (lost or new phone); the resident binds again from the link."""
+    person_id = int(request.match_info["person_id"])
+    form = await request.post()
+    await bindings.reset(services(request), person_id, valid_reason(form.get("reason")), user(request).principal())
+    raise redirect(f"/console/people/{person_id}", done="holder_reset")
+
+
 async def card(request: web.Request) -> web.Response:
     person_id, serial = await _pass_of_person(request)
     svc = services(request)
@@ -97,6 +105,7 @@ def setup(app: web.Application) -> None:
     person = r"/people/{person_id:\d{1,12}}"
     one = person + r"/passes/{serial:[0-9a-f]{24}}"
     app.router.add_post(person + "/passes", issue)
+    app.router.add_post(person + "/holder-reset", holder_reset)
     app.router.add_get(one + "/revoke", revoke_confirm)
     app.router.add_post(one + "/revoke", revoke)
     app.router.add_post(one + "/reissue", reissue)

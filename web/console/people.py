@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, canonical, key_areas, registry, scoped
+from gateway import access, bindings, canonical, key_areas, registry, scoped
 from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
@@ -77,6 +77,7 @@ async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors
             "checks": [(c, ", ".join(json.loads(c.symptoms))) for c in
                        await people_store.health_checks(read, person_id=person.id)],
             "passes": await store.passes_of(read, person_id=person.id),
+            "binding": await bindings.for_person(read, person.id),
             "entries": await store.entries_of(read, person_id=person.id),
             "values": values, "errors": errors, "today": registry.local_today().isoformat()}
 

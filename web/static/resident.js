@@ -61,7 +61,8 @@
     if (p.qr_svg && p.serial !== current.serial) {
       qr.querySelector("svg").outerHTML = p.qr_svg;  // server-made SVG of our own pass, same origin
     }
-    qr.hidden = state === "revoked" || state === "expired" || !p.qr_svg;
+    // while this phone shows its live code (holder.js), the static code stays hidden
+    qr.hidden = state === "revoked" || state === "expired" || !p.qr_svg || document.body.classList.contains("live-code");
     byId("actions").hidden = state === "revoked" || state === "expired";  // no paper copy of a dead pass
     byId("name").textContent = p.name;
     byId("document").textContent = p.document;
@@ -70,6 +71,7 @@
   }
 
   function refresh() {
+    var sentAt = Date.now();
     return fetch("/p/" + token + "/pass.json", { cache: "no-store", credentials: "same-origin" })
       .then(function (resp) {
         if (!resp.ok) { throw new Error("status " + resp.status); }
@@ -79,6 +81,7 @@
           byId("updated").hidden = p.serial === current.serial || p.revoked;
           render(p);
           current = p;
+          window.dispatchEvent(new CustomEvent("qg-pass", { detail: { pass: p, offline: offline, sentAt: sentAt } }));
         });
       })
       .catch(function () { byId("offline").hidden = false; render(current); });

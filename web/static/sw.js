@@ -1,9 +1,9 @@
 // Service worker for one resident pass page (scope /p/{token}): network first, so a reissued
 // or revoked pass shows as soon as there is signal; the last good copy when there is none.
 "use strict";
-var CACHE = "qrgate-pass-v1";
+var CACHE = "qrgate-pass-v2";
 var ASSETS = ["/static/web/resident.css", "/static/web/print.css", "/static/web/resident.js",
-              "/static/web/icon-192.png"];
+              "/static/web/holder.js", "/static/web/vendor/qrcode.js", "/static/web/icon-192.png"];
 
 function scopePath() { return new URL(self.registration.scope).pathname.replace(/\/$/, ""); }
 function pageUrls() {
