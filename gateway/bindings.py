@@ -145,10 +145,10 @@ async def bind(svc: Services, token: str, key: HolderKey) -> BoundPass:
 
 async def _check_limit(svc: Services, tx: Conn, person_id: int) -> None:
     since = iso(now() - timedelta(days=svc.config.rebind_window_days))
+    # a worker's reset restarts the count: only bindings made after it count (times are whole seconds)
     reset = await store.last_console_reset(tx, person_id=person_id)
-    if reset is not None and reset > since:
-        since = reset
-    if await store.resident_bindings_since(tx, person_id=person_id, since=since) >= svc.config.rebind_limit:
+    count = await store.resident_bindings_since(tx, person_id=person_id, since=since, after=reset)
+    if count >= svc.config.rebind_limit:
         raise Conflict(f"this pass was bound to a phone {svc.config.rebind_limit} times in "
                        f"{svc.config.rebind_window_days} days: ask a worker to reset it", code="rebind_limit")
 

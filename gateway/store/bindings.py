@@ -45,11 +45,12 @@ async def end_binding(conn: Conn, *, binding_id: int, at: str, via: str, reason:
         " WHERE id = :id AND state = 'live'", {"at": at, "via": via, "r": reason, "id": binding_id})
 
 
-async def resident_bindings_since(conn: Conn, *, person_id: int, since: str) -> int:
-    """How many bindings the resident made from the link at or after `since`."""
+async def resident_bindings_since(conn: Conn, *, person_id: int, since: str, after: str | None) -> int:
+    """How many bindings the resident made from the link at or after `since` and strictly after `after`."""
     async with conn.execute(
             "SELECT COUNT(*) FROM holder_bindings WHERE person_id = :p AND via = 'resident'"
-            " AND created_at >= :since", {"p": person_id, "since": since}) as cur:
+            " AND created_at >= :since AND (:after IS NULL OR created_at > :after)",
+            {"p": person_id, "since": since, "after": after}) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 

@@ -70,3 +70,15 @@ def test_static_pass_notice_and_required_sites(offline: OfflineGate) -> None:
     assert gate.decide(offline.issue()).decision.reason is Reason.BINDING_REQUIRED
     code = make_code(_bound(offline), int(datetime.now(UTC).timestamp()), PHONE.sign)
     assert gate.decide(code).decision.allowed
+
+
+def test_a_qg2_code_reads_from_phone_screen_frames_like_a_static_pass(offline: OfflineGate) -> None:
+    from frames import phone_screen, qr_bgr
+
+    from scanner.decoders import ZxingDecoder
+    code = make_code(_bound(offline), int(datetime.now(UTC).timestamp()), PHONE.sign)
+    static = offline.issue()
+    decoder = ZxingDecoder()
+    for seed in range(3):
+        for text in (static, code):
+            assert decoder.decode(phone_screen(qr_bgr(text), (1280, 720), seed=seed)) == [text]

@@ -121,7 +121,7 @@ def test_bind_scan_replay_expiry_offline_and_reset(gateway: LiveGateway, browser
     assert _gate(state).decide(offline_code).decision.allowed
     page.reload()  # the service worker's copy, the key from IndexedDB: still a live code
     expect(page.locator("#live-code")).to_be_visible()
-    reloaded = _live_code(page, "holder-live-code-reloaded.png")
+    _live_code(page, "holder-live-code-reloaded.png")  # still a live QG2 code after the reload
     phone.set_offline(False)
 
     # a worker resets the binding from the console: the old phone's codes fail after the gate's next sync
