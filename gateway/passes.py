@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from keys import IssuedPass, IssuerKey, PassClaims, Status, issue_pass
+from keys import HolderKey, IssuedPass, IssuerKey, PassClaims, Status, issue_pass
 
 from . import scoped
 from .access import may
@@ -23,6 +23,7 @@ from .db import Conn, Database
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .services import Services
 from .store import audit
+from .store import bindings as bindings_store
 from .store import passes as store
 from .store import people as people_store
 from .store.passes import PassRow
@@ -158,11 +159,17 @@ async def replace_signed_by(tx: Conn, rows: list[PassRow], people: dict[int, Per
     for row in rows:
         person = people[row.person_id]
         claims = claims_for(person)
-        issued = issue_pass(key, claims, now=moment, valid_for=valid_for)
+        # a holder-bound pass is replaced by one bound to the same phone key (none left: not replaced)
+        binding = await bindings_store.live_binding(tx, person_id=person.id) if row.bound else None
+        if row.bound and binding is None:
+            ends.append({"serial": row.serial, "at": stamp, "reason": reason, "by": None})
+            continue
+        holder_key = HolderKey(binding.alg, bytes.fromhex(binding.public_key)) if binding else None  # type: ignore[arg-type]
+        issued = issue_pass(key, claims, now=moment, valid_for=valid_for, holder_key=holder_key)
         ends.append({"serial": row.serial, "at": stamp, "reason": reason, "by": issued.serial_hex})
         inserts.append({"serial": issued.serial_hex, "person": person.id, "kid": issued.kid.hex(),
                         "qr": issued.qr_text, "claims": _claims_json(claims), "iat": iso(issued.issued_at),
-                        "exp": iso(issued.expires_at)})
+                        "exp": iso(issued.expires_at), "bound": row.bound})
         audits.append((f"person:{person.id}", {"serial": issued.serial_hex, "replaces": row.serial, **details}))
     await store.end_many(tx, ends)  # first: the database allows one live pass per person
     await store.insert_many(tx, inserts)

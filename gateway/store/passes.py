@@ -35,8 +35,8 @@ async def insert(conn: Conn, *, serial: str, person_id: int, kid: str, qr_text: 
 async def insert_many(conn: Conn, rows: list[dict[str, object]]) -> None:
     """Live passes in bulk; each dict has the named parameters of `insert` (serial, person, kid, qr, ...)."""
     await conn.executemany(
-        "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at)"
-        " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp)", rows)
+        "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at, bound)"
+        " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp, :bound)", rows)
 
 
 async def end_many(conn: Conn, rows: list[dict[str, object]]) -> None:

@@ -130,7 +130,7 @@ async def _call(client: Client, method: str, path: str, side: str, *, token: str
             kwargs["params"] = query
         else:
             body = body_for(side)
-            if path.endswith(("/revoke", "/reissue", "/clear", "/quarantine/end", "/rotate", "/disable")):
+            if path.endswith(("/revoke", "/reissue", "/clear", "/quarantine/end", "/rotate", "/disable", "/reset")):
                 body = {"reason": "matrix walk"}
             elif path.endswith("/health-checks"):
                 body = {"temperature": 36.6}

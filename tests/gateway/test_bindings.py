@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from gateway import passes, registry
 from gateway.config import GatewayConfig
 from keys import Reason, TrustSet, decide, make_code
 
@@ -162,3 +164,30 @@ async def test_bind_needs_json_a_live_link_and_a_live_pass(client: Client, regis
     await client.post(f"/api/v1/passes/{live['serial']}/revoke", headers=registrar, json={"reason": "lost"})
     refused = await _bind(client, token, _ed()[1])
     assert refused.status == 409 and (await refused.json())["error"]["code"] == "no_live_pass"
+
+
+async def test_a_key_withdrawal_reissues_the_bound_pass_to_the_same_phone(tmp_path: Path) -> None:
+    from gateway import bindings, keyops, reissue
+    from gateway.auth import CLI
+    from gateway.services import open_services
+    from gateway.store import passes as pass_store
+    from keys import HolderKey
+
+    async with open_services(GatewayConfig.for_data_dir(tmp_path / "data")) as svc:
+        person = await registry.register(svc, person_body(7), CLI)
+        info = await passes.issue(svc, person.id, CLI, "http://gw.example")
+        phone = Ed25519PrivateKey.generate()
+        key = HolderKey.from_raw("Ed25519", phone.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        old = await bindings.bind(svc, info.resident_url.rsplit("/p/", 1)[1], key)
+        old_kid = svc.keystore.signing_key().kid.hex()
+        await keyops.rotate(svc, CLI, "rotation")
+        done = await keyops.withdraw(svc, old_kid, "key file copied", CLI)
+        assert done.job.total == 2  # the paper pass and the phone's pass
+        assert (await reissue.run(svc, done.job.id)).state == "done"
+        static = await pass_store.live_for(svc.db.read, person_id=person.id)
+        bound = await bindings.for_person(svc.db.read, person.id)
+        assert static is not None and bound is not None and bound.serial != old.serial
+        assert bound.public_key == old.public_key  # the same phone goes on without binding again
+        now = datetime.now(UTC)
+        code = make_code(bound.pass_text, int(now.timestamp()), phone.sign)
+        assert decide(code, svc.keystore.trust_set(), None, None, now=now).allowed
