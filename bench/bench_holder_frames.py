@@ -3,6 +3,7 @@ static QG1 pass (version 9)? zxing-cpp, as the scanner uses it, over many synthe
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -87,6 +88,8 @@ The typical pass of the size test; the QG2 codes carry the same pass bound to a 
 {chr(10).join(rows)}
 
 Target (issue 13): a QG2 code reads from the phone-screen frames as reliably as the version-9 pass.
+The decode times are wall time on a shared machine (load average {os.getloadavg()[0]:.1f} at the end):
+compare them within this table only; the scanner section above has the one-core figures.
 """
     write_section("holder_frames", "Holder-bound codes (QG2) on phone-screen frames", body)
 
