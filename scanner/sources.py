@@ -220,14 +220,24 @@ class ImageFolder:
 
 
 def parse_line(line: str) -> tuple[str, float | None, str | None]:
-    """Split `TEXT[<TAB>TEMP]` or `TEXT TEMP` into (text, temperature, whole line if ambiguous)."""
+    """Split `TEXT[<TAB>TEMP]` or `TEXT TEMP` into (text, temperature, whole line if ambiguous).
+
+    Only the line end is taken off: any other whitespace around the pass text stays, so that `decide`
+    refuses it as the pass format says (one accepted encoding per pass, docs/pass-format.md).
+    """
     line = line.rstrip("\r\n")[:MAX_LINE]
     if "\t" in line:
         text, _, temp = line.rpartition("\t")
         value = _temperature(temp.strip())
         if value is not None or not temp.strip():
-            return text.strip(), value, None
-        return line.strip(), None, None
+            return text, value, None
+        return line, None, None
+    match = _SPACE_TEMP.match(line)
+    if match:
+        value = _temperature(match["temp"])
+        if value is not None:
+            return match["text"], value, line
+    return line, None, None
     match = _SPACE_TEMP.match(line.strip())
     if match:
         value = _temperature(match["temp"])

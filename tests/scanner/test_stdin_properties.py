@@ -59,3 +59,9 @@ def test_space_separated_temperature_keeps_the_whole_line_for_a_second_try() -> 
     assert parse_line("QG1:ABC 36.8") == ("QG1:ABC", 36.8, "QG1:ABC 36.8")
     assert parse_line("QG1:ABC") == ("QG1:ABC", None, None)
     assert parse_line("QG1:ABC\tnan") == ("QG1:ABC\tnan", None, None)
+
+
+def test_whitespace_around_the_pass_text_is_kept_for_decide_to_refuse() -> None:
+    assert parse_line(" QG1:ABC\n") == (" QG1:ABC", None, None)
+    assert parse_line("QG1:ABC \t36.8") == ("QG1:ABC ", 36.8, None)
+    assert parse_line("\u3000QG1:ABC 36.8")[0] == "\u3000QG1:ABC"
