@@ -36,6 +36,13 @@ INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 REASON_BODY = _obj({"reason": _str(minLength=1, maxLength=500)})
 
+# docs/device-api.md: the root-signed key set and the chain of root announcements
+TRUST_DOCS: S = {"root": _str(), "root_fingerprint": _str(), "keyset": _str(format="byte"), "keyset_version": INT,
+                 "root_chain": {"type": "array", "items": _str(format="byte")}}
+BUNDLE: S = {"server_time": TIME, "device_id": _str(), "site": _str(), "jwks": {"$ref": "#/components/schemas/Jwks"},
+             **TRUST_DOCS, "revocations": _str(format="byte"), "revocations_kind": _str(enum=["full", "delta"]),
+             "revocations_seq": INT, "policy": _str(format="byte"), "time": _str(format="byte")}
+
 SCHEMAS: dict[str, S] = {
     "Error": _obj({"error": _obj({"code": _str(), "message": _str(), "field": _null(_str())})}),
     "PersonInput": {"type": "object", "additionalProperties": False, "properties": {
@@ -86,14 +93,12 @@ SCHEMAS: dict[str, S] = {
                   "created_at": TIME, "updated_at": TIME}),
     "Enrolment": _obj({"token": _str(), "expires_at": TIME, "site": _str(), "qr_text": _str()}),
     "EnrolledDevice": _obj({"device_id": _str(), "credential": _str(), "site": _str(), "server_time": TIME,
-                            "jwks": _ref("Jwks")}),
+                            "jwks": _ref("Jwks"), **TRUST_DOCS}),
     "Device": _obj({"device_id": _str(), "site": _str(), "name": _str(), "enrolled_at": TIME,
-                    "disabled_at": _null(TIME), "last_seen_at": _null(TIME)}),
+                    "disabled_at": _null(TIME), "last_seen_at": _null(TIME),
+                    "update_problem": _null(_str()), "update_problem_at": _null(TIME)}),
     "Jwks": _obj({"keys": {"type": "array", "items": {"type": "object"}}}),
-    "Bundle": _obj({"server_time": TIME, "device_id": _str(), "site": _str(), "jwks": _ref("Jwks"),
-                    "keys_doc": _str(format="byte"), "revocations": _str(format="byte"),
-                    "revocations_kind": _str(enum=["full", "delta"]), "revocations_seq": INT,
-                    "policy": _str(format="byte")}),
+    "Bundle": _obj(BUNDLE, required=[k for k in BUNDLE if k != "time"]),
     "Entry": {"type": "object", "description": "docs/device-api.md, ENTRY", "additionalProperties": False,
               "required": ["id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash",
                            "hash"],
@@ -273,9 +278,14 @@ def paths() -> dict[str, S]:
                                                           required=["token"]),
                         errors=(403,), public=True)},
         f"{api}/devices/bundle": {
-            "get": _op("Trust set, revocations (full or delta), policy, server time", "device", 200,
-                       _ref("Bundle"), params=[_q("since", {"type": "integer", "minimum": 0})],
+            "get": _op("Key set, revocations (full or delta), policy, signed time", "device", 200,
+                       _ref("Bundle"), params=[_q("since", {"type": "integer", "minimum": 0}),
+                                               _q("nonce", _str(pattern="^([0-9a-f]{2}){16,32}$"))],
                        errors=(401, 403, 404, 422))},
+        f"{api}/devices/status": {
+            "post": _op("A gate reports whether it can use its bundles (problem null) or why not", "device", 200,
+                        _ref("Device"), body=_obj({"problem": _null(_str(maxLength=300))}),
+                        errors=(401, 403, 422))},
         f"{api}/devices": {
             "get": _op("List devices", "admin", 200, _obj({"devices": {"type": "array", "items": _ref("Device")}}),
                        params=[_q("site", _str())])},

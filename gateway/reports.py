@@ -111,7 +111,8 @@ def alert_json(row: AlertRow, timezone: str) -> dict[str, Any]:
 
 
 def device_json(row: DeviceRow) -> dict[str, Any]:
-    return {"device_id": row.id, "site": row.site, "name": row.name, "last_seen_at": row.last_seen_at}
+    return {"device_id": row.id, "site": row.site, "name": row.name, "last_seen_at": row.last_seen_at,
+            "update_problem": row.update_problem}
 
 
 def people_figures(rows: Iterable[PeopleRow]) -> dict[str, int]:

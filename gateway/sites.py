@@ -39,6 +39,7 @@ class EnrolledDevice:
     site: str
     server_time: str
     jwks: dict[str, Any]
+    trust: dict[str, Any]  # root, root_fingerprint, keyset, root_chain (gateway/sync.py trust_json)
 
     def __repr__(self) -> str:
         return f"EnrolledDevice(device_id={self.device_id!r}, site={self.site!r})"
@@ -121,8 +122,9 @@ async def create_enrolment(svc: Services, site_code: str, body: dict[str, Any], 
                                      created_by=actor.actor, created_at=iso(moment), expires_at=expires)
         await audit.record(tx, actor.actor, "device.enrolment", f"site:{site_code}", None,
                            {"expires_at": expires})
-    qr = ENROL_QR_PREFIX + json.dumps({"gateway": base_url.rstrip("/"), "token": token},
-                                      separators=(",", ":"))
+    # the root's fingerprint rides in the QR: the gate refuses an enrolment answer pinning another root
+    qr = ENROL_QR_PREFIX + json.dumps({"gateway": base_url.rstrip("/"), "token": token,
+                                       "root": root_fingerprint(svc)}, separators=(",", ":"))
     return Enrolment(token, expires, site_code, qr)
 
 
@@ -148,8 +150,38 @@ async def enroll(svc: Services, body: dict[str, Any]) -> EnrolledDevice:
             raise Forbidden("the enrolment token is unknown, used or expired", code="enrolment_invalid")
         await audit.record(tx, f"device:{device_id}", "device.enroll", f"site:{enrolment.site}", None,
                            {"device": device_id, "name": name, "enrolment_by": enrolment.created_by})
+    from .sync import trust_json
+
     return EnrolledDevice(device_id, credential, enrolment.site, stamp,
-                          svc.keystore.trust_set(moment).to_jwks())
+                          svc.keystore.trust_set(moment).to_jwks(), trust_json(svc))
+
+
+def root_fingerprint(svc: Services) -> str:
+    """The root of trust a gate pins at enrolment, as `qrgate-scanner enroll` prints it."""
+    return svc.authority.current_root().fingerprint
+
+
+MAX_PROBLEM = 300
+
+
+async def report_status(svc: Services, device: Principal, body: dict[str, Any]) -> DeviceRow:
+    """A gate says whether it can use its bundles (`problem` null) or why not; audited when it changes."""
+    reject_unknown(body, ("problem",))
+    problem = body.get("problem")
+    if problem is not None:
+        problem = " ".join(text(problem, "problem", max_len=MAX_PROBLEM).split())
+    async with svc.db.transaction() as tx:
+        row = await store.get_device(tx, device_id=device.id)
+        if row is None:
+            raise NotFound(f"no device {device.id!r}")
+        if row.update_problem != problem:
+            await store.set_update_problem(tx, device_id=device.id, problem=problem,
+                                           at=iso(now()) if problem else None)
+            await audit.record(tx, f"device:{device.id}", "device.update_problem" if problem
+                               else "device.update_ok", f"device:{device.id}", problem)
+        updated = await store.get_device(tx, device_id=device.id)
+    assert updated is not None
+    return updated
 
 
 async def list_devices(svc: Services, site: str | None) -> list[DeviceRow]:

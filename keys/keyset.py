@@ -189,14 +189,15 @@ class Accepted:
 
 
 def accept_keyset(doc: bytes, chain: Sequence[bytes], pinned: bytes, held: KeySet | None, *,
-                  now: datetime) -> Accepted:
+                  now: datetime | None) -> Accepted:
     """What a gate does with a key set it receives.
 
     `pinned` is the raw root key the gate holds, `held` the key set it holds (verified when it
     was accepted), A key set
     signed by another root is accepted only through `chain`: key sets, each signed by the root
     before it, announcing the next (`next_root`). Refused with DocumentError: another root, an
-    older version (a replay), the same version with other contents, or a key set already expired.
+    older version (a replay), the same version with other contents, or a key set already expired
+    (`now=None` skips that check: at enrolment the gate does not know the time yet).
     """
     root = pinned
     by_signer: dict[bytes, bytes] = {}
@@ -221,7 +222,7 @@ def accept_keyset(doc: bytes, chain: Sequence[bytes], pinned: bytes, held: KeySe
                                 f"version {held.version} (a replay?)")
         if keyset.version == held.version and keyset != held:
             raise DocumentError(f"key set: another key set with the held version {keyset.version}")
-    if keyset.valid_until <= now:
+    if now is not None and keyset.valid_until <= now:
         raise DocumentError(f"key set: version {keyset.version} expired on {keyset.valid_until.isoformat()}")
     if keyset.next_root is not None:  # the old root handed over: from now on only the new one signs
         root = keyset.next_root

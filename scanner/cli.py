@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from .clock import DEFAULT_MAX_JUMP, boot_clock
 from .decoders import DECODERS, make_decoder
 from .sources import Camera, FrameSource, ImageFolder, SourceError, StdinLines, VideoFile
 from .state import DeviceState, Snapshot, StateError
@@ -27,10 +28,12 @@ from .sync import (
     SyncError,
     check_gateway_url,
     enroll,
-    parse_enrolment_qr,
+    parse_enrolment,
     sync_once,
 )
 
+JUMP_HELP = ("seconds: a larger jump of the gateway's signed time is shown and logged but not applied "
+             "until an admin runs 'clock accept' (default 600)")
 EXIT_OK, EXIT_USAGE, EXIT_NOINPUT = 0, 64, 66
 EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_CONFIG, EXIT_INTERRUPTED = 69, 77, 78, 130
 ENROL_TIMEOUT = 120.0
@@ -94,11 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--gateway", help="gateway URL, e.g. http://10.0.0.2:8080")
     e.add_argument("--token", help="single-use enrolment token from the admin console")
     e.add_argument("--name", default="gate", help="a name for this gate (default 'gate')")
+    e.add_argument("--root", metavar="FINGERPRINT",
+                   help="the root-of-trust fingerprint the console shows; enrolment fails on any other")
     _add_sources(e, e.add_mutually_exclusive_group())
+    e.add_argument("--max-clock-jump", type=_positive, default=DEFAULT_MAX_JUMP, metavar="S", help=JUMP_HELP)
     e.set_defaults(func=cmd_enroll)
 
     s = sub.add_parser("sync", parents=[data], help="pull the bundle and push the entry log once")
+    s.add_argument("--max-clock-jump", type=_positive, default=DEFAULT_MAX_JUMP, metavar="S", help=JUMP_HELP)
     s.set_defaults(func=cmd_sync)
+
+    c = sub.add_parser("clock", parents=[data], help="the gate's time: show it, or accept a held jump (admin)")
+    c.add_argument("clock_cmd", choices=("show", "accept"))
+    c.set_defaults(func=cmd_clock)
 
     r = sub.add_parser("run", parents=[data], help="scan and decide until stopped")
     group = r.add_mutually_exclusive_group(required=True)
@@ -113,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sync-interval", type=_positive, default=60.0, metavar="S",
                    help="seconds between background syncs (default 60)")
     r.add_argument("--no-sync", action="store_true", help="no background sync (offline gate)")
+    r.add_argument("--max-clock-jump", type=_positive, default=DEFAULT_MAX_JUMP, metavar="S", help=JUMP_HELP)
     r.add_argument("--no-sound", action="store_true", help="no sound on decisions")
     r.set_defaults(func=cmd_run)
 
@@ -154,7 +166,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         found = _read_enrolment_qr(source, args.decoder)
         if found is None:
             return _fail("no enrolment QR (QGENROLL:...) seen", EXIT_NOINPUT)
-        gateway, token = found
+        gateway, token, qr_root = found
+        expect = args.root or qr_root
     else:
         if not args.gateway or not args.token:
             return _fail("enroll needs --gateway and --token (or --camera/--images)", EXIT_USAGE)
@@ -162,21 +175,27 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             gateway, token = check_gateway_url(args.gateway), args.token.strip()
         except ValueError as exc:
             return _fail(str(exc), EXIT_USAGE)
-    device = enroll(gateway, token, args.data, name=args.name)
+        expect = args.root
+    device = enroll(gateway, token, args.data, name=args.name, expect_root=expect)
     print(f"enrolled as {device.device_id} at site {device.site}; data in {args.data}")
-    result = sync_once(args.data)
+    roots = DeviceState(args.data).pinned_root()
+    if roots is not None:
+        from keys import fingerprint
+
+        print(f"root of trust {fingerprint(roots[0])}: check that the console shows the same")
+    result = sync_once(args.data, args.max_clock_jump)
     print(f"synced: revocation list version {revocation_version(result.snapshot)}")
     return EXIT_OK
 
 
-def _read_enrolment_qr(source: FrameSource, decoder_name: str) -> tuple[str, str] | None:
+def _read_enrolment_qr(source: FrameSource, decoder_name: str) -> tuple[str, str, str | None] | None:
     decoder = make_decoder(decoder_name)
     stop = threading.Event()
     deadline = time.monotonic() + ENROL_TIMEOUT
     for frame in source.frames(stop):
         for text in decoder.decode(frame.image):
             try:
-                found = parse_enrolment_qr(text)
+                found = parse_enrolment(text)
             except ValueError:
                 continue
             stop.set()
@@ -187,8 +206,43 @@ def _read_enrolment_qr(source: FrameSource, decoder_name: str) -> tuple[str, str
     return None
 
 
+def cmd_clock(args: argparse.Namespace) -> int:
+    """`clock show`: the gate's time and its source; `clock accept`: apply a held jump (an admin's act)."""
+    state = DeviceState(args.data)
+    state.device()
+    if args.clock_cmd == "accept":
+        held = state.accept_held_clock()
+        if held is None:
+            print("no clock jump is waiting: nothing changed")
+            return EXIT_OK
+        from datetime import datetime
+
+        from .log import EntryLog
+
+        with EntryLog(state.log_path) as log:
+            log.record_event("clock_jump_accepted", f"admin accepted the gateway's time (offset {held.offset:+.1f} s)",
+                             datetime.now().astimezone())
+        print(f"accepted: offset {held.offset:+.1f} s from the gateway's signed time")
+        return EXIT_OK
+    from datetime import datetime, timedelta
+
+    from .gate import corrected_offset
+
+    snap = state.load()
+    wall = datetime.now().astimezone()
+    offset, note = corrected_offset(wall, snap, boot_clock())
+    print(f"local clock  {wall.isoformat(timespec='seconds')}")
+    print(f"gate time    {(wall + timedelta(seconds=offset)).isoformat(timespec='seconds')}  (offset {offset:+.1f} s"
+          + (", carried on the boot clock since the last sync)" if snap.anchor and not note else ")"))
+    if note:
+        print(f"note         {note}")
+    if snap.held_jump is not None:
+        print(f"held jump    {snap.held_jump:+.0f} s from the gateway's signed time: 'clock accept' applies it")
+    return EXIT_OK
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
-    result = sync_once(args.data)
+    result = sync_once(args.data, args.max_clock_jump)
     snap = result.snapshot
     print(f"synced: revocations v{revocation_version(snap)}, "
           f"clock offset {snap.clock_offset or 0:+.2f} s, entries sent {result.pushed}, "
@@ -226,7 +280,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     syncer = None
     if not args.no_sync:
         syncer = BackgroundSync(args.data, current.set, interval=args.sync_interval or 60.0,
-                                on_error=lambda m: print(f"qrgate-scanner: sync: {m}", file=sys.stderr))
+                                on_error=lambda m: print(f"qrgate-scanner: sync: {m}", file=sys.stderr),
+                                max_clock_jump=args.max_clock_jump)
         syncer.start()
     try:
         with EntryLog(state.log_path) as log:

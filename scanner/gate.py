@@ -12,6 +12,7 @@ from typing import Any
 from keys import Decision, Reason, decide
 from keys.chain import text_hash
 
+from .clock import boot_clock
 from .log import EntryLog
 from .state import Device, Snapshot
 
@@ -23,6 +24,21 @@ CODE_MEMORY = 7200.0  # seconds an admitted QG2 code is remembered: past its wid
 
 def local_now() -> datetime:
     return datetime.now().astimezone()
+
+
+def corrected_offset(wall: datetime, snap: Snapshot, boot: tuple[str, float]) -> tuple[float, str | None]:
+    """(seconds to add to the wall clock now, a note for the guard): from the boot-clock anchor when
+    there is one, so a wall clock set back, forward or held still does not move the gate's time."""
+    if snap.anchor is None:
+        return snap.clock_offset or 0.0, None
+    true, carried = snap.anchor.now(wall.timestamp(), boot)
+    offset = true - wall.timestamp()
+    note = None
+    if not carried:
+        note = "restarted since the last sync: time is the local clock plus the last offset"
+    elif abs(offset - snap.anchor.offset) > MAX_SKEW:
+        note = f"local clock moved {snap.anchor.offset - offset:+.0f} s since the last sync; using the gateway's time"
+    return offset, note
 
 
 @dataclass(frozen=True)
@@ -80,8 +96,9 @@ class Gate:
 
     def __init__(self, device: Device, log: EntryLog, snapshot: Callable[[], Snapshot],
                  clock: Callable[[], datetime] = local_now,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.device, self.log, self.snapshot, self.clock = device, log, snapshot, clock
+                 monotonic: Callable[[], float] = time.monotonic,
+                 boot: Callable[[], tuple[str, float]] = boot_clock) -> None:
+        self.device, self.log, self.snapshot, self.clock, self.boot = device, log, snapshot, clock, boot
         self.monotonic = monotonic  # the clock of Frame.captured / TextLine.captured
 
     def decide(self, text: str, temperature: float | None = None, *, whole: str | None = None,
@@ -89,9 +106,9 @@ class Gate:
         """`captured`: when the frame or line was read (monotonic); logged as the decision's latency."""
         wall = self.clock()
         snap = self.snapshot()
-        offset = snap.clock_offset or 0.0
+        offset, note = corrected_offset(wall, snap, self.boot())
         now = wall + timedelta(seconds=offset)
-        warning = self._clock_warning(wall, offset)
+        warning = self._clock_warning(wall, offset, note, snap.held_jump)
         # decide() sees the reading as given: NaN or an impossible value denies `fever` (re-measure);
         # the log keeps only a number the gateway accepts, so one typo never blocks every later upload
         logged = temperature if temperature is not None and math.isfinite(temperature) \
@@ -117,13 +134,14 @@ class Gate:
             "text_hash": None if decision.serial else text_hash(text),
             "decision": decision.decision, "reason": decision.reason.value,
             "temperature": float(logged) if logged is not None else None,
-            "clock_offset": round(offset, 3) if snap.clock_offset is not None else None,
+            "clock_offset": round(offset, 3) if snap.clock_offset is not None or snap.anchor else None,
             # capture -> decision, measured before the commit below (which the entry cannot include)
             "latency_ms": latency_ms(captured, self.monotonic()),
         }
         entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())
         logged_temperature: float | None = fields["temperature"]
-        return Outcome(decision, entry, logged_temperature, now, warning, snap.synced_at, snap.problem,
+        problem = snap.problem or (f"cannot update: {snap.update_problem}" if snap.update_problem else None)
+        return Outcome(decision, entry, logged_temperature, now, warning, snap.synced_at, problem,
                        snap.disabled_at is not None)
 
     def _cannot_verify(self, text: str, snap: Snapshot, now: datetime) -> Decision:
@@ -157,8 +175,12 @@ class Gate:
             return Decision(False, Reason.DUPLICATE, decision.serial, decision.holder, decision.expires_at)
         return decision
 
-    def _clock_warning(self, wall: datetime, offset: float) -> str | None:
-        warnings = []
+    def _clock_warning(self, wall: datetime, offset: float, note: str | None = None,
+                       held_jump: float | None = None) -> str | None:
+        warnings = [note] if note else []
+        if held_jump is not None:
+            warnings.append(f"gateway time differs by {held_jump:+.0f} s: not applied until an admin confirms "
+                            "(qrgate-scanner clock accept)")
         if abs(offset) > MAX_SKEW:
             warnings.append(f"clock off by {offset:+.0f} s; corrected from the gateway's time")
         last = self.log.last_wall_time()

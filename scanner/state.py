@@ -1,9 +1,13 @@
 """The device's state in its data folder; everything signed is verified again when loaded.
 
     DATA/device.json    enrolment: gateway URL, device id, site, credential   (mode 0600)
-    DATA/trust.json     the trusted issuer keys (JWKS): first from enrolment, then from each bundle
+    DATA/root.json      the root of trust pinned at enrolment (and the root that signed the held key set)
+    DATA/keyset.cose    the key set the root signed: the issuing keys this gate trusts, the withdrawn ones
+    DATA/trust.json     the trust set in JWKS form (read only by a gate enrolled without a root)
     DATA/bundle.json    the signed revocation documents (a full list and the deltas on it),
-                        the signed site policy, the last sync time and the measured clock offset
+                        the signed site policy, the last sync time and the clock anchor (scanner/clock.py),
+                        and a clock jump held for an admin to confirm
+    DATA/problem.json   present while the bundles this gate receives cannot be used: why, and if reported
     DATA/disabled.json  present while the gateway refuses this device (403 device_disabled): since when
     DATA/entries.db     the entry log (scanner/log.py)
 """
@@ -20,13 +24,18 @@ from typing import Any
 
 from keys import (
     DocumentError,
+    KeySet,
     RevocationList,
     Secret,
     SitePolicy,
     TrustSet,
+    load_keyset,
     load_policy,
     load_revocations,
 )
+from keys.trust import b64url, b64url_decode
+
+from .clock import ClockAnchor
 
 MAX_DELTAS = 100  # beyond this many stored deltas the next sync asks for a full list
 
@@ -59,6 +68,9 @@ class Snapshot:
     synced_at: datetime | None = None  # gateway time of the last successful bundle
     problem: str | None = None         # why the stored bundle could not be used, if so
     disabled_at: datetime | None = None  # when the gateway first answered device_disabled, if it does
+    anchor: ClockAnchor | None = None  # the gateway's signed time carried on the boot clock
+    held_jump: float | None = None     # seconds of a clock jump waiting for an admin (not applied)
+    update_problem: str | None = None  # why the last bundle was refused ("cannot update: ...")
 
     @property
     def can_decide(self) -> bool:
@@ -96,13 +108,65 @@ class DeviceState:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     # enrolment ----------------------------------------------------------------
-    def save_device(self, device: Device, jwks: dict[str, Any]) -> None:
+    def save_device(self, device: Device, jwks: dict[str, Any], root: bytes | None = None,
+                    keyset: bytes | None = None) -> None:
         TrustSet.from_jwks(jwks)  # refuse to store a trust set we could not load
         self.ensure_dir()
         write_file(self.dir / "device.json", json.dumps(device.to_json(), indent=2).encode())
         write_file(self.dir / "trust.json", json.dumps(jwks, indent=2).encode(), 0o644)
-        (self.dir / "bundle.json").unlink(missing_ok=True)  # a new enrolment starts from scratch
-        (self.dir / "disabled.json").unlink(missing_ok=True)
+        for name in ("bundle.json", "disabled.json", "problem.json", "root.json", "keyset.cose"):
+            (self.dir / name).unlink(missing_ok=True)  # a new enrolment starts from scratch
+        if root is not None and keyset is not None:
+            self.save_keyset(keyset, pinned=root, signed_by=root)
+
+    # root of trust ------------------------------------------------------------------
+    def pinned_root(self) -> tuple[bytes, bytes] | None:
+        """(the pinned root, the root that signed the held key set), or None for a gate enrolled without one."""
+        path = self.dir / "root.json"
+        if not path.exists():
+            return None
+        try:
+            raw = json.loads(path.read_text())
+            return b64url_decode(raw["pinned"]), b64url_decode(raw["signed_by"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StateError(f"{path} is unreadable ({type(exc).__name__}): enrol again") from None
+
+    def held_keyset(self) -> KeySet | None:
+        """The key set held, verified again against the root that signed it."""
+        roots = self.pinned_root()
+        if roots is None:
+            return None
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        path = self.dir / "keyset.cose"
+        try:
+            return load_keyset(path.read_bytes(), Ed25519PublicKey.from_public_bytes(roots[1]))
+        except (OSError, ValueError) as exc:
+            raise StateError(f"{path} is unreadable or does not verify ({exc}): enrol again") from None
+
+    def save_keyset(self, doc: bytes, *, pinned: bytes, signed_by: bytes) -> None:
+        write_file(self.dir / "keyset.cose", doc, 0o644)
+        write_file(self.dir / "root.json", json.dumps({"pinned": b64url(pinned), "signed_by": b64url(signed_by)},
+                                                      indent=2).encode(), 0o644)
+
+    # a bundle this gate could not use ---------------------------------------------------
+    def update_problem(self) -> tuple[str | None, bool]:
+        """(why the last bundle was refused or None, whether the gateway has been told)."""
+        path = self.dir / "problem.json"
+        if not path.exists():
+            return None, True
+        try:
+            raw = json.loads(path.read_text())
+            return str(raw["problem"]), bool(raw.get("reported"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return "unreadable problem.json", False
+
+    def set_update_problem(self, problem: str | None, *, reported: bool) -> None:
+        path = self.dir / "problem.json"
+        if problem is None and reported:
+            path.unlink(missing_ok=True)
+            return
+        write_file(path, json.dumps({"problem": problem, "reported": reported}).encode(), 0o644)
 
     def device(self) -> Device:
         path = self.dir / "device.json"
@@ -117,6 +181,10 @@ class DeviceState:
             raise StateError(f"{path} is unreadable ({type(exc).__name__}): enrol again") from None
 
     def trust(self) -> TrustSet:
+        """The issuing keys: from the root-signed key set, or (enrolled without a root) trust.json."""
+        keyset = self.held_keyset()
+        if keyset is not None:
+            return keyset.trust_set()
         path = self.dir / "trust.json"
         try:
             return TrustSet.from_jwks(json.loads(path.read_text()))
@@ -167,10 +235,30 @@ class DeviceState:
             return {}
 
     def save_bundle(self, revocation_docs: list[bytes], policy_doc: bytes, *, synced_at: datetime,
-                    clock_offset: float) -> None:
-        body = {"revocations": [_b64(d) for d in revocation_docs], "policy": _b64(policy_doc),
-                "synced_at": synced_at.isoformat(), "clock_offset": clock_offset}
+                    clock_offset: float, anchor: ClockAnchor | None = None,
+                    held: ClockAnchor | None = None) -> None:
+        body: dict[str, Any] = {"revocations": [_b64(d) for d in revocation_docs], "policy": _b64(policy_doc),
+                                "synced_at": synced_at.isoformat(), "clock_offset": clock_offset}
+        if anchor is not None:
+            body["clock"] = anchor.to_json()
+        if held is not None:
+            body["clock_held"] = held.to_json()
         write_file(self.dir / "bundle.json", json.dumps(body).encode(), 0o644)
+
+    def held_clock(self) -> ClockAnchor | None:
+        """A measurement of the gateway's time that jumped too far to apply without an admin."""
+        return ClockAnchor.from_json(self.raw_bundle().get("clock_held"))
+
+    def accept_held_clock(self) -> ClockAnchor | None:
+        """The admin confirmed the held jump: it becomes the anchor. None if nothing was held."""
+        raw = self.raw_bundle()
+        held = ClockAnchor.from_json(raw.get("clock_held"))
+        if held is None:
+            return None
+        raw["clock"], raw["clock_offset"] = held.to_json(), held.offset
+        raw.pop("clock_held", None)
+        write_file(self.dir / "bundle.json", json.dumps(raw).encode(), 0o644)
+        return held
 
     def load(self) -> Snapshot:
         """The trust set and the verified bundle; a bundle that fails to verify leaves the gate unable to decide."""
@@ -180,8 +268,13 @@ class DeviceState:
         offset = float(offset) if isinstance(offset, int | float) else None
         synced_at = _when(raw.get("synced_at"))
         disabled = self.disabled_at()
+        anchor = ClockAnchor.from_json(raw.get("clock"))
+        held = ClockAnchor.from_json(raw.get("clock_held"))
+        held_jump = held.server - anchor.server - (held.boot - anchor.boot) if held and anchor else None
+        extra: dict[str, Any] = {"anchor": anchor, "held_jump": held_jump, "update_problem": self.update_problem()[0]}
         if not raw:
-            return Snapshot(trust, None, None, offset, synced_at, "no bundle yet: sync with the gateway", disabled)
+            return Snapshot(trust, None, None, offset, synced_at, "no bundle yet: sync with the gateway", disabled,
+                            **extra)
         try:
             docs = [_unb64(d) for d in raw.get("revocations", [])]
             if not docs:
@@ -191,8 +284,9 @@ class DeviceState:
                 revocations = load_revocations(delta, trust, revocations)
             policy = load_policy(_unb64(raw.get("policy")), trust)
         except (DocumentError, ValueError, TypeError) as exc:
-            return Snapshot(trust, None, None, offset, synced_at, f"stored bundle rejected: {exc}", disabled)
-        return Snapshot(trust, revocations, policy, offset, synced_at, disabled_at=disabled)
+            return Snapshot(trust, None, None, offset, synced_at, f"stored bundle rejected: {exc}", disabled,
+                            **extra)
+        return Snapshot(trust, revocations, policy, offset, synced_at, disabled_at=disabled, **extra)
 
     def revocation_docs(self) -> list[bytes]:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import secrets
 import threading
 import time
 import urllib.error
@@ -21,12 +22,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from keys import DocumentError, Secret, TrustSet, load_policy, load_revocations, open_document
+from keys import (
+    DocumentError,
+    Secret,
+    TrustSet,
+    accept_keyset,
+    fingerprint,
+    load_policy,
+    load_revocations,
+    open_document,
+)
+from keys.trust import b64url_decode
 
+from .clock import DEFAULT_MAX_JUMP, NOTICE_JUMP, ClockAnchor, boot_clock, measure
 from .log import EntryLog, Stored
 from .state import MAX_DELTAS, Device, DeviceState, Snapshot, StateError
 
-TRUST_DOC_TYPE = "qrgate/trust"
+TIME_DOC_TYPE = "qrgate/time"
 BATCH = 500
 TIMEOUT = 15.0
 MAX_RESPONSE = 64 * 1024 * 1024
@@ -96,6 +108,12 @@ def check_gateway_url(url: str) -> str:
 
 def parse_enrolment_qr(text: str) -> tuple[str, str]:
     """`QGENROLL:{"gateway": ..., "token": ...}` → (gateway URL, token); ValueError if not one."""
+    gateway, token, _ = parse_enrolment(text)
+    return gateway, token
+
+
+def parse_enrolment(text: str) -> tuple[str, str, str | None]:
+    """As parse_enrolment_qr, with the root fingerprint the QR names (None if it names none)."""
     if not text.startswith(ENROL_PREFIX):
         raise ValueError("not an enrolment QR (QGENROLL:...)")
     try:
@@ -104,7 +122,8 @@ def parse_enrolment_qr(text: str) -> tuple[str, str]:
         raise ValueError("enrolment QR does not hold JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("token"), str) or not body["token"]:
         raise ValueError("enrolment QR has no token")
-    return check_gateway_url(str(body.get("gateway", ""))), body["token"]
+    root = body.get("root")
+    return check_gateway_url(str(body.get("gateway", ""))), body["token"], root if isinstance(root, str) else None
 
 
 def _server_time(value: object) -> datetime:
@@ -119,8 +138,16 @@ def _server_time(value: object) -> datetime:
     return moment
 
 
-def enroll(gateway: str, token: str, data_dir: Path, name: str = "gate") -> Device:
-    """Exchange a single-use enrolment token for this device's credential and first trust set."""
+def _same_fingerprint(a: str, b: str) -> bool:
+    return a.replace("-", "").replace(" ", "").lower() == b.replace("-", "").replace(" ", "").lower()
+
+
+def enroll(gateway: str, token: str, data_dir: Path, name: str = "gate", expect_root: str | None = None) -> Device:
+    """Exchange a single-use enrolment token for this device's credential, and pin the root of trust.
+
+    `expect_root` (from the enrolment QR or --root) is the fingerprint the console shows: an answer
+    pinning any other root is refused, and nothing is stored.
+    """
     gateway = check_gateway_url(gateway)
     answer = _request("POST", gateway + "/api/v1/devices/enroll", {"token": token, "name": name})
     try:
@@ -128,9 +155,16 @@ def enroll(gateway: str, token: str, data_dir: Path, name: str = "gate") -> Devi
                         name=name, credential=Secret(str(answer["credential"])))
         jwks = answer["jwks"]
         TrustSet.from_jwks(jwks)
-    except (KeyError, TypeError, DocumentError) as exc:
+        root = b64url_decode(answer["root"])
+        keyset = _doc(answer, "keyset")
+        # the gate's clock is not known yet: the key set's own validity is checked at the first sync
+        accept_keyset(keyset, [], root, None, now=None)
+    except (KeyError, TypeError, ValueError, DocumentError, SyncError) as exc:
         raise SyncError(f"gateway enrolment answer is malformed: {exc}") from None
-    DeviceState(data_dir).save_device(device, jwks)
+    if expect_root is not None and not _same_fingerprint(expect_root, fingerprint(root)):
+        raise GatewayRefused(200, "root_mismatch", f"the gateway pins root {fingerprint(root)}, "
+                                                   f"not {expect_root} as the enrolment QR/--root says")
+    DeviceState(data_dir).save_device(device, jwks, root=root, keyset=keyset)
     return device
 
 
@@ -152,46 +186,114 @@ def _doc(bundle: dict[str, Any], name: str) -> bytes:
         raise SyncError(f"bundle {name} is not base64") from None
 
 
-def pull_bundle(state: DeviceState, device: Device) -> Snapshot:
-    """Fetch, verify and store the bundle; nothing is stored unless all of it verifies."""
+class BundleRefused(GatewayRefused):
+    """The gateway answered, but with documents this gate must not use; it keeps what it held."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(200, "bundle_rejected", message)
+        self.reason = message
+
+
+def pull_bundle(state: DeviceState, device: Device, *, max_clock_jump: float = DEFAULT_MAX_JUMP,
+                full: bool = False) -> Snapshot:
+    """Fetch, verify and store the bundle; nothing is stored unless all of it verifies.
+
+    A stored delta chain that no longer verifies under the new key set (its key was withdrawn)
+    makes the gate ask again for the full list: a gate never stays stuck on what it held.
+    """
     current = state.load()
-    docs = state.revocation_docs() if current.revocations is not None else []
-    since = current.revocations.seq if current.revocations is not None and len(docs) <= MAX_DELTAS else None
-    url = device.gateway + "/api/v1/devices/bundle" + (f"?since={since}" if since is not None else "")
-    sent = time.time()
+    roots = state.pinned_root()
+    docs = state.revocation_docs() if current.revocations is not None and not full else []
+    since = current.revocations.seq if current.revocations is not None and docs and len(docs) <= MAX_DELTAS \
+        else None
+    nonce = secrets.token_bytes(16)
+    query = {"nonce": nonce.hex(), **({"since": str(since)} if since is not None else {})}
+    url = device.gateway + "/api/v1/devices/bundle?" + urllib.parse.urlencode(query)
+    wall_sent, boot_sent = time.time(), boot_clock()
     bundle = _request("GET", url, credential=device.credential)
-    received = time.time()
+    wall_got, boot_got = time.time(), boot_clock()
     if not isinstance(bundle, dict):
-        raise SyncError("bundle is not a JSON object")
-    server = _server_time(bundle.get("server_time"))
-    offset = server.timestamp() - (sent + received) / 2
+        raise BundleRefused("bundle is not a JSON object")
+    if roots is None:
+        raise BundleRefused("no root of trust pinned at enrolment: enrol this gate again")
+    wall_mid = (wall_sent + wall_got) / 2
+    boot_mid = (boot_got[0], (boot_sent[1] + boot_got[1]) / 2) if boot_sent[0] == boot_got[0] else boot_got
+    believed = _believed_now(current.anchor, wall_mid, boot_mid)
     try:
-        # a key we already trust must sign the new set; then the new set replaces the old one
-        trust = TrustSet.from_jwks(open_document(_doc(bundle, "keys_doc"), current.trust, TRUST_DOC_TYPE).body)
+        chain = [_doc({"d": d}, "d") for d in bundle.get("root_chain") or []]
+        keyset_doc = _doc(bundle, "keyset")
+        accepted = accept_keyset(keyset_doc, chain, roots[0], state.held_keyset(),
+                                 now=datetime.fromtimestamp(believed, UTC))
+        trust = accepted.keyset.trust_set()
+        server = _signed_time(bundle, trust, nonce, device)
         rev_doc = _doc(bundle, "revocations")
-        if bundle.get("revocations_kind") == "delta" and current.revocations is not None and docs:
-            # re-verify the stored chain with the new trust, so a withdrawn key's list is not kept
-            base = load_revocations(docs[0], trust)
-            for d in docs[1:]:
-                base = load_revocations(d, trust, base)
-            revocations = load_revocations(rev_doc, trust, base)
+        if bundle.get("revocations_kind") == "delta" and docs:
+            try:
+                # re-verify the stored chain with the new trust, so a withdrawn key's list is not kept
+                base = load_revocations(docs[0], trust)
+                for d in docs[1:]:
+                    base = load_revocations(d, trust, base)
+                revocations = load_revocations(rev_doc, trust, base)
+            except DocumentError as exc:
+                if full:
+                    raise
+                _record(state, "revocations_refetch", f"stored revocations no longer verify ({exc}): "
+                                                      "asking for the full list")
+                return pull_bundle(state, device, max_clock_jump=max_clock_jump, full=True)
             docs = [*docs, rev_doc]
         else:
             revocations = load_revocations(rev_doc, trust)
             docs = [rev_doc]
         policy_doc = _doc(bundle, "policy")
         policy = load_policy(policy_doc, trust)
-    except DocumentError as exc:
-        raise GatewayRefused(200, "bundle_rejected", str(exc)) from None
+    except (DocumentError, SyncError) as exc:
+        raise BundleRefused(str(exc)) from None
     if current.revocations is not None and revocations.issued_at < current.revocations.issued_at:
         # every bundle is signed afresh: an older list is a replay that would un-revoke passes
-        raise GatewayRefused(200, "bundle_rejected", "revocation list is older than the one this gate holds")
+        raise BundleRefused("revocation list is older than the one this gate holds")
     if policy.site != device.site:
-        raise GatewayRefused(200, "bundle_rejected", f"policy is for site {policy.site}, not {device.site}")
-    synced_at = server.astimezone(UTC)
+        raise BundleRefused(f"policy is for site {policy.site}, not {device.site}")
+    anchor, held = _clock(state, current.anchor, measure(server, wall_mid, boot_mid), believed, max_clock_jump)
+    synced_at = datetime.fromtimestamp(server, UTC).replace(microsecond=0)
+    state.save_keyset(keyset_doc, pinned=accepted.pinned, signed_by=accepted.signed_by)
     state.save_trust(trust)
-    state.save_bundle(docs, policy_doc, synced_at=synced_at, clock_offset=offset)
-    return Snapshot(trust, revocations, policy, offset, synced_at)
+    state.save_bundle(docs, policy_doc, synced_at=synced_at, clock_offset=anchor.offset, anchor=anchor, held=held)
+    return state.load()
+
+
+def _believed_now(anchor: ClockAnchor | None, wall: float, boot: tuple[str, float]) -> float:
+    return anchor.now(wall, boot)[0] if anchor is not None else wall
+
+
+def _signed_time(bundle: dict[str, Any], trust: TrustSet, nonce: bytes, device: Device) -> float:
+    """The gateway's time, signed with our nonce: a recorded answer cannot be replayed to move the clock."""
+    opened = open_document(_doc(bundle, "time"), trust, TIME_DOC_TYPE)
+    body = opened.body
+    if not isinstance(body, dict) or body.get("nonce") != nonce:
+        raise DocumentError("time: not the answer to this request (a replay?)")
+    if body.get("device") != device.device_id:
+        raise DocumentError("time: signed for another device")
+    ms = body.get("ms")
+    if not isinstance(ms, int) or isinstance(ms, bool) or abs(ms / 1000 - opened.issued_at.timestamp()) > 1:
+        raise DocumentError("time: bad time")
+    return ms / 1000
+
+
+def _clock(state: DeviceState, anchor: ClockAnchor | None, measured: ClockAnchor, believed: float,
+           max_jump: float) -> tuple[ClockAnchor, ClockAnchor | None]:
+    """(the anchor to use, a measurement held for an admin). A jump beyond `max_jump` is not applied
+    while the gate can tell the time itself (same boot); a smaller one is applied, and noted if large."""
+    jump = measured.server - believed
+    same_boot = anchor is not None and anchor.boot_id == measured.boot_id
+    if anchor is not None and same_boot and abs(jump) > max_jump:
+        if state.held_clock() is None or abs((state.held_clock() or measured).server - measured.server) > 60:
+            _record(state, "clock_jump_held", f"the gateway's signed time is {jump:+.0f} s from this gate's: "
+                                              "not applied; an admin must confirm (qrgate-scanner clock accept)")
+        return anchor, measured
+    if anchor is not None and abs(jump) > NOTICE_JUMP:
+        _record(state, "clock_jump", f"clock corrected by {jump:+.0f} s from the gateway's signed time"
+                + ("" if same_boot else " (after a restart)"))
+    return measured, None
 
 
 REFUSED_INPUT = frozenset({400, 413, 422})  # the gateway will never take these bytes, however often sent
@@ -230,12 +332,25 @@ def _upload(log: EntryLog, device: Device, rows: list[Stored]) -> tuple[int, int
     return int(answer.get("accepted", 0) or 0), int(answer.get("duplicates", 0) or 0), alerts
 
 
-def sync_once(data_dir: Path) -> SyncResult:
-    """Pull the bundle, then push the unsent entries; a device_disabled refusal is recorded, then raised."""
+def sync_once(data_dir: Path, max_clock_jump: float = DEFAULT_MAX_JUMP) -> SyncResult:
+    """Pull the bundle, then push the unsent entries; a device_disabled refusal is recorded, then raised.
+
+    A refused bundle is recorded and reported to the gateway (the console shows "cannot update").
+    """
     state = DeviceState(data_dir)
     device = state.device()
     try:
-        snapshot = pull_bundle(state, device)
+        try:
+            pull_bundle(state, device, max_clock_jump=max_clock_jump)
+        except BundleRefused as exc:
+            if state.update_problem()[0] != exc.reason:
+                _record(state, "bundle_rejected", exc.reason)
+                state.set_update_problem(exc.reason, reported=False)
+            _report_problem(state, device)
+            raise
+        if state.update_problem()[0] is not None:
+            state.set_update_problem(None, reported=False)
+        _report_problem(state, device)
         if state.clear_disabled():
             _record(state, "device_enabled", "the gateway accepts this device again")
         with EntryLog(state.log_path) as log:
@@ -244,7 +359,20 @@ def sync_once(data_dir: Path) -> SyncResult:
         if exc.disabled and state.mark_disabled(datetime.now().astimezone(), str(exc)):
             _record(state, DEVICE_DISABLED, str(exc))
         raise
-    return SyncResult(snapshot, pushed, duplicates, alerts)
+    return SyncResult(state.load(), pushed, duplicates, alerts)
+
+
+def _report_problem(state: DeviceState, device: Device) -> None:
+    """Tell the gateway once whether this gate can use its bundles; retried at the next contact."""
+    problem, reported = state.update_problem()
+    if reported:
+        return
+    try:
+        _request("POST", device.gateway + "/api/v1/devices/status", {"problem": problem},
+                 credential=device.credential)
+    except SyncError:
+        return  # not reported yet: the next contact tries again
+    state.set_update_problem(problem, reported=True)
 
 
 def _record(state: DeviceState, kind: str, detail: str) -> None:
@@ -256,8 +384,10 @@ class BackgroundSync:
     """Syncs every `interval` seconds in a thread; backs off exponentially while the gateway is away."""
 
     def __init__(self, data_dir: Path, on_snapshot: Callable[[Snapshot], None], interval: float = 60.0,
-                 cap: float = 300.0, on_error: Callable[[str], None] | None = None) -> None:
+                 cap: float = 300.0, on_error: Callable[[str], None] | None = None,
+                 max_clock_jump: float = DEFAULT_MAX_JUMP) -> None:
         self.data_dir, self.on_snapshot = Path(data_dir), on_snapshot
+        self.max_clock_jump = max_clock_jump
         self.interval, self.cap, self.on_error = interval, cap, on_error
         self.failures = 0
         self.attempts = 0
@@ -292,7 +422,7 @@ class BackgroundSync:
         while not self._stop.is_set():
             self.attempts += 1
             try:
-                result = sync_once(self.data_dir)
+                result = sync_once(self.data_dir, self.max_clock_jump)
                 self.failures, self.last_error, self.disabled = 0, None, False
                 self.on_snapshot(result.snapshot)
             except (SyncError, StateError, OSError) as exc:
@@ -301,6 +431,8 @@ class BackgroundSync:
                 if isinstance(exc, GatewayRefused) and exc.disabled:
                     self.disabled = True
                     self._show_disabled()
+                elif isinstance(exc, BundleRefused):
+                    self._show_disabled()  # the guard sees "cannot update" at once
                 if self.on_error:
                     self.on_error(self.last_error)
             self._wake.wait(self.delay())

@@ -37,6 +37,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/sites/{{code}}/enrolments", sites.create_enrolment),
     ("POST", f"{API}/devices/enroll", sites.enroll_device),
     ("GET", f"{API}/devices/bundle", sites.device_bundle),
+    ("POST", f"{API}/devices/status", sites.device_status),
     ("GET", f"{API}/devices", sites.list_devices),
     ("POST", f"{API}/devices/{{device_id}}/disable", sites.disable_device),
     ("POST", f"{API}/entries", sites.upload_entries),

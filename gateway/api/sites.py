@@ -23,7 +23,8 @@ def site_json(row: SiteRow) -> dict[str, Any]:
 
 def device_json(row: DeviceRow) -> dict[str, Any]:
     return {"device_id": row.id, "site": row.site, "name": row.name, "enrolled_at": row.enrolled_at,
-            "disabled_at": row.disabled_at, "last_seen_at": row.last_seen_at}
+            "disabled_at": row.disabled_at, "last_seen_at": row.last_seen_at,
+            "update_problem": row.update_problem, "update_problem_at": row.update_problem_at}
 
 
 async def create_site(request: web.Request) -> web.Response:
@@ -63,8 +64,8 @@ async def create_enrolment(request: web.Request) -> web.Response:
 async def enroll_device(request: web.Request) -> web.Response:
     device = await sites.enroll(services(request), await read_json(request))
     return json_response({"device_id": device.device_id, "credential": device.credential,
-                          "site": device.site, "server_time": device.server_time, "jwks": device.jwks},
-                         status=201)
+                          "site": device.site, "server_time": device.server_time, "jwks": device.jwks,
+                          **device.trust}, status=201)
 
 
 async def list_devices(request: web.Request) -> web.Response:
@@ -85,7 +86,14 @@ async def disable_device(request: web.Request) -> web.Response:
 async def device_bundle(request: web.Request) -> web.Response:
     device = await authorise(request)
     since = query_int(request, "since", default=None, low=0, high=2**53)
-    return json_response(await sync.bundle(services(request), device, since))
+    nonce = query_text(request, "nonce", max_len=64)
+    return json_response(await sync.bundle(services(request), device, since, sync.parse_nonce(nonce)))
+
+
+async def device_status(request: web.Request) -> web.Response:
+    device = await authorise(request, DEVICE)
+    row = await sites.report_status(services(request), device, await read_json(request))
+    return json_response(device_json(row))
 
 
 async def upload_entries(request: web.Request) -> web.Response:

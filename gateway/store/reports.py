@@ -62,6 +62,7 @@ class DeviceRow:
     site: str
     name: str
     last_seen_at: str | None
+    update_problem: str | None = None  # the gate reported it cannot use its bundles: silent in effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +137,11 @@ async def people(conn: Conn, *, day: str, window: Window) -> list[PeopleRow]:
 
 async def silent_devices(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[DeviceRow]:
     """Devices in service during the window that did not contact the gateway within it."""
-    sql = ("SELECT d.id, d.site, d.name, d.last_seen_at FROM devices d"
+    sql = ("SELECT d.id, d.site, d.name, d.last_seen_at, d.update_problem FROM devices d"
            " WHERE d.enrolled_at < :end_iso AND (d.disabled_at IS NULL OR d.disabled_at >= :start_iso)"
            " AND " + SITE_FILTER.format(col="d.site") +
-           " AND NOT EXISTS (SELECT 1 FROM device_syncs s WHERE s.device_id = d.id"
-           " AND s.slot >= :start AND s.slot < :end)"
+           " AND (d.update_problem IS NOT NULL OR NOT EXISTS (SELECT 1 FROM device_syncs s"
+           " WHERE s.device_id = d.id AND s.slot >= :start AND s.slot < :end))"
            " ORDER BY d.site, d.name, d.id")
     params = {"start": window.start_ts, "end": window.end_ts, "start_iso": window.start_iso,
               "end_iso": window.end_iso, "sites": _sites(sites)}
@@ -210,7 +211,8 @@ async def quarantine_ending(conn: Conn, *, days: Sequence[str], limit: int) -> l
 async def unsynced_devices(conn: Conn, *, since_iso: str) -> list[DeviceRow]:
     """Devices in service that have not contacted the gateway since `since_iso` (or never)."""
     async with conn.execute(
-            "SELECT id, site, name, last_seen_at FROM devices WHERE disabled_at IS NULL"
-            " AND (last_seen_at IS NULL OR last_seen_at < :since) ORDER BY site, name, id",
+            "SELECT id, site, name, last_seen_at, update_problem FROM devices WHERE disabled_at IS NULL"
+            " AND (last_seen_at IS NULL OR last_seen_at < :since OR update_problem IS NOT NULL)"
+            " ORDER BY site, name, id",
             {"since": since_iso}) as cur:
         return [DeviceRow(*r) for r in await cur.fetchall()]

@@ -37,6 +37,8 @@ class DeviceRow:
     enrolled_at: str
     disabled_at: str | None
     last_seen_at: str | None
+    update_problem: str | None = None     # why the gate cannot use its bundles, as it reported
+    update_problem_at: str | None = None
 
 
 async def insert_site(conn: Conn, *, code: str, name: str, kind: str, policy: str, at: str) -> None:
@@ -119,3 +121,8 @@ async def disable_device(conn: Conn, *, device_id: str, at: str) -> None:
 
 async def touch_device(conn: Conn, *, device_id: str, at: str) -> None:
     await conn.execute("UPDATE devices SET last_seen_at = :at WHERE id = :id", {"at": at, "id": device_id})
+
+
+async def set_update_problem(conn: Conn, *, device_id: str, problem: str | None, at: str | None) -> None:
+    await conn.execute("UPDATE devices SET update_problem = :p, update_problem_at = :at WHERE id = :id",
+                       {"p": problem, "at": at, "id": device_id})

@@ -137,6 +137,11 @@ async def _disable(w: World) -> Call:
                 ADMIN_ACTOR)
 
 
+async def _device_status(w: World) -> Call:
+    return Call("POST", f"{R}/devices/status", bearer(w.device["credential"]), {"problem": "key set: bad signature"},
+                f"device:{w.device['device_id']}")
+
+
 async def _revoke_token(w: World) -> Call:
     return Call("POST", f"{R}/tokens/3/revoke", w.headers("admin"), {"reason": "leaked"}, ADMIN_ACTOR)
 
@@ -179,6 +184,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/sites/{{code}}/enrolments"): _enrolment,
     ("POST", f"{R}/devices/enroll"): _enroll,
     ("POST", f"{R}/devices/{{device_id}}/disable"): _disable,
+    ("POST", f"{R}/devices/status"): _device_status,
     ("POST", f"{R}/tokens/{{token_id}}/revoke"): _revoke_token,
     ("POST", f"{R}/keys/rotate"): _rotate_key,
     ("POST", f"{R}/keys/{{kid}}/withdraw"): _withdraw_key,

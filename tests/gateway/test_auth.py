@@ -18,7 +18,8 @@ PUBLIC = {("GET", "/.well-known/jwks.json"), ("GET", "/api/v1/openapi.json"),
           ("POST", "/api/v1/devices/enroll")}
 # who may call what; everything not listed for a role must give 403
 ALLOWED = {
-    "admin": {r[:2] for r in OWN} - {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries")},
+    "admin": {r[:2] for r in OWN} - {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries"),
+                                     ("POST", "/api/v1/devices/status")},
     "registrar": {("POST", "/api/v1/people"), ("GET", "/api/v1/people"),
                   ("GET", "/api/v1/people/{person_id}"), ("PATCH", "/api/v1/people/{person_id}"),
                   ("POST", "/api/v1/people/{person_id}/health-checks"),
@@ -33,7 +34,7 @@ ALLOWED = {
     "viewer": {("GET", "/api/v1/people"), ("GET", "/api/v1/people/{person_id}"), ("GET", "/api/v1/passes/{serial}"),
                ("GET", "/api/v1/sites"), ("GET", "/api/v1/sites/{code}"), ("GET", "/api/v1/entries"),
                ("GET", "/api/v1/alerts")},
-    "device": {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries")},
+    "device": {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries"), ("POST", "/api/v1/devices/status")},
 }
 PROTECTED = sorted({r[:2] for r in OWN} - PUBLIC)
 

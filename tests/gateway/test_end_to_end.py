@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from keys import Reason, TrustSet, decide, load_policy, load_revocations
-from keys.documents import open_document
+from keys import KeySet, Reason, TrustSet, accept_keyset, decide, load_policy, load_revocations
 from keys.revocations import RevocationList
+from keys.trust import b64url_decode
 
 from .conftest import Client, enrol_device, make_site, person_body
 
@@ -19,10 +19,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class Gate:
     """What a scanner keeps between syncs, built only from the device API's answers."""
 
-    def __init__(self, client: Client, credential: str, jwks: dict[str, Any]) -> None:
+    def __init__(self, client: Client, credential: str, enrolled: dict[str, Any]) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {credential}"}
-        self.trust = TrustSet.from_jwks(jwks)
+        self.root = b64url_decode(enrolled["root"])  # pinned at enrolment
+        self.keyset: KeySet | None = None
+        self.trust = TrustSet.from_jwks(enrolled["jwks"])
         self.revocations: RevocationList | None = None
         self.policy = None
         self.last_kind = ""
@@ -32,10 +34,11 @@ class Gate:
         resp = await self.client.get(f"/api/v1/devices/bundle{query}", headers=self.headers)
         assert resp.status == 200, await resp.text()
         bundle = await resp.json()
-        # the new trust set must be signed by a key the gate already trusts
-        opened = open_document(base64.b64decode(bundle["keys_doc"]), self.trust, "qrgate/trust")
-        assert opened.body == bundle["jwks"]
-        self.trust = TrustSet.from_jwks(opened.body)
+        # the key set must be signed by the root pinned at enrolment, and not older than the one held
+        accepted = accept_keyset(base64.b64decode(bundle["keyset"]), [], self.root, self.keyset,
+                                 now=datetime.now().astimezone())
+        self.keyset, self.root = accepted.keyset, accepted.pinned
+        self.trust = accepted.keyset.trust_set()
         self.revocations = load_revocations(base64.b64decode(bundle["revocations"]), self.trust,
                                             self.revocations)
         assert self.revocations.seq == bundle["revocations_seq"]
@@ -53,7 +56,7 @@ async def test_hubei_returnee_through_a_community_gate(client: Client, admin: di
     # the gate may go two days without a sync: day 14 begins within the next 24 hours
     await make_site(client, admin, "GATE-1", communities=["C1"], max_data_age=2 * 86400)
     device = await enrol_device(client, admin, "GATE-1")
-    gate = Gate(client, device["credential"], device["jwks"])
+    gate = Gate(client, device["credential"], device)
 
     resp = await client.post("/api/v1/people", headers=registrar, json=person_body(
         7, origin="420100", left_origin_on=(arrived - timedelta(days=1)).isoformat(),

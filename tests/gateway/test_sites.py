@@ -39,7 +39,9 @@ async def test_enrolment_is_single_use_and_expires(client: Client, admin: dict[s
     assert enrolment["qr_text"].startswith("QGENROLL:")
     payload = json.loads(enrolment["qr_text"].removeprefix("QGENROLL:"))
     # the configured address, never the Host header of the request that asked
-    assert payload == {"gateway": client.app[config_key].base_url, "token": enrolment["token"]}
+    from gateway.appkeys import services_key
+    assert payload == {"gateway": client.app[config_key].base_url, "token": enrolment["token"],
+                       "root": client.app[services_key].authority.current_root().fingerprint}
     first = await client.post("/api/v1/devices/enroll", json={"token": enrolment["token"], "name": "east"})
     assert first.status == 201
     device = await first.json()
@@ -95,25 +97,33 @@ async def test_jwks_is_public(client: Client) -> None:
 
 
 async def test_rotation_and_withdrawal_reach_the_next_bundle(client: Client, admin: dict[str, str]) -> None:
-    from gateway.appkeys import keystore_key
-    from keys.documents import open_document
+    from gateway.appkeys import services_key
+    from keys import Reason, accept_keyset
+    from keys.trust import b64url_decode
     await make_site(client, admin, "S1")
     device = await enrol_device(client, admin, "S1")
     headers = bearer(device["credential"])
-    gate_trust = TrustSet.from_jwks(device["jwks"])
-    store = client.app[keystore_key]
-    old_kid = store.signing_key().kid.hex()
-    store.rotate()
+    root = b64url_decode(device["root"])
+    assert device["root_fingerprint"] == client.app[services_key].authority.current_root().fingerprint
+    authority = client.app[services_key].authority
+    enrolled = accept_keyset(base64.b64decode(device["keyset"]), [], root, None, now=None).keyset
+    old_kid = authority.issuers.signing_key().kid.hex()
+    authority.rotate()
     rotated = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
-    assert len(rotated["jwks"]["keys"]) == 2
-    # the gate only knows the old key: it must be able to check the new set with it
-    opened = open_document(base64.b64decode(rotated["keys_doc"]), gate_trust, "qrgate/trust")
-    gate_trust = TrustSet.from_jwks(opened.body)
-    load_policy(base64.b64decode(rotated["policy"]), gate_trust)  # signed by the new key
-    store.withdraw(old_kid)
+    assert len(rotated["jwks"]["keys"]) == 2 and rotated["keyset_version"] == enrolled.version + 1
+    held = accept_keyset(base64.b64decode(rotated["keyset"]), [], root, enrolled, now=None).keyset
+    load_policy(base64.b64decode(rotated["policy"]), held.trust_set())  # signed by the new key
+    events = authority.withdraw(old_kid, "leaked")
+    assert "keys.withdraw" in [e.action for e in events]
     withdrawn = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
-    assert [k["kid"] for k in withdrawn["jwks"]["keys"]] != [k["kid"] for k in device["jwks"]["keys"]]
     assert len(withdrawn["jwks"]["keys"]) == 1
-    # a withdrawn key never vouches: the new key (which this gate learned above) signs the set
-    opened = open_document(base64.b64decode(withdrawn["keys_doc"]), gate_trust, "qrgate/trust")
-    assert len(TrustSet.from_jwks(opened.body)) == 1
+    latest = accept_keyset(base64.b64decode(withdrawn["keyset"]), [], root, held, now=None).keyset
+    assert latest.withdrawal(bytes.fromhex(old_kid)) is not None
+    assert bytes.fromhex(old_kid) in latest.trust_set().withdrawn
+    # a gate holding the newer set refuses the older one (a replay)
+    import pytest
+
+    from keys import DocumentError
+    with pytest.raises(DocumentError, match="older"):
+        accept_keyset(base64.b64decode(rotated["keyset"]), [], root, latest, now=None)
+    assert Reason.KEY_WITHDRAWN.value == "key_withdrawn"

@@ -46,7 +46,7 @@ async def test_silent_gates_new_people_and_late_entries_by_the_real_clock(client
     assert t1["entries"] == {"total": 1, "allowed": 1, "denied": 0, "late_uploads": 0}
     assert [d["device_id"] for d in t1["silent_devices"]] == [quiet.device_id]
     assert t1["silent_devices"][0] == {"device_id": quiet.device_id, "site": "T1", "name": "quiet gate",
-                                       "last_seen_at": None}
+                                       "last_seen_at": None, "update_problem": None}
     assert t2["silent_devices"] == []
     assert t1["people"]["newly_registered"] == 1 and rep["city"]["people"]["newly_registered"] == 2
     # nothing abnormal, but a silent gate is said out loud
