@@ -81,6 +81,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/sites/{{code}}/enrolments"): "enrolment.create",
     ("POST", f"{API}/devices/enroll"): PUBLIC,  # the single-use enrolment token is the credential
     ("GET", f"{API}/devices/bundle"): DEVICE_ONLY,
+    ("POST", f"{API}/devices/status"): DEVICE_ONLY,
     ("GET", f"{API}/devices"): "device.list",
     ("POST", f"{API}/devices/{{device_id}}/disable"): "device.disable",
     ("POST", f"{API}/entries"): DEVICE_ONLY,

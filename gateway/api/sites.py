@@ -91,7 +91,7 @@ async def device_bundle(request: web.Request) -> web.Response:
 
 
 async def device_status(request: web.Request) -> web.Response:
-    device = await authorise(request, DEVICE)
+    device = await authorise(request)
     row = await sites.report_status(services(request), device, await read_json(request))
     return json_response(device_json(row))
 

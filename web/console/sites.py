@@ -73,7 +73,7 @@ async def site_page(request: web.Request) -> web.Response:
     row = await sites.get_site(svc, request.match_info["code"])
     return render(request, "console/site.html", {
         "site": row, "policy": json.loads(row.policy),
-        "devices": await sites.list_devices(svc, row.code)})
+        "devices": await sites.list_devices(svc, row.code), "root_fingerprint": sites.root_fingerprint(svc)})
 
 
 async def enrol(request: web.Request) -> web.Response:
