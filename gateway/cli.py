@@ -57,6 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port,
                                                                           a.public_url, a.trusted_proxy)))
 
+    init = sub.add_parser("init", help="create a data folder: database, data key, first signing key, root of trust")
+    _data(init)
+    init.set_defaults(func=lambda a: commands.init(commands.config_from(a.data)))
+
     demo = sub.add_parser("demo", help="seed demo data once, then serve it")
     _data(demo, "data-demo")
     _listen(demo)
@@ -126,8 +130,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CREATES_DATA = frozenset({"serve", "demo", "init", "verify"})  # verify reads files it is given, no data folder
+
+
+def missing_data_folder(args: argparse.Namespace) -> str | None:
+    """Why this command must not run on the data folder it names, or None.
+
+    Every command except serve, demo and an explicit init works on an existing data folder with a
+    database: a mistyped --data must not quietly create a new database and new keys.
+    """
+    if args.command in CREATES_DATA or (args.command == "keys" and getattr(args, "dir", None) is not None):
+        return None
+    data = getattr(args, "data", None)
+    if data is None:
+        return None
+    database = commands.config_from(data).database
+    if not data.is_dir():
+        return f"no data folder {data}: give the right --data, or create one with 'qrgate init --data {data}'"
+    if not database.is_file():
+        return (f"{data} holds no qrgate database ({database.name}): give the right --data, or create one "
+                f"with 'qrgate init --data {data}'")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (problem := missing_data_folder(args)) is not None:
+        print(f"qrgate {args.command}: {problem}", file=sys.stderr)
+        return 1
     return args.func(args)
 
 

@@ -51,7 +51,45 @@ def config_from(data: Path, host: str | None = None, port: int | None = None,
     return config
 
 
+def check_keys(config: GatewayConfig) -> str | None:
+    """Open existing keys before serving: a missing passphrase is one line, not a traceback, and
+    nothing is written. Missing keys are made (and audited) by open_services."""
+    from datetime import timedelta
+
+    from keys import KeyAuthority, KeysError
+
+    authority = KeyAuthority(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
+    try:
+        if authority.issuers.exists():
+            authority.issuers.signing_key()
+        if authority.has_root() and authority.root_online():
+            authority.root_key()
+        return None
+    except KeysError as exc:
+        return str(exc)
+
+
+def init(config: GatewayConfig) -> int:
+    """`qrgate init`: a new data folder with everything the gateway needs; refuses one that holds a database."""
+    if config.database.exists():
+        print(f"qrgate init: {config.data_dir} already holds a qrgate database", file=sys.stderr)
+        return 1
+    if (problem := check_keys(config)) is not None:
+        print(f"qrgate init: {problem}", file=sys.stderr)
+        return 1
+
+    async def create() -> str:
+        async with open_services(config) as svc:
+            return svc.authority.current_root().fingerprint
+
+    print(f"created {config.data_dir}: database, data key, signing key; root of trust {asyncio.run(create())}")
+    return 0
+
+
 def serve(config: GatewayConfig, banner: str = "") -> int:
+    if (problem := check_keys(config)) is not None:
+        print(f"qrgate serve: {problem}", file=sys.stderr)
+        return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logsafe.install()
     print(f"qrgate gateway on {config.base_url}  (data: {config.data_dir})")
@@ -80,7 +118,7 @@ def _cli_scope(role: str, given: list[str] | None) -> auth.Scope:
 
 async def _token(config: GatewayConfig, role: str, label: str, expires_in_days: int | None,
                  scope: auth.Scope) -> str:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         return await auth.create_token(svc.db, role=role, label=label, expires_in_days=expires_in_days,
                                        scope=scope)
 
@@ -96,7 +134,7 @@ def token_create(config: GatewayConfig, role: str, label: str, expires_in_days: 
 
 
 async def _token_list(config: GatewayConfig) -> list[tokens.TokenInfo]:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         found: list[tokens.TokenInfo] = []
         while page := await tokens.list_tokens(svc.db, after_id=found[-1].id if found else 0):
             found.extend(page)
@@ -115,7 +153,7 @@ def token_list(config: GatewayConfig) -> int:
 
 
 async def _token_revoke(config: GatewayConfig, token_id: int, reason: str) -> tokens.TokenInfo:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         return await tokens.revoke(svc.db, token_id, reason)
 
 
@@ -142,7 +180,7 @@ def _password(given: str | None) -> str:
 
 async def _account(config: GatewayConfig, action: str, username: str, password: str, role: str,
                    scope: list[str] | None) -> None:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         if action == "create":
             await accounts.create_account(svc.db, username, password, role, scope=_cli_scope(role, scope))
         else:
@@ -163,7 +201,7 @@ def account(config: GatewayConfig, action: str, username: str, password: str | N
 
 
 async def _account_disable(config: GatewayConfig, username: str, reason: str, disable: bool) -> None:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         change = accounts.disable_account if disable else accounts.enable_account
         await change(svc.db, username, reason)
 
@@ -179,7 +217,7 @@ def account_disable(config: GatewayConfig, username: str, reason: str, disable: 
 
 
 async def _account_list(config: GatewayConfig) -> list[tuple[str, str, str, str, str]]:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         return [(a.username, a.role, "disabled" if a.disabled_at else "active", a.created_at, a.scope)
                 for a in await accounts.list_accounts(svc.db)]
 

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def _report(config: GatewayConfig, day: date, site: str | None) -> dict[str, object]:
-    async with open_services(config) as svc:
+    async with open_services(config, keys=False) as svc:
         return await reports.daily_report(svc.db, day, now=now(), site=site)
 
 

@@ -26,16 +26,17 @@ class Services:
 
 
 @asynccontextmanager
-async def open_services(config: GatewayConfig, *, actor: str = "gateway",
-                        reason: str | None = None) -> AsyncIterator[Services]:
+async def open_services(config: GatewayConfig, *, actor: str = "gateway", reason: str | None = None,
+                        keys: bool = True) -> AsyncIterator[Services]:
     """Create the data folder, first issuer key, data key and database if missing; close on exit.
 
     A first key made here is audited as `keys.init` by `actor` (the gateway at its first start).
+    `keys=False` (reports, tokens, accounts): the keys are not opened, so no passphrase is asked for.
     """
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(config.data_dir, 0o700)  # mkdir's mode is ignored for an existing folder
     authority = KeyAuthority(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
-    events = authority.ensure()
+    events = authority.ensure() if keys else []
     keystore = authority.issuers
     cipher = PrivacyCipher.from_file(config.data_key)
     db = await Database.open(config.database)

@@ -157,7 +157,8 @@ class DeviceState:
             return None, True
         try:
             raw = json.loads(path.read_text())
-            return str(raw["problem"]), bool(raw.get("reported"))
+            problem = raw["problem"]
+            return (None if problem is None else str(problem)), bool(raw.get("reported"))
         except (OSError, ValueError, KeyError, TypeError):
             return "unreadable problem.json", False
 
