@@ -139,8 +139,9 @@ def missing_data_folder(args: argparse.Namespace) -> str | None:
     Every command except serve, demo and an explicit init works on an existing data folder with a
     database: a mistyped --data must not quietly create a new database and new keys.
     """
-    if args.command in CREATES_DATA or (args.command == "keys" and getattr(args, "dir", None) is not None):
-        return None
+    if args.command in CREATES_DATA or (args.command == "keys" and (getattr(args, "dir", None) is not None
+                                                                    or args.keys_cmd == "init")):
+        return None  # `keys --dir` is a bare key folder (e.g. the root's machine); `keys init` is an init
     data = getattr(args, "data", None)
     if data is None:
         return None

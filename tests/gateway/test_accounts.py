@@ -59,6 +59,7 @@ async def test_an_enabled_account_logs_in_again(client: Client, admin: dict[str,
 
 def test_cli_account_list_and_disable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
+    assert cli.main(["init", "--data", data]) == 0  # every other command refuses a folder with no database
     assert cli.main(["account", "create", "bo", "--role", "viewer", "--password", PASSWORD, "--data", data]) == 1
     assert "--scope" in capsys.readouterr().err  # a viewer must be told what it reaches
     for name, role, scope in (("ann", "admin", "city"), ("bo", "viewer", "community:KS-C0012")):

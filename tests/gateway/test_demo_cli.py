@@ -60,11 +60,13 @@ async def test_demo_seeds_once_with_the_promised_people(client: Client) -> None:
 
 
 def test_token_create_cli(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "gateway.cli", "init", "--data", str(tmp_path / "d")], check=True,
+                   capture_output=True)  # token create refuses a folder without a database (issue #9)
     out = subprocess.run([sys.executable, "-m", "gateway.cli", "token", "create", "--role", "viewer", "--scope", "city",
                           "--data", str(tmp_path / "d")], capture_output=True, text=True, check=True)
     token = out.stdout.strip()
     assert token.startswith("qgt_") and len(token) > 40
-    assert (tmp_path / "d" / "keys" / "keys.json").exists()  # first run made the first issuer key
+    assert (tmp_path / "d" / "keys" / "keys.json").exists()  # init made the first issuer key
 
     async def check() -> str:
         from gateway.auth import principal_for

@@ -114,6 +114,7 @@ async def test_an_expired_token_gets_401(client: Client, admin: dict[str, str],
 
 def test_cli_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
+    assert cli.main(["init", "--data", data]) == 0  # every other command refuses a folder with no database
     assert cli.main(["token", "create", "--role", "viewer", "--data", data]) == 1  # a viewer needs a scope
     assert "--scope" in capsys.readouterr().err
     assert cli.main(["token", "create", "--role", "admin", "--scope", "community:C1", "--data", data]) == 1
