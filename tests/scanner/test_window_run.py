@@ -45,17 +45,22 @@ def screen(display: str) -> np.ndarray:
 
 def wait_for_screen(display: str, proc: subprocess.Popen[bytes], seen: Callable[[np.ndarray], bool],
                     timeout: float = 60.0) -> np.ndarray | None:
-    deadline = time.monotonic() + timeout
-    shot = None
+    deadline = start = time.monotonic()
+    deadline += timeout
+    shot, grabs, black, windows = None, 0, 0, describe(display)
     while time.monotonic() < deadline and proc.poll() is None:
-        shot = screen(display)
+        shot = screen(display)  # taken while the scanner runs: its window, or what covers it
+        grabs += 1
+        black += int(shot.max() == 0)
         if seen(shot):
             return shot
         time.sleep(0.05)
     if shot is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(SHOTS / "scanner-run-last-seen.png"), shot)  # for whoever reads the failure
-        print("DISPLAY:", describe(display))
+    # what the next failure must tell: a window that never painted, or a panel the grabs missed
+    print(f"DISPLAY: {grabs} grabs in {time.monotonic() - start:.1f} s, {black} all black; at the start: {windows}; "
+          f"now: {describe(display)}")
     return None
 
 
