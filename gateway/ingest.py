@@ -11,6 +11,7 @@ from typing import Any
 
 from keys import Reason
 from keys.chain import GENESIS, entry_hash
+from keys.policy import DIRECTIONS
 
 from . import alerts
 from .auth import Principal
@@ -24,7 +25,7 @@ from .validate import choice, integer, number, reject_unknown
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
 REQUIRED = ("id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash", "hash")
-OPTIONAL = ("serial", "text_hash", "temperature", "clock_offset", "latency_ms")
+OPTIONAL = ("serial", "text_hash", "temperature", "clock_offset", "direction", "latency_ms")
 REASONS = tuple(r.value for r in Reason)
 FUTURE_LEEWAY = 3600.0  # seconds: a corrected time further ahead than this is a broken clock
 
@@ -126,6 +127,8 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str, *,
         "temperature": None if temperature is None else number(temperature, f"{where}.temperature",
                                                                 low=-100.0, high=200.0),
         "clock_offset": offset,
+        "direction": None if raw.get("direction") is None else choice(
+            raw["direction"], f"{where}.direction", DIRECTIONS),
         "prev_hash": _hex(raw["prev_hash"], f"{where}.prev_hash", HEX64, "64 lowercase hex", nullable=False),
         "hash": _hex(raw["hash"], f"{where}.hash", HEX64, "64 lowercase hex", nullable=False),
         "chain_ok": 1,

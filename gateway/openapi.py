@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from keys.policy import DIRECTIONS
+
 from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
 
 S = dict[str, Any]
@@ -93,10 +95,11 @@ SCHEMAS: dict[str, S] = {
                   "created_at": TIME, "updated_at": TIME}),
     "Enrolment": _obj({"token": _str(), "expires_at": TIME, "site": _str(), "qr_text": _str()}),
     "EnrolledDevice": _obj({"device_id": _str(), "credential": _str(), "site": _str(), "server_time": TIME,
-                            "jwks": _ref("Jwks"), **TRUST_DOCS}),
+                            "jwks": _ref("Jwks"), **TRUST_DOCS, "direction": _str(enum=list(DIRECTIONS))}),
     "Device": _obj({"device_id": _str(), "site": _str(), "name": _str(), "enrolled_at": TIME,
                     "disabled_at": _null(TIME), "last_seen_at": _null(TIME),
-                    "update_problem": _null(_str()), "update_problem_at": _null(TIME)}),
+                    "update_problem": _null(_str()), "update_problem_at": _null(TIME),
+                    "direction": _str(enum=list(DIRECTIONS))}),
     "Jwks": _obj({"keys": {"type": "array", "items": {"type": "object"}}}),
     "Bundle": _obj(BUNDLE, required=[k for k in BUNDLE if k != "time"]),
     "Entry": {"type": "object", "description": "docs/device-api.md, ENTRY", "additionalProperties": False,
@@ -109,11 +112,13 @@ SCHEMAS: dict[str, S] = {
                              "decision": _str(enum=["allow", "deny"]), "reason": _str(),
                              "temperature": _null({"type": "number"}), "clock_offset": _null({"type": "number"}),
                              "latency_ms": _null({"type": "number", "minimum": 0}),
+                             "direction": _null(_str(enum=list(DIRECTIONS))),
                              "prev_hash": _str(pattern="^[0-9a-f]{64}$"), "hash": _str(pattern="^[0-9a-f]{64}$")}},
     "StoredEntry": _obj({"id": _str(), "seq": INT, "device_id": _str(), "site": _str(), "scanned_at": _str(),
                          "received_at": TIME, "serial": _null(_str()), "text_hash": _null(_str()),
                          "decision": _str(), "reason": _str(), "temperature": _null({"type": "number"}),
                          "clock_offset": _null({"type": "number"}), "corrected_at": TIME,
+                         "direction": _null(_str()),
                          "time_flag": _null(_str(enum=["offset_unknown", "implausible"])), "chain_ok": BOOL}),
     "Alert": _obj({"id": INT, "kind": _str(enum=["fever", "shared_pass", "broken_chain", "health_check"]), "created_at": TIME,
                    "site": _null(_str()), "device_id": _null(_str()), "entry_id": _null(_str()),
@@ -269,7 +274,8 @@ def paths() -> dict[str, S]:
                                  required=["name", "kind"]), params=[SITE_CODE], errors=(401, 403, 404))},
         f"{api}/sites/{{code}}/enrolments": {
             "post": _op("A single-use device enrolment token", "admin", 201, _ref("Enrolment"),
-                        body=_obj({"expires_in": {"type": "integer", "minimum": 60, "maximum": 604800}},
+                        body=_obj({"expires_in": {"type": "integer", "minimum": 60, "maximum": 604800},
+                                   "direction": _str(enum=list(DIRECTIONS))},
                                   required=[]),
                         params=[SITE_CODE], errors=(401, 403, 404))},
         f"{api}/devices/enroll": {

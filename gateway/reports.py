@@ -157,10 +157,14 @@ def summary(denied: int, fevers: int, alerts: int, silent: int) -> dict[str, str
 
 def figures(window: Window, timezone: str, counts: Sequence[CountRow], fevers: Sequence[FeverRow],
             people: dict[str, int], silent: Sequence[DeviceRow], alerts: Sequence[AlertRow],
-            measured: int = 0) -> dict[str, Any]:
+            measured: int = 0, ways: Iterable[tuple[str, int]] = ()) -> dict[str, Any]:
     """Every figure of one scope (a site, or the city) for one day."""
     out = entry_figures(counts)
     out["temperatures"] = {"taken": measured, "fevers": len(fevers)}
+    directions = {"in": 0, "out": 0, "both": 0}
+    for way, n in ways:
+        directions[way if way in directions else "both"] += n
+    out["directions"] = directions
     by_kind: Counter[str] = Counter({k: 0 for k in ALERT_KINDS})
     by_kind.update(a.kind for a in alerts)
     denied = out["entries"]["denied"]
@@ -203,6 +207,7 @@ class _Rows:
     silent: list[DeviceRow]
     alerts: list[AlertRow]
     temperatures: list[tuple[str, int]]
+    directions: list[tuple[str, str, int]]
 
 
 async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None) -> _Rows:
@@ -215,7 +220,8 @@ async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None)
                  await store.people(conn, day=day.isoformat(), window=window),
                  await store.silent_devices(conn, window=window, sites=codes),
                  await store.alerts(conn, window=window, lookback_iso=lookback, sites=codes),
-                 await store.temperatures(conn, window=window, sites=codes))
+                 await store.temperatures(conn, window=window, sites=codes),
+                 await store.directions(conn, window=window, sites=codes))
 
 
 async def daily_report(db: Database, day: date, *, now: datetime, site: str | None = None) -> dict[str, Any]:
@@ -247,7 +253,8 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
         for s in members:
             figs = figures(rows.window, tz, counts.get(s.code, []), fevers.get(s.code, []),
                            people_figures(people.get(s.code, [])), silent.get(s.code, []),
-                           alerts.get(s.code, []), measured.get(s.code, 0))
+                           alerts.get(s.code, []), measured.get(s.code, 0),
+                           [(way, n) for code, way, n in rows.directions if code == s.code])
             reports.append({"site": s.code, "name": s.name, "kind": s.kind, **figs})
             finished[s.code] = now.timestamp() >= rows.window.end_ts
     reports.sort(key=lambda r: r["site"])
@@ -262,7 +269,8 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
                        people_figures(home.people),
                        [d for rows in every for d in rows.silent],
                        _unique_alerts(rows.alerts for rows in every),
-                       sum(n for rows in every for _, n in rows.temperatures))
+                       sum(n for rows in every for _, n in rows.temperatures),
+                       [(way, n) for rows in every for _, way, n in rows.directions])
         city.update({"sites": len(reports), "zero_report_sites": sum(r["zero_report"] for r in reports)})
         finished[CITY] = all(now.timestamp() >= rows.window.end_ts for rows in every)
 
@@ -321,7 +329,7 @@ CSV_COLUMNS = (
     ["date", "site", "name", "timezone", "zero_report", "entries_total", "allowed", "denied", "late_uploads"]
     + [f"denied_{g}" for g in (*REASON_GROUPS, OTHER)]
     + [f"reason_{r}" for r in (*DENY_REASONS, OTHER)]
-    + ["fevers", "temperatures_taken", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
+    + ["fevers", "temperatures_taken", "entries_in", "entries_out", "entries_both", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
     + [f"alerts_{k}" for k in ALERT_KINDS]
     + ["summary_zh", "summary_en", "changed_since_first_produced", "fingerprint"])
 
@@ -345,7 +353,8 @@ def csv_rows(report: dict[str, Any]) -> list[list[str]]:
                f["entries"]["allowed"], f["entries"]["denied"], f["entries"]["late_uploads"]]
         row += [f["denials"][g] for g in (*REASON_GROUPS, OTHER)]
         row += [f["denial_reasons"][r] for r in (*DENY_REASONS, OTHER)]
-        row += [len(f["fevers"]), f["temperatures"]["taken"], f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
+        row += [len(f["fevers"]), f["temperatures"]["taken"], f["directions"]["in"], f["directions"]["out"],
+                f["directions"]["both"], f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
                 f["people"]["newly_registered"], len(f["silent_devices"]), f["alerts"]["total"]]
         row += [f["alerts"]["by_kind"].get(k, 0) for k in ALERT_KINDS]
         row += [f["summary"]["zh"], f["summary"]["en"], f["changed_since_first_produced"], f["fingerprint"]]

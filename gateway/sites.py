@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from keys import PolicyError, SitePolicy, SiteKind
+from keys.policy import DIRECTIONS as KEY_DIRECTIONS
 
 from .auth import DEVICE_PREFIX, Principal, hash_secret, new_secret
 from .clock import iso, now
@@ -17,11 +18,12 @@ from .services import Services
 from .store import audit
 from .store import sites as store
 from .store.sites import DeviceRow, SiteRow
-from .validate import code, integer, reject_unknown, text
+from .validate import choice, code, integer, reject_unknown, text
 
 ENROL_PREFIX = "qge_"
 ENROL_QR_PREFIX = "QGENROLL:"
 MAX_ENROL_TTL = 7 * 86400
+DIRECTIONS = KEY_DIRECTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class EnrolledDevice:
     server_time: str
     jwks: dict[str, Any]
     trust: dict[str, Any]  # root, root_fingerprint, keyset, root_chain (gateway/sync.py trust_json)
+    direction: str = "both"
 
     def __repr__(self) -> str:
         return f"EnrolledDevice(device_id={self.device_id!r}, site={self.site!r})"
@@ -108,7 +111,8 @@ def policy_of(row: SiteRow) -> SitePolicy:
 
 async def create_enrolment(svc: Services, site_code: str, body: dict[str, Any], actor: Principal,
                            base_url: str) -> Enrolment:
-    reject_unknown(body, ("expires_in",))
+    reject_unknown(body, ("expires_in", "direction"))
+    direction = choice(body.get("direction", "both"), "direction", DIRECTIONS)
     ttl = svc.config.enrolment_ttl_seconds
     if body.get("expires_in") is not None:
         ttl = integer(body["expires_in"], "expires_in", low=60, high=MAX_ENROL_TTL)
@@ -119,9 +123,10 @@ async def create_enrolment(svc: Services, site_code: str, body: dict[str, Any], 
         if not await store.get_site(tx, code=site_code):
             raise NotFound(f"no site {site_code[:64]!r}")
         await store.insert_enrolment(tx, token_hash=hash_secret(token), site=site_code,
-                                     created_by=actor.actor, created_at=iso(moment), expires_at=expires)
+                                     created_by=actor.actor, created_at=iso(moment), expires_at=expires,
+                                     direction=direction)
         await audit.record(tx, actor.actor, "device.enrolment", f"site:{site_code}", None,
-                           {"expires_at": expires})
+                           {"expires_at": expires, "direction": direction})
     # the root's fingerprint rides in the QR: the gate refuses an enrolment answer pinning another root
     qr = ENROL_QR_PREFIX + json.dumps({"gateway": base_url.rstrip("/"), "token": token,
                                        "root": root_fingerprint(svc)}, separators=(",", ":"))
@@ -144,7 +149,8 @@ async def enroll(svc: Services, body: dict[str, Any]) -> EnrolledDevice:
         if enrolment is None or enrolment.used_at is not None or enrolment.expires_at <= stamp:
             raise Forbidden("the enrolment token is unknown, used or expired", code="enrolment_invalid")
         await store.insert_device(tx, device_id=device_id, site=enrolment.site, name=name,
-                                  credential_hash=hash_secret(credential), at=stamp)
+                                  credential_hash=hash_secret(credential), at=stamp,
+                                  direction=enrolment.direction)
         if not await store.use_enrolment(tx, token_hash=enrolment.token_hash, used_at=stamp,
                                          device_id=device_id):
             raise Forbidden("the enrolment token is unknown, used or expired", code="enrolment_invalid")
@@ -153,7 +159,7 @@ async def enroll(svc: Services, body: dict[str, Any]) -> EnrolledDevice:
     from .sync import trust_json
 
     return EnrolledDevice(device_id, credential, enrolment.site, stamp,
-                          svc.keystore.trust_set(moment).to_jwks(), trust_json(svc))
+                          svc.keystore.trust_set(moment).to_jwks(), trust_json(svc), enrolment.direction)
 
 
 def root_fingerprint(svc: Services) -> str:

@@ -30,6 +30,17 @@ class HolderBinding(StrEnum):
     REQUIRED = "required"    # static passes denied `binding_required`
 
 
+class Direction(StrEnum):
+    """Which way a gate's entries go: passback and the shared-pass alert look only at entries in."""
+
+    IN = "in"
+    OUT = "out"
+    BOTH = "both"  # one gate for both ways: every scan counts as going in
+
+
+DIRECTIONS = tuple(d.value for d in Direction)
+
+
 class SiteKind(StrEnum):
     COMMUNITY = "community"
     FACTORY = "factory"

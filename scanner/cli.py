@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="QR texts on standard input, one per line; a temperature may follow after a tab")
     _add_sources(r, group)
     r.add_argument("--headless", action="store_true", help="print one JSON line per decision, no window")
+    r.add_argument("--direction", choices=("in", "out"), default=None,
+                   help="this run scans people going in or out (default: the enrolled direction)")
     r.add_argument("--temperature", type=_temperature, metavar="C",
                    help="measured temperature for every decision of this run")
     r.add_argument("--debounce", type=_positive, default=3.0, metavar="S",
@@ -285,7 +287,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         syncer.start()
     try:
         with EntryLog(state.log_path) as log:
-            pipeline = Pipeline(Gate(device, log, current.get), output, decoder, debounce=args.debounce,
+            pipeline = Pipeline(Gate(device, log, current.get, direction=args.direction), output, decoder, debounce=args.debounce,
                                 temperature=args.temperature)
             if source is None:
                 pipeline.run_lines(StdinLines(sys.stdin).lines(stop))

@@ -97,13 +97,15 @@ class Gate:
     def __init__(self, device: Device, log: EntryLog, snapshot: Callable[[], Snapshot],
                  clock: Callable[[], datetime] = local_now,
                  monotonic: Callable[[], float] = time.monotonic,
-                 boot: Callable[[], tuple[str, float]] = boot_clock) -> None:
+                 boot: Callable[[], tuple[str, float]] = boot_clock, direction: str | None = None) -> None:
         self.device, self.log, self.snapshot, self.clock, self.boot = device, log, snapshot, clock, boot
+        self.direction = direction or device.direction  # in | out | both (both: every scan counts as in)
         self.monotonic = monotonic  # the clock of Frame.captured / TextLine.captured
 
     def decide(self, text: str, temperature: float | None = None, *, whole: str | None = None,
-               captured: float | None = None) -> Outcome:
+               captured: float | None = None, direction: str | None = None) -> Outcome:
         """`captured`: when the frame or line was read (monotonic); logged as the decision's latency."""
+        way = direction or self.direction
         wall = self.clock()
         snap = self.snapshot()
         offset, note = corrected_offset(wall, snap, self.boot())
@@ -124,7 +126,7 @@ class Gate:
                 decision = decide(whole, snap.trust, snap.revocations, snap.policy, now=now, seen=seen)
                 text, logged = whole, None
             decision = self._fever_hold(decision, snap, now, temperature)
-            decision = self._passback(decision, snap, now)
+            decision = self._passback(decision, snap, now, way)
             if decision.allowed and decision.code_id is not None:
                 self.log.remember_code(decision.code_id, now.timestamp(), keep=CODE_MEMORY)
         fields: dict[str, Any] = {
@@ -137,6 +139,7 @@ class Gate:
             "clock_offset": round(offset, 3) if snap.clock_offset is not None or snap.anchor else None,
             # capture -> decision, measured before the commit below (which the entry cannot include)
             "latency_ms": latency_ms(captured, self.monotonic()),
+            "direction": way,
         }
         entry = self.log.append(fields, decided_at=now.timestamp(), wall_at=wall.timestamp())
         logged_temperature: float | None = fields["temperature"]
@@ -164,14 +167,16 @@ class Gate:
                             decision.expires_at)
         return decision
 
-    def _passback(self, decision: Decision, snap: Snapshot, now: datetime) -> Decision:
+    def _passback(self, decision: Decision, snap: Snapshot, now: datetime, way: str) -> Decision:
+        """A second entry *in* soon after the last one, with no way out between, is a shared pass."""
         policy = snap.policy
-        if not decision.allowed or policy is None or policy.allow_reentry or not policy.passback_minutes:
+        if not decision.allowed or policy is None or policy.allow_reentry or not policy.passback_minutes \
+                or way == "out":
             return decision
         assert decision.serial is not None
-        last = self.log.last_allowed_at(decision.serial.hex())
+        last, last_way = self.log.last_allowed(decision.serial.hex())
         # abs(): after a clock jump backwards an earlier admission may look like the future
-        if last is not None and abs(now.timestamp() - last) < policy.passback_minutes * 60:
+        if last is not None and last_way != "out" and abs(now.timestamp() - last) < policy.passback_minutes * 60:
             return Decision(False, Reason.DUPLICATE, decision.serial, decision.holder, decision.expires_at)
         return decision
 

@@ -131,6 +131,14 @@ class EntryLog:
             " AND json_extract(body, '$.reason') = 'fever'", {"serial": serial}).fetchone()
         return row[0]
 
+    def last_allowed(self, serial: str) -> tuple[float | None, str | None]:
+        """When and which way this pass last went through here (corrected epoch seconds, direction)."""
+        row = self._db.execute(
+            "SELECT decided_at, json_extract(body, '$.direction') FROM entries"
+            " WHERE serial = :serial AND decision = 'allow' ORDER BY decided_at DESC, seq DESC LIMIT 1",
+            {"serial": serial}).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def last_wall_time(self) -> float | None:
         row = self._db.execute("SELECT wall_at FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         return row[0] if row else None

@@ -33,6 +33,7 @@ from keys import (
     load_policy,
     load_revocations,
 )
+from keys.policy import DIRECTIONS
 from keys.trust import b64url, b64url_decode
 
 from .clock import ClockAnchor
@@ -51,10 +52,12 @@ class Device:
     site: str
     name: str
     credential: Secret = field(repr=False)
+    direction: str = "both"  # in | out | both, from the enrolment
 
     def to_json(self) -> dict[str, str]:
         return {"gateway": self.gateway, "device_id": self.device_id, "site": self.site,
-                "name": self.name, "credential": self.credential.reveal().decode()}
+                "name": self.name, "credential": self.credential.reveal().decode(),
+                "direction": self.direction}
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ class DeviceState:
             raw = json.loads(path.read_text())
             return Device(gateway=str(raw["gateway"]), device_id=str(raw["device_id"]),
                           site=str(raw["site"]), name=str(raw.get("name", "")),
-                          credential=Secret(str(raw["credential"])))
+                          credential=Secret(str(raw["credential"])),
+                          direction=_direction(raw.get("direction", "both")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StateError(f"{path} is unreadable ({type(exc).__name__}): enrol again") from None
 
@@ -294,6 +298,12 @@ class DeviceState:
             return [_unb64(d) for d in self.raw_bundle().get("revocations", [])]
         except (ValueError, TypeError):
             return []
+
+
+def _direction(value: object) -> str:
+    if value not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}")
+    return str(value)
 
 
 def _b64(data: bytes) -> str:

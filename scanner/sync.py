@@ -152,7 +152,8 @@ def enroll(gateway: str, token: str, data_dir: Path, name: str = "gate", expect_
     answer = _request("POST", gateway + "/api/v1/devices/enroll", {"token": token, "name": name})
     try:
         device = Device(gateway=gateway, device_id=str(answer["device_id"]), site=str(answer["site"]),
-                        name=name, credential=Secret(str(answer["credential"])))
+                        name=name, credential=Secret(str(answer["credential"])),
+                        direction=str(answer.get("direction", "both")))
         jwks = answer["jwks"]
         TrustSet.from_jwks(jwks)
         root = b64url_decode(answer["root"])

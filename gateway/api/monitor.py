@@ -25,7 +25,7 @@ def entry_json(row: EntryRow) -> dict[str, Any]:
             "temperature": row.temperature, "clock_offset": row.clock_offset,
             # where the gateway places it: gate time + offset (or receipt time, see time_flag)
             "corrected_at": datetime.fromtimestamp(row.scanned_ts, UTC).isoformat(timespec="milliseconds"),
-            "time_flag": row.time_flag, "chain_ok": bool(row.chain_ok)}
+            "time_flag": row.time_flag, "direction": row.direction, "chain_ok": bool(row.chain_ok)}
 
 
 def _time(request: web.Request, name: str) -> datetime | None:

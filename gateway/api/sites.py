@@ -24,7 +24,8 @@ def site_json(row: SiteRow) -> dict[str, Any]:
 def device_json(row: DeviceRow) -> dict[str, Any]:
     return {"device_id": row.id, "site": row.site, "name": row.name, "enrolled_at": row.enrolled_at,
             "disabled_at": row.disabled_at, "last_seen_at": row.last_seen_at,
-            "update_problem": row.update_problem, "update_problem_at": row.update_problem_at}
+            "update_problem": row.update_problem, "update_problem_at": row.update_problem_at,
+            "direction": row.direction}
 
 
 async def create_site(request: web.Request) -> web.Response:
@@ -65,7 +66,7 @@ async def enroll_device(request: web.Request) -> web.Response:
     device = await sites.enroll(services(request), await read_json(request))
     return json_response({"device_id": device.device_id, "credential": device.credential,
                           "site": device.site, "server_time": device.server_time, "jwks": device.jwks,
-                          **device.trust}, status=201)
+                          **device.trust, "direction": device.direction}, status=201)
 
 
 async def list_devices(request: web.Request) -> web.Response:

@@ -12,7 +12,7 @@ from .sqlparts import in_list
 
 COLUMNS = ("id", "device_id", "site", "seq", "scanned_at", "scanned_ts", "received_at", "serial",
            "text_hash", "decision", "reason", "temperature", "clock_offset", "prev_hash", "hash",
-           "chain_ok", "gate_ts", "time_flag")
+           "chain_ok", "gate_ts", "time_flag", "direction")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class EntryRow:
     chain_ok: int
     gate_ts: float | None = None  # the gate's raw clock; scanned_ts is the corrected time
     time_flag: str | None = None  # offset_unknown | implausible (placed at receipt) | None
+    direction: str | None = None  # in | out | both (None: sent by a gate from before directions)
 
 
 async def existing_ids(conn: Conn, *, ids: Sequence[str]) -> set[str]:
@@ -66,9 +67,14 @@ async def shared_pass_pairs(conn: Conn, *, ids: Sequence[str], window_seconds: f
     async with conn.execute(
             "SELECT n.id, o.id FROM entries n JOIN entries o"
             " ON o.serial = n.serial AND o.site <> n.site AND o.decision = 'allow'"
+            " AND COALESCE(o.direction, 'in') <> 'out'"
             " AND o.scanned_ts BETWEEN n.scanned_ts - :w AND n.scanned_ts + :w"
             " WHERE n.id IN (SELECT value FROM json_each(:ids))"
-            " AND n.decision = 'allow' AND n.serial IS NOT NULL",
+            " AND n.decision = 'allow' AND n.serial IS NOT NULL AND COALESCE(n.direction, 'in') <> 'out'"
+            # a way out of the first site between the two entries makes it a trip, not a shared pass
+            " AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.serial = n.serial AND x.direction = 'out'"
+            "   AND x.decision = 'allow' AND ((x.site = o.site AND x.scanned_ts BETWEEN o.scanned_ts AND n.scanned_ts)"
+            "   OR (x.site = n.site AND x.scanned_ts BETWEEN n.scanned_ts AND o.scanned_ts)))",
             {"ids": json.dumps(list(ids)), "w": window_seconds}) as cur:
         return [(r[0], r[1]) for r in await cur.fetchall()]
 

@@ -109,6 +109,16 @@ async def temperatures(conn: Conn, *, window: Window, sites: Sequence[str] | Non
         return [(r[0], r[1]) for r in await cur.fetchall()]
 
 
+async def directions(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[tuple[str, str, int]]:
+    """(site, direction, entries) in the window; entries from gates before directions count as both."""
+    sql = ("SELECT site, COALESCE(direction, 'both'), count(*) FROM entries"
+           " WHERE scanned_ts >= :start AND scanned_ts < :end AND " + SITE_FILTER.format(col="site")
+           + " GROUP BY site, COALESCE(direction, 'both')")
+    params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
+    async with conn.execute(sql, params) as cur:
+        return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+
 async def fevers(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[FeverRow]:
     """Fever denials in the window, with the pass holder found through the pass serial."""
     sql = ("SELECT e.site, e.device_id, e.scanned_at, e.scanned_ts, e.temperature, e.serial,"

@@ -26,6 +26,7 @@ class EnrolmentRow:
     expires_at: str
     used_at: str | None
     device_id: str | None
+    direction: str = "both"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class DeviceRow:
     last_seen_at: str | None
     update_problem: str | None = None     # why the gate cannot use its bundles, as it reported
     update_problem_at: str | None = None
+    direction: str = "both"
 
 
 async def insert_site(conn: Conn, *, code: str, name: str, kind: str, policy: str, at: str) -> None:
@@ -66,11 +68,12 @@ async def list_sites(conn: Conn) -> list[SiteRow]:
 
 
 async def insert_enrolment(conn: Conn, *, token_hash: str, site: str, created_by: str, created_at: str,
-                           expires_at: str) -> None:
+                           expires_at: str, direction: str = "both") -> None:
     await conn.execute(
-        "INSERT INTO enrolments (token_hash, site, created_by, created_at, expires_at)"
-        " VALUES (:h, :site, :by, :at, :exp)",
-        {"h": token_hash, "site": site, "by": created_by, "at": created_at, "exp": expires_at})
+        "INSERT INTO enrolments (token_hash, site, created_by, created_at, expires_at, direction)"
+        " VALUES (:h, :site, :by, :at, :exp, :dir)",
+        {"h": token_hash, "site": site, "by": created_by, "at": created_at, "exp": expires_at,
+         "dir": direction})
 
 
 async def get_enrolment(conn: Conn, *, token_hash: str) -> EnrolmentRow | None:
@@ -88,11 +91,11 @@ async def use_enrolment(conn: Conn, *, token_hash: str, used_at: str, device_id:
 
 
 async def insert_device(conn: Conn, *, device_id: str, site: str, name: str, credential_hash: str,
-                        at: str) -> None:
+                        at: str, direction: str = "both") -> None:
     await conn.execute(
-        "INSERT INTO devices (id, site, name, credential_hash, enrolled_at)"
-        " VALUES (:id, :site, :name, :cred, :at)",
-        {"id": device_id, "site": site, "name": name, "cred": credential_hash, "at": at})
+        "INSERT INTO devices (id, site, name, credential_hash, enrolled_at, direction)"
+        " VALUES (:id, :site, :name, :cred, :at, :dir)",
+        {"id": device_id, "site": site, "name": name, "cred": credential_hash, "at": at, "dir": direction})
 
 
 async def device_by_credential(conn: Conn, *, credential_hash: str) -> DeviceRow | None:

@@ -100,6 +100,7 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
     assert s1["fevers"][0]["device_id"].startswith("dev_")
     assert s1["people"] == {"in_quarantine": 1, "quarantine_ending": 0, "newly_registered": 0}
     assert s1["temperatures"] == {"taken": 7, "fevers": 1}
+    assert s1["directions"] == {"in": 0, "out": 0, "both": 8}  # these gates were enrolled for both ways
     assert s1["silent_devices"] == []  # the gates were enrolled years later: not in service that day
     assert s1["alerts"]["total"] == 1 and s1["alerts"]["by_kind"] == {"fever": 1, "shared_pass": 0,
                                                                        "broken_chain": 0, "health_check": 0}
@@ -184,6 +185,7 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
         assert {r: int(row[f"reason_{r}"]) for r in REASONS} == figs["denial_reasons"]
         assert int(row["fevers"]) == len(figs["fevers"])
         assert int(row["temperatures_taken"]) == figs["temperatures"]["taken"]
+        assert int(row["entries_both"]) == figs["directions"]["both"]
         assert int(row["in_quarantine"]) == figs["people"]["in_quarantine"]
         assert int(row["quarantine_ending"]) == figs["people"]["quarantine_ending"]
         assert int(row["alerts_shared_pass"]) == figs["alerts"]["by_kind"]["shared_pass"]
