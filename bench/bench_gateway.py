@@ -150,6 +150,7 @@ async def run(url: str, admin_token: str) -> dict[str, Any]:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
+        qrgate("init", "--data", str(data))  # token create refuses a folder without a database
         token = qrgate("token", "create", "--role", "admin", "--data", str(data))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
