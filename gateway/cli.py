@@ -139,9 +139,12 @@ def missing_data_folder(args: argparse.Namespace) -> str | None:
     Every command except serve, demo and an explicit init works on an existing data folder with a
     database: a mistyped --data must not quietly create a new database and new keys.
     """
-    if args.command in CREATES_DATA or (args.command == "keys" and (getattr(args, "dir", None) is not None
-                                                                    or args.keys_cmd == "init")):
-        return None  # `keys --dir` is a bare key folder (e.g. the root's machine); `keys init` is an init
+    if args.command in CREATES_DATA:
+        return None
+    if args.command == "keys" and (getattr(args, "dir", None) is not None or args.keys_cmd == "init"
+                                   or (args.keys_cmd == "keyset" and args.keyset_cmd == "sign")):
+        # `keys --dir` is a bare key folder, `keyset sign` runs on the root's own machine; `keys init` is an init
+        return None
     data = getattr(args, "data", None)
     if data is None:
         return None
