@@ -57,6 +57,7 @@ API = "/api/v1"
 # (method, canonical route) -> action; PUBLIC needs nothing, DEVICE_ONLY a device credential
 ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/people"): "people.create",
+    ("POST", f"{API}/people/import"): "people.create",
     ("GET", f"{API}/people"): "people.list",
     ("GET", f"{API}/people/{{person_id}}"): "people.read",
     ("PATCH", f"{API}/people/{{person_id}}"): "people.update",
@@ -116,6 +117,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/lang"): LOGGED_IN,
     ("GET", "/console/people"): "people.list",
     ("GET", "/console/people/new"): "people.create",
+    ("GET", "/console/people/import"): "people.create",
+    ("POST", "/console/people/import"): "people.create",
+    ("GET", "/console/people/import/template.csv"): "people.create",
+    ("POST", "/console/people/import/confirm"): "people.create",
     ("POST", "/console/people/new"): "people.create",
     ("GET", "/console/people/{person_id}"): "people.read",
     ("GET", "/console/people/{person_id}/edit"): "people.update",

@@ -108,6 +108,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         _data(p)
         p.set_defaults(func=lambda a, d=disable: commands.account_disable(
             commands.config_from(a.data), a.username, a.reason, d))
+    people = sub.add_parser("people", help="people in the registry")
+    psub = people.add_subparsers(dest="people_cmd", required=True)
+    imp = psub.add_parser("import", help="register a household list (CSV incl. GBK, or XLSX); every row is "
+                                         "checked first, and without --valid-only a bad row imports nothing")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the others")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, import nothing")
+    _data(imp)
+    imp.set_defaults(func=lambda a: commands.import_people(commands.config_from(a.data), a.file, a.valid_only,
+                                                           a.dry_run))
     listed = asub.add_parser("list", help="list console accounts (never a password hash)")
     _data(listed)
     listed.set_defaults(func=lambda a: commands.account_list(commands.config_from(a.data)))

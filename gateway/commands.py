@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
-from . import accounts, auth, logsafe, tokens
+from . import accounts, auth, logsafe, people_import, tokens
 from .app import create_app
 from .config import GatewayConfig
 from .errors import GatewayError
@@ -227,4 +227,51 @@ def account_list(config: GatewayConfig) -> int:
     print(f"{'USERNAME':<24}  {'ROLE':<9}  {'STATE':<8}  {'CREATED':<25}  SCOPE")
     for username, role, state, created, scope in asyncio.run(_account_list(config)):
         print(f"{username:<24}  {role:<9}  {state:<8}  {created:<25}  {scope}")
+    return 0
+
+
+async def _people_import(config: GatewayConfig, path: Path, valid_only: bool, dry_run: bool
+                         ) -> tuple[int, people_import.Checked]:
+    async with open_services(config) as svc:
+        rows = people_import.read_table(path.read_bytes(), path.name)
+        if dry_run:
+            return 0, await people_import.check(svc, rows, auth.CLI)
+        try:
+            done = await people_import.run(svc, rows, auth.CLI, valid_only=valid_only, file_name=path.name)
+        except GatewayError as exc:
+            if exc.code != "import_has_errors":
+                raise
+            return -1, await people_import.check(svc, rows, auth.CLI)
+        return done.imported, done.checked
+
+
+def people_import_cmd_lines(checked: people_import.Checked) -> list[str]:
+    lines = []
+    for row in checked.rows:
+        for field, message in row.errors.items():
+            lines.append(f"line {row.line}: {field}: {message}")
+    return lines
+
+
+def import_people(config: GatewayConfig, path: Path, valid_only: bool = False, dry_run: bool = False) -> int:
+    """Print every bad row's errors; 0 when imported (or, dry run, when every row is good)."""
+    try:
+        imported, checked = asyncio.run(_people_import(config, path, valid_only, dry_run))
+    except OSError as exc:
+        print(f"qrgate people import: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except GatewayError as exc:
+        print(f"qrgate people import: {exc.message}", file=sys.stderr)
+        return 1
+    for line in people_import_cmd_lines(checked):
+        print(line, file=sys.stderr)
+    total = len(checked.rows)
+    if imported < 0:
+        print(f"{checked.invalid} of {total} rows have errors: nothing was imported "
+              f"(fix them, or --valid-only to import the {checked.valid} valid rows)", file=sys.stderr)
+        return 1
+    if dry_run:
+        print(f"{checked.valid} of {total} rows are valid; nothing imported (dry run)")
+        return 0 if not checked.invalid else 1
+    print(f"imported {imported} of {total} rows" + (f", skipped {checked.invalid}" if checked.invalid else ""))
     return 0

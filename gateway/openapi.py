@@ -208,6 +208,14 @@ def paths() -> dict[str, S]:
                        200, _list("people", person, "next_after", INT),
                        params=[_q("community", _str()), _q("status", _str()), _q("document_type", _str()),
                                _q("document_number", _str()), _q("phone", _str()), *PAGE])},
+        f"{api}/people/import": {
+            "post": {**_op("Import a household list (CSV or XLSX body); every row checked first", STAFF, 201,
+                           {"type": "object"}, params=[_q("dry_run", _str()), _q("valid_only", _str()),
+                                                       _q("filename", _str())], errors=(400, 401, 403, 409, 413, 422)),
+                     "requestBody": {"required": True, "content": {
+                         "text/csv": {"schema": {"type": "string"}},
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                             "schema": {"type": "string", "format": "binary"}}}}}},
         f"{api}/people/{{person_id}}": {
             "get": _op("A person's file, masked (admin: ?reveal=1, audited)", ANYONE, 200, person,
                        params=[PERSON_ID, _q("reveal", _str(enum=["0", "1", "true", "false"]))],

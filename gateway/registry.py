@@ -122,10 +122,12 @@ def _check_travel(row: dict[str, Any]) -> None:
         raise InvalidInput("left_origin_on must not be after arrived_on", field="left_origin_on")
 
 
-async def _quarantine_columns(svc: Services, tx: Conn, row: dict[str, Any]) -> dict[str, Any]:
+async def _quarantine_columns(svc: Services, tx: Conn, row: dict[str, Any],
+                              areas: list[quarantine.KeyArea] | None = None) -> dict[str, Any]:
     """The quarantine a person's origin and arrival give; 422 when a key-area arrival has no date."""
     arrived = date.fromisoformat(row["arrived_on"]) if row.get("arrived_on") else None
-    areas = await key_areas.current(tx)
+    if areas is None:
+        areas = await key_areas.current(tx)
     days = svc.config.quarantine_days
     if arrived is None and quarantine.from_key_area(row.get("origin"), areas, today=local_today(), days=days):
         where = regions.name(row["origin"]) or row["origin"]
@@ -151,7 +153,16 @@ def _shortens(current: PersonRow, values: dict[str, Any], today: str) -> bool:
     return current.quarantine_kind == "central" and values.get("quarantine_kind", "central") != "central"
 
 
-async def register(svc: Services, body: dict[str, Any], actor: Principal) -> PersonRow:
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    """A registration checked on its own (fields, check digits, travel dates), not yet against the registry."""
+
+    values: dict[str, Any]
+    reason: str | None
+
+
+def prepare(svc: Services, body: dict[str, Any]) -> NewPerson:
+    """Validate a registration body; InvalidInput names the field. Writes nothing."""
     data = parse(body, partial=False)
     assert data.document is not None
     kind, number = data.document
@@ -160,19 +171,61 @@ async def register(svc: Services, body: dict[str, Any], actor: Principal) -> Per
         "left_origin_on": None, "arrived_on": None, "status": "green", "quarantine_kind": None,
         "quarantine_place": None, **data.values, **_document_columns(svc, kind, number), **_phone_columns(svc, data.phone)}
     _check_travel(values)
+    return NewPerson(values, data.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What many registrations in a row share, read once (a household list): key areas, the actor's
+    reach, the documents already registered among theirs."""
+
+    areas: list[quarantine.KeyArea]
+    reach: access.Reach
+    existing: frozenset[str]
+
+
+async def context_for(conn: Conn, actor: Principal, document_hmacs: list[str]) -> Context:
+    return Context(await key_areas.current(conn), await scoped.reach(conn, actor),
+                   frozenset(await store.existing_documents(conn, document_hmacs=document_hmacs)))
+
+
+async def check_new(svc: Services, conn: Conn, new: NewPerson, actor: Principal,
+                    context: Context | None = None) -> dict[str, Any]:
+    """The checks against the registry (scope, key areas, duplicates): the row's full columns."""
+    values = dict(new.values)
+    if context is None:
+        await scoped.check_values(conn, actor, values)
+    elif not scoped.covers(context.reach, values):
+        raise Forbidden("this person's community, employer or school is outside your scope "
+                        f"({actor.scope.text()})", code="out_of_scope")
+    values.update(await _quarantine_columns(svc, conn, values, context.areas if context else None))
+    if (values["document_hmac"] in context.existing) if context is not None \
+            else await store.by_document(conn, document_hmac=values["document_hmac"]):
+        raise Conflict("a person with this document is already registered", field="document_number",
+                       code="duplicate_document")
+    return values
+
+
+async def register_in(svc: Services, tx: Conn, new: NewPerson, actor: Principal, *,
+                      audited: bool = True, checked: dict[str, Any] | None = None) -> int:
+    """Register inside the caller's transaction; the new person's id. `checked`: the columns
+    `check_new` gave inside this same transaction."""
+    values = dict(checked) if checked is not None else await check_new(svc, tx, new, actor)
     stamp = iso(now())
     values["created_at"] = values["updated_at"] = stamp
-    async with svc.db.transaction() as tx:
-        await scoped.check_values(tx, actor, values)
-        values.update(await _quarantine_columns(svc, tx, values))
-        if await store.by_document(tx, document_hmac=values["document_hmac"]):
-            raise Conflict("a person with this document is already registered", field="document_number",
-                           code="duplicate_document")
-        person_id = await store.insert(tx, values=values)
-        await store.add_status(tx, person_id=person_id, status=values["status"], changed_at=stamp,
-                               changed_by=actor.actor, reason=data.reason or "registered")
-        await audit.record(tx, actor.actor, "person.register", f"person:{person_id}", data.reason,
+    person_id = await store.insert(tx, values=values)
+    await store.add_status(tx, person_id=person_id, status=values["status"], changed_at=stamp,
+                           changed_by=actor.actor, reason=new.reason or "registered")
+    if audited:
+        await audit.record(tx, actor.actor, "person.register", f"person:{person_id}", new.reason,
                            {"document": values["document_masked"], "status": values["status"]})
+    return person_id
+
+
+async def register(svc: Services, body: dict[str, Any], actor: Principal) -> PersonRow:
+    new = prepare(svc, body)
+    async with svc.db.transaction() as tx:
+        person_id = await register_in(svc, tx, new, actor)
         person = await store.get(tx, person_id=person_id)
     assert person is not None
     return person

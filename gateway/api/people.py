@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import passes, registry
+from .. import passes, people_import, registry
 from ..access import may
 from ..auth import Principal
-from ..errors import Forbidden, InvalidInput
+from ..errors import Conflict, Forbidden, InvalidInput
 from ..services import Services
 from ..store import audit
 from ..store import people as store
@@ -133,3 +133,26 @@ async def clear_person(request: web.Request) -> web.Response:
     svc = services(request)
     person = await registry.clear(svc, path_int(request, "person_id"), await read_json(request), principal)
     return json_response(await person_json(svc, person, principal, history=True))
+
+
+async def import_people(request: web.Request) -> web.Response:
+    """A household list (CSV or XLSX as the body): ?dry_run=1 checks only; ?valid_only=1 imports the
+    valid rows; otherwise a list with any bad row imports nothing (409 with every row's errors)."""
+    principal = await authorise(request)
+    svc = services(request)
+    data = await request.read()  # 413 above max_body_bytes
+    name = query_text(request, "filename", max_len=100)
+    rows = people_import.read_table(data, name)
+    if query_flag(request, "dry_run"):
+        checked = await people_import.check(svc, rows, principal)
+        return json_response({"dry_run": True, "imported": 0, **checked.to_json()})
+    try:
+        done = await people_import.run(svc, rows, principal, valid_only=query_flag(request, "valid_only"),
+                                       file_name=name)
+    except Conflict as exc:
+        if exc.code != "import_has_errors":
+            raise
+        checked = await people_import.check(svc, rows, principal)
+        return json_response({"error": {"code": exc.code, "message": exc.message, "field": None},
+                              **checked.to_json()}, status=409)
+    return json_response({"dry_run": False, "imported": done.imported, **done.checked.to_json()}, status=201)

@@ -13,6 +13,7 @@ API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/people", people.create_person),
+    ("POST", f"{API}/people/import", people.import_people),
     ("GET", f"{API}/people", people.list_people),
     ("GET", f"{API}/people/{{person_id}}", people.get_person),
     ("PATCH", f"{API}/people/{{person_id}}", people.update_person),

@@ -101,6 +101,17 @@ async def by_document(conn: Conn, *, document_hmac: str) -> PersonRow | None:
     return await _one(conn, "document_hmac = :h", {"h": document_hmac})
 
 
+async def existing_documents(conn: Conn, *, document_hmacs: list[str]) -> set[str]:
+    """Which of these document hashes are registered already (in chunks: one query per 500)."""
+    found: set[str] = set()
+    for start in range(0, len(document_hmacs), 500):
+        params: dict[str, Any] = {}
+        where = in_list("document_hmac", document_hmacs[start:start + 500], "h", params)
+        async with conn.execute(f"SELECT document_hmac FROM people WHERE {where}", params) as cur:
+            found |= {r[0] for r in await cur.fetchall()}
+    return found
+
+
 async def by_resident_token(conn: Conn, *, token_hash: str) -> PersonRow | None:
     return await _one(conn, "resident_token_hash = :h", {"h": token_hash})
 

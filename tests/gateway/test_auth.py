@@ -20,7 +20,7 @@ PUBLIC = {("GET", "/.well-known/jwks.json"), ("GET", "/api/v1/openapi.json"),
 ALLOWED = {
     "admin": {r[:2] for r in OWN} - {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries"),
                                      ("POST", "/api/v1/devices/status")},
-    "registrar": {("POST", "/api/v1/people"), ("GET", "/api/v1/people"),
+    "registrar": {("POST", "/api/v1/people"), ("POST", "/api/v1/people/import"), ("GET", "/api/v1/people"),
                   ("GET", "/api/v1/people/{person_id}"), ("PATCH", "/api/v1/people/{person_id}"),
                   ("POST", "/api/v1/people/{person_id}/health-checks"),
                   ("GET", "/api/v1/people/{person_id}/health-checks"),

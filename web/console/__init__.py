@@ -14,7 +14,7 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, keys, passes, people, sites
+from . import activity, auth, imports, keys, passes, people, sites
 from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -51,7 +51,12 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
         request[user_key] = current
         request[csrf_key] = current.csrf
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            limit = services(request).config.max_body_bytes // (1024 * 1024)
+            return _refuse(request, 413, say(request, f"文件太大：最多 {limit} MB，请分成几个文件",
+                                             f"The file is too large: at most {limit} MB, split it"))
         expected = request.cookies.get(sessions.LOGIN_CSRF_COOKIE) if request.path in PUBLIC \
             else (current.csrf if current else None)
         if _cross_origin(request) or not sessions.same_token(expected, form.get(sessions.CSRF_FIELD)):
@@ -111,6 +116,7 @@ def create_console() -> web.Application:
     console.router.add_post("/login", auth.login)
     console.router.add_post("/logout", auth.logout)
     console.router.add_post("/lang", set_language)
+    imports.setup(console)  # before people: /people/import is not a person id
     people.setup(console)
     passes.setup(console)
     sites.setup(console)
