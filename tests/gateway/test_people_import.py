@@ -135,6 +135,8 @@ async def test_a_scoped_registrar_imports_into_her_community_only(client: Client
 
 def test_cli_import_all_or_nothing_then_valid_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
+    assert cli.main(["init", "--data", data]) == 0  # the CLI works on a data folder made by qrgate init
+    capsys.readouterr()
     path = tmp_path / "list.csv"
     path.write_bytes(_csv(f"王一,resident_id,{resident_id(50)},,,,", "王二,resident_id,110105194912310021,,,,"))
     assert cli.main(["people", "import", str(path), "--data", data]) == 1
