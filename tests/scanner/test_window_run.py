@@ -51,6 +51,8 @@ def wait_for_screen(display: str, proc: subprocess.Popen[bytes], seen: Callable[
     while time.monotonic() < deadline and proc.poll() is None:
         shot = screen(display)  # taken while the scanner runs: its window, or what covers it
         grabs += 1
+        if grabs == 8:
+            windows += f"; after 8 grabs: {describe(display)}"
         black += int(shot.max() == 0)
         if seen(shot):
             return shot
