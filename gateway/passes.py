@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from keys import HolderKey, IssuedPass, IssuerKey, PassClaims, Status, issue_pass
+from keys.render import qr_version
 
 from . import scoped
 from .access import may
@@ -30,6 +31,7 @@ from .store.passes import PassRow
 from .store.people import PersonRow
 
 SERIAL_HEX = 24
+MAX_QR_VERSION = 10  # at ECC M: read by cheap webcams and from paper (issue #10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +104,24 @@ async def _resident_token(svc: Services, tx: Conn, person: PersonRow) -> str:
 
 
 def _sign(svc: Services, person: PersonRow, moment: datetime) -> tuple[IssuedPass, PassClaims]:
+    """Sign the person's pass so that it fits QR version 10 at ECC M (issue #10).
+
+    A name too long for that is shortened on the pass to its first characters and "…" (as many as
+    fit; the registry keeps the full name); affiliation codes are never shortened, since gates match
+    them exactly: if they alone do not fit, issuance is refused naming them.
+    """
     claims = claims_for(person)
-    issued = issue_pass(svc.keystore.signing_key(), claims, now=moment,
-                        valid_for=timedelta(days=svc.config.pass_validity_days))
+    key, valid = svc.keystore.signing_key(), timedelta(days=svc.config.pass_validity_days)
+    issued = issue_pass(key, claims, now=moment, valid_for=valid)
+    keep = len(claims.name)
+    while qr_version(issued.qr_text) > MAX_QR_VERSION and keep > 1:
+        keep -= 1
+        claims = replace(claims, name=claims.name[:keep] + "…")
+        issued = issue_pass(key, claims, now=moment, valid_for=valid)
+    if qr_version(issued.qr_text) > MAX_QR_VERSION:
+        raise InvalidInput(f"the pass would not fit a version-{MAX_QR_VERSION} QR code even with the name "
+                           "shortened: the community, employer and school codes together are too long "
+                           "(use shorter codes)", field="community", code="pass_too_large")
     return issued, claims
 
 
@@ -257,6 +274,8 @@ async def refresh(svc: Services, tx: Conn, person_id: int, actor: Principal, rea
     if live is None or person is None:
         return None
     if live.claims == _claims_json(claims_for(person)):
+        return None
+    if live.claims == _claims_json(_sign(svc, person, now())[1]):  # the same shortened name
         return None
     info = await _issue_in(svc, tx, person, actor, "", replacing=live, reason=reason)
     return info.serial
