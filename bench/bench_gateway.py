@@ -45,7 +45,7 @@ def free_port() -> int:
 
 
 def qrgate(*args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "qrgate.cli", *args], capture_output=True, text=True,
                           check=True).stdout.strip()
 
 
@@ -154,7 +154,7 @@ def main() -> int:
         token = qrgate("token", "create", "--role", "admin", "--data", str(data))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--data", str(data),
+        server = subprocess.Popen([sys.executable, "-m", "qrgate.cli", "serve", "--data", str(data),
                                    "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             asyncio.run(wait_up(url))

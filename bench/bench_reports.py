@@ -37,6 +37,11 @@ REASONS = [("ok", 0.955), ("quarantine", 0.008), ("revoked", 0.002), ("unreadabl
            ("duplicate", 0.0055)]
 
 
+ENTRY_INSERT = ("INSERT INTO entries (id, device_id, site, seq, scanned_at, scanned_ts, received_at, serial,"
+                " text_hash, decision, reason, temperature, clock_offset, prev_hash, hash, chain_ok)"
+                " VALUES (" + ", ".join("?" * 16) + ")")
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -70,8 +75,8 @@ def build(path: Path, entries: int, gates: int, people: int) -> None:
         [(p, f"居民{p}", f"h{p}", f"C{p % sites:04d}",
           "2020-02-05" if p % 40 == 0 else None, "2020-02-19" if p % 40 == 0 else None,
           enrolled, enrolled) for p in range(1, people + 1)])
-    conn.execute("INSERT INTO passes VALUES ('000000000000000000000001', 1, 'live', 'k', 'q', '{}', ?, ?,"
-                 " NULL, NULL, NULL)", (enrolled, enrolled))
+    conn.execute("INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at)"
+                 " VALUES ('000000000000000000000001', 1, 'live', 'k', 'q', '{}', ?, ?)", (enrolled, enrolled))
     codes, weights = zip(*REASONS, strict=True)
     received = _iso(datetime(2020, 2, 15, 1, tzinfo=TZ))
     batch: list[tuple[object, ...]] = []
@@ -91,9 +96,9 @@ def build(path: Path, entries: int, gates: int, people: int) -> None:
         if reason == "fever":
             alerts.append(("fever", received, site, device, entry_id, None, "{}", f"fever:{entry_id}"))
         if len(batch) == 50_000:
-            conn.executemany("INSERT INTO entries VALUES (" + ", ".join("?" * 16) + ")", batch)
+            conn.executemany(ENTRY_INSERT, batch)
             batch.clear()
-    conn.executemany("INSERT INTO entries VALUES (" + ", ".join("?" * 16) + ")", batch)
+    conn.executemany(ENTRY_INSERT, batch)
     conn.executemany("INSERT INTO alerts (kind, created_at, site, device_id, entry_id, serial, details,"
                      " dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", alerts)
     conn.execute("COMMIT")

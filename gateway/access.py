@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
     "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
     "cards.reprint": _ADMIN,             # the reprint list names people and gives their cards
+    "metrics.read": frozenset((ADMIN, VIEWER)),  # Prometheus scrapes with a viewer token
     LOGGED_IN: _ALL,
 }
 
@@ -99,6 +100,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/reissue-jobs/{{job_id}}"): "keys.list",
     ("GET", "/.well-known/jwks.json"): PUBLIC,
     ("GET", f"{API}/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): "metrics.read",
     # the resident's own pages: the link's token is the credential
     ("GET", "/p/sw.js"): PUBLIC,
     ("GET", "/p/{token}"): PUBLIC,

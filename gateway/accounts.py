@@ -152,7 +152,9 @@ async def authenticate(db: Database, username: str, password: str, ip: str, *,
 
     Every attempt is first counted as a failure, in the same write transaction that checks the
     lockout, and only then is the password checked; a right password takes its count back. The
-    writer is serialized, so concurrent guesses never get more password checks than the thresholds.
+    counters' transactions are serialised (SQLite's one writer; on PostgreSQL a lock per counter,
+    whichever gateway process is asked), so concurrent guesses never get more password checks
+    than the thresholds.
     """
     global _DUMMY_HASH
     config = config or GatewayConfig()
@@ -161,8 +163,12 @@ async def authenticate(db: Database, username: str, password: str, ip: str, *,
     client = ip[:64]
     keys = _keys(username, client)
     limits = _thresholds(config)
-    moment = now().timestamp()
     async with db.transaction() as tx:
+        for key in sorted(keys.values()):  # one order everywhere: no deadlock
+            await tx.serialise(f"login:{key}")
+        # read the clock once the counters are ours: an attempt that waited must not count as
+        # earlier than one that went first (its lock check would see that one's time as a lockout)
+        moment = now().timestamp()
         rows = {kind: await store.failures(tx, key=key) for kind, key in keys.items()}
         locked = [r.locked_until for r in rows.values() if r is not None and r.locked_until > moment]
         if locked:
@@ -180,6 +186,8 @@ async def authenticate(db: Database, username: str, password: str, ip: str, *,
     ok = await asyncio.to_thread(verify_password, password[:MAX_PASSWORD], stored)
     if ok and account is not None and account.disabled_at is None:
         async with db.transaction() as tx:
+            for key in sorted(keys.values()):
+                await tx.serialise(f"login:{key}")
             await store.clear_failures(tx, key=keys["pair"])
             for kind in ("user", "client"):  # the attempt was counted above: take it back
                 row = await store.failures(tx, key=keys[kind])

@@ -1,18 +1,19 @@
-"""The one app factory: wires config, resources (in cleanup contexts), middleware and routes."""
+"""The gateway's app factory: config, resources (in cleanup contexts), middleware and API routes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from . import logsafe, reissue, retention
+from . import jobs, logsafe, reissue, retention
 from .api.routes import setup_routes
 from .appkeys import cipher_key, config_key, db_key, keystore_key, reissue_runner_key, services_key
 from .config import GatewayConfig
+from .metrics import Metrics, measure, metrics_key
 from .middleware import errors
 from .services import open_services
 
@@ -29,15 +30,21 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Purge old entries now and then every `purge_interval_seconds`."""
+    """Purge old entries now and then every `purge_interval_seconds`, on one node of the city.
+
+    The node holding the `retention` lease purges; the lease outlives one interval, so another
+    node takes over only when the holder has stopped renewing it.
+    """
     config = app[config_key]
 
     async def loop() -> None:
         while True:
             try:
-                removed = await retention.purge(app[db_key], config)
-                if removed:
-                    log.info("retention: purged %d entries", removed)
+                if await jobs.take_lease(app[db_key], "retention", 2.5 * config.purge_interval_seconds):
+                    removed = await retention.purge(app[db_key], config)
+                    app[metrics_key].job_done("retention", removed)
+                    if removed:
+                        log.info("retention: purged %d entries", removed)
             except Exception:  # a failed purge must not stop the next one
                 log.exception("retention purge failed")
             await asyncio.sleep(config.purge_interval_seconds)
@@ -58,15 +65,17 @@ async def reissue_ctx(app: web.Application) -> AsyncIterator[None]:
     await runner.close()
 
 
-def create_app(config: GatewayConfig) -> web.Application:
+AppFactory = Callable[[GatewayConfig], web.Application]
+
+
+def create_gateway_app(config: GatewayConfig) -> web.Application:
+    """The gateway's API and resources; the web pages are mounted above it (qrgate/app.py)."""
     logsafe.install()  # before the first request: aiohttp's parser errors quote raw header lines
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[errors])
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[measure, errors])
     app[config_key] = config
+    app[metrics_key] = Metrics(lambda: app.get(db_key))
     app.cleanup_ctx.append(services_ctx)
     app.cleanup_ctx.append(retention_ctx)
     app.cleanup_ctx.append(reissue_ctx)
     setup_routes(app)
-    from web.routes import setup_web  # the web package adds its pages; imported late to keep layers apart
-
-    setup_web(app)
     return app

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from . import access
 from .clock import iso, now
-from .db import Database
+from .db import Busy, Database
 from .errors import Forbidden, InvalidInput, Unauthenticated
 from .store import accounts as account_store
 from .store import audit
@@ -125,7 +124,7 @@ async def principal_for(db: Database, credential: str) -> Principal:
         try:
             async with db.transaction() as tx:
                 await account_store.touch_token(tx, token_id=token.id, at=stamp)
-        except sqlite3.OperationalError:  # bookkeeping only: a busy database must not refuse the caller
+        except Busy:  # bookkeeping only: a busy database must not refuse the caller
             log.warning("could not record the use of token %d", token.id)
     return Principal("token", str(token.id), token.role, f"{token.id}({token.label})",
                      scope=Scope.parse(token.scope))

@@ -1,15 +1,17 @@
-"""The `qrgate` command: parses arguments and hands over; no logic lives here."""
+"""The gateway's subcommands of `qrgate` (serve, demo, token, account): parse arguments, hand over."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import keys.cli
-
-from . import commands, key_area_command, key_commands, report_command
+from . import commands
+from .app import AppFactory
+from .config import DATABASE_ENV
+from .db import is_url, redacted
 from .forwarded import check_trusted
 
 ROLES = ("admin", "registrar", "viewer")
@@ -17,6 +19,20 @@ ROLES = ("admin", "registrar", "viewer")
 
 def _data(p: argparse.ArgumentParser, default: str = "data") -> None:
     p.add_argument("--data", type=Path, default=Path(default), help=f"data folder (default: ./{default})")
+    database_option(p)
+
+
+def _database_url(text: str) -> str:
+    if not is_url(text):
+        raise argparse.ArgumentTypeError(f"{redacted(text)!r} is not a URL such as postgresql://qrgate@db/qrgate")
+    return text
+
+
+def database_option(p: argparse.ArgumentParser) -> None:
+    """--database URL: PostgreSQL instead of the data folder's SQLite file (also QRGATE_DATABASE)."""
+    p.add_argument("--database", type=_database_url, default=None, metavar="URL",
+                   help="PostgreSQL URL, postgresql://USER@HOST/DB (default: $QRGATE_DATABASE, "
+                        "else SQLite in the data folder)")
 
 
 def _public_url(text: str) -> str:
@@ -50,12 +66,14 @@ def _listen(p: argparse.ArgumentParser) -> None:
                         "the client; nobody else's is believed")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
+    """The gateway's commands; `serve` and `demo` run the app `app_factory` builds."""
     serve = sub.add_parser("serve", help="run the gateway (creates data folder, database, first key)")
     _data(serve)
     _listen(serve)
     serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port,
-                                                                          a.public_url, a.trusted_proxy)))
+                                                                          a.public_url, a.trusted_proxy),
+                                                     app_factory))
 
     init = sub.add_parser("init", help="create a data folder: database, data key, first signing key, root of trust")
     _data(init)
@@ -64,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="seed demo data once, then serve it")
     _data(demo, "data-demo")
     _listen(demo)
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func=lambda a: _demo(a, app_factory))
 
     token = sub.add_parser("token", help="API tokens")
     tsub = token.add_subparsers(dest="token_cmd", required=True)
@@ -123,21 +141,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     listed.set_defaults(func=lambda a: commands.account_list(commands.config_from(a.data)))
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace, app_factory: AppFactory) -> int:
     from . import demo  # demo data is only loaded when asked for
 
-    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url, args.trusted_proxy))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qrgate", description="qrgate gateway and admin tools")
-    sub = parser.add_subparsers(dest="command", required=True)
-    keys.cli.register(sub)
-    key_commands.register(sub)  # init, rotate and withdraw go through the audited domain
-    register(sub)
-    report_command.register(sub)
-    key_area_command.register(sub)
-    return parser
+    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url, args.trusted_proxy),
+                    app_factory)
 
 
 CREATES_DATA = frozenset({"serve", "demo", "init", "verify"})  # verify reads files it is given, no data folder
@@ -161,19 +169,14 @@ def missing_data_folder(args: argparse.Namespace) -> str | None:
     database = commands.config_from(data).database
     if not data.is_dir():
         return f"no data folder {data}: give the right --data, or create one with 'qrgate init --data {data}'"
+    if os.environ.get(DATABASE_ENV) or getattr(args, "database", None):
+        return None  # the database is a PostgreSQL server; the folder holds the keys
     if not database.is_file():
         return (f"{data} holds no qrgate database ({database.name}): give the right --data, or create one "
                 f"with 'qrgate init --data {data}'")
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if (problem := missing_data_folder(args)) is not None:
-        print(f"qrgate {args.command}: {problem}", file=sys.stderr)
-        return 1
-    return args.func(args)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit("the qrgate command is qrgate.cli (python -m qrgate.cli): gateway.cli only registers "
+             "the gateway's commands")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import os
 import re
 import sys
 from dataclasses import replace
@@ -15,8 +16,8 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
 from . import accounts, auth, logsafe, people_import, tokens
-from .app import create_app
-from .config import GatewayConfig
+from .app import AppFactory
+from .config import DATABASE_ENV, GatewayConfig
 from .errors import GatewayError
 from .services import open_services
 
@@ -39,7 +40,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def config_from(data: Path, host: str | None = None, port: int | None = None,
                 public_url: str | None = None, trusted_proxies: list[str] | None = None) -> GatewayConfig:
-    config = GatewayConfig.for_data_dir(data)
+    config = GatewayConfig.for_data_dir(data, database_url=os.environ.get(DATABASE_ENV) or None)
     if host is not None:
         config = replace(config, host=host)
     if port is not None:
@@ -86,7 +87,8 @@ def init(config: GatewayConfig) -> int:
     return 0
 
 
-def serve(config: GatewayConfig, banner: str = "") -> int:
+def serve(config: GatewayConfig, app_factory: AppFactory, banner: str = "") -> int:
+    """Run the app `app_factory` builds (qrgate.app.create_app: the API and the web pages)."""
     if (problem := check_keys(config)) is not None:
         print(f"qrgate serve: {problem}", file=sys.stderr)
         return 1
@@ -101,7 +103,7 @@ def serve(config: GatewayConfig, banner: str = "") -> int:
     if banner:
         print(banner)
     sys.stdout.flush()
-    web.run_app(create_app(config), host=config.host, port=config.port, print=None,
+    web.run_app(app_factory(config), host=config.host, port=config.port, print=None,
                 access_log_class=PathOnlyAccessLogger)
     return 0
 

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 
+DATABASE_ENV = "QRGATE_DATABASE"
+
+
 def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
@@ -14,6 +17,10 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class GatewayConfig:
     data_dir: Path = _setting(Path("data"), "Data folder: SQLite database, issuer keys, data key.")
+    database_url: str | None = _setting(
+        None, "PostgreSQL URL (`postgresql://user@host/db`, or `QRGATE_DATABASE`); unset: the SQLite "
+              "file `gateway.sqlite3` in the data folder.")
+    database_pool_size: int = _setting(10, "PostgreSQL: most connections one gateway process opens.")
     host: str = _setting("127.0.0.1", "Address `qrgate serve` listens on.")
     port: int = _setting(8080, "Port `qrgate serve` listens on.")
     public_url: str | None = _setting(
@@ -54,6 +61,11 @@ class GatewayConfig:
     @property
     def database(self) -> Path:
         return self.data_dir / "gateway.sqlite3"
+
+    @property
+    def database_target(self) -> str | Path:
+        """What `Database.open` opens: the PostgreSQL URL if one is set, else the SQLite file."""
+        return self.database_url or self.database
 
     @property
     def keys_dir(self) -> Path:

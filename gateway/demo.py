@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import accounts, auth, passes, registry, sites
+from .app import AppFactory
 from .auth import Principal
 from .commands import serve
 from .config import GatewayConfig
@@ -112,7 +113,7 @@ def _to_terminal(text: str) -> bool:
     return True
 
 
-def run(config: GatewayConfig) -> int:
+def run(config: GatewayConfig, app_factory: AppFactory) -> int:
     login = asyncio.run(_seed(config))
     links = "\n".join(f"    {name}: {config.base_url}{path}" for name, path in login["resident_links"].items())
     secrets_text = (f"  Admin login: {login['username']} / {login['password']}\n"
@@ -123,4 +124,4 @@ def run(config: GatewayConfig) -> int:
     banner = (f"  Console:   {config.base_url}/console/\n"
               f"  Demo login, API token and resident links: {config.data_dir / LOGIN_FILE}"
               f" (readable by this user only){' and on this terminal' if shown else ''}")
-    return serve(config, banner)
+    return serve(config, app_factory, banner)

@@ -160,6 +160,7 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Inge
     rows = [parse_entry(raw, i, device, received_at, retention_days=svc.config.retention_days)
             for i, raw in enumerate(raws)]
     async with svc.db.transaction() as tx:
+        await tx.serialise(f"entries:{device.id}")  # one batch of a device at a time, on any node
         current = await site_store.get_device(tx, device_id=device.id)
         if current is None or current.disabled_at is not None:  # disabled while the batch was in flight
             raise Forbidden("this device has been disabled", code="device_disabled")

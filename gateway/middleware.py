@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from . import db
 from .errors import (BadJson, Conflict, Forbidden, GatewayError, InvalidInput, LoginRefused, NotFound,
                      Unauthenticated)
 
@@ -46,6 +47,14 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if isinstance(exc, LoginRefused) and exc.retry_after:
             headers = {"Retry-After": str(int(exc.retry_after) + 1)}
         response = error_response(_status(exc), exc.code, exc.message, exc.field, headers)
+    except (db.Conflict, db.Busy) as exc:
+        if not api:
+            raise
+        if isinstance(exc, db.Conflict):  # a race another request won (two nodes, one constraint)
+            response = error_response(409, "conflict", "a concurrent change won: the request was not applied")
+        else:
+            response = error_response(503, "busy", "the database is busy: try again", None,
+                                      {"Retry-After": "1"})
     except web.HTTPException as exc:
         if not api or exc.status < 400:
             raise

@@ -353,6 +353,20 @@ def paths() -> dict[str, S]:
             "get": _op("The issuer trust set (JWKS)", "none", 200, _ref("Jwks"), errors=(), public=True)},
         f"{api}/openapi.json": {
             "get": _op("This document", "none", 200, {"type": "object"}, errors=(), public=True)},
+        "/healthz": {"get": _op("Liveness: the process serves", "none", 200,
+                                _obj({"status": _str(enum=["ok"])}), errors=(), public=True)},
+        "/readyz": {"get": {**_op("Readiness: the database answers", "none", 200,
+                                  _obj({"status": _str(enum=["ready"]), "database": _str()}), errors=(),
+                                  public=True),
+                            "responses": {"200": {"description": "ready", **_json(
+                                _obj({"status": _str(enum=["ready"]), "database": _str()}))},
+                                          "503": {"description": "the database does not answer",
+                                                  **_json(_ref("Error"))}}}},
+        "/metrics": {"get": {**_op("Prometheus metrics (text exposition format)", "admin, viewer", 200, None,
+                                   errors=(401, 403)),
+                             "responses": {"200": {"description": "ok", "content": {
+                                 "text/plain": {"schema": {"type": "string"}}}},
+                                 **_errors(401, 403)}}},
     }
 
 

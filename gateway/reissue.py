@@ -61,6 +61,7 @@ async def run(svc: Services, job_id: int, *, progress: Progress | None = None, b
     valid_for = timedelta(days=svc.config.pass_validity_days)
     while True:
         async with svc.db.transaction() as tx:
+            await tx.serialise(f"reissue:{job_id}")  # nodes resuming the same job take turns per batch
             job = await store.get_job(tx, job_id=job_id)
             if job is None:
                 raise NotFound(f"no reissue job {job_id}")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import reports
 from .clock import now
+from .commands import config_from
 from .config import GatewayConfig
 from .errors import GatewayError
 from .services import open_services
@@ -32,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     daily.add_argument("--site", default=None, help="one site's code (default: every site and the city)")
     daily.add_argument("--format", choices=("json", "csv"), default="json")
     daily.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: ./data)")
+    from .cli import database_option  # the one definition of --database (cli imports this module)
+
+    database_option(daily)
     daily.set_defaults(func=run_daily)
 
 
@@ -41,8 +45,8 @@ async def _report(config: GatewayConfig, day: date, site: str | None) -> dict[st
 
 
 def run_daily(args: argparse.Namespace) -> int:
-    config = GatewayConfig.for_data_dir(args.data)
-    if not config.database.exists():  # never create an empty gateway by mistyping a path
+    config = config_from(args.data)
+    if config.database_url is None and not config.database.exists():  # never create an empty gateway
         print(f"qrgate report: no gateway database at {config.database}", file=sys.stderr)
         return 1
     try:

@@ -39,10 +39,10 @@ async def open_services(config: GatewayConfig, *, actor: str = "gateway", reason
     events = authority.ensure() if keys else []
     keystore = authority.issuers
     cipher = PrivacyCipher.from_file(config.data_key)
-    db = await Database.open(config.database)
+    db = await Database.open(config.database_target, pool_size=config.database_pool_size)
     for path in (config.database, config.database.with_name(config.database.name + "-wal"),
                  config.database.with_name(config.database.name + "-shm")):
-        if path.exists():
+        if db.backend == "sqlite" and path.exists():
             os.chmod(path, 0o600)  # personal data: owner only, whatever the umask
     try:
         if events:  # the first start (or `qrgate keys init`) made keys: audit each thing made

@@ -34,11 +34,10 @@ async def insert_session(conn: Conn, *, id_hash: str, account_id: int, csrf: str
 
 
 async def session_by_hash(conn: Conn, *, id_hash: str, now: str) -> SessionRow | None:
-    async with conn.execute(
+    row = await conn.fetch_one(
             "SELECT s.account_id, a.username, a.role, s.csrf, s.expires_at, a.disabled_at, a.scope, a.lang"
             " FROM web_sessions s JOIN accounts a ON a.id = s.account_id"
-            " WHERE s.id_hash = :h AND s.expires_at > :now", {"h": id_hash, "now": now}) as cur:
-        row = await cur.fetchone()
+            " WHERE s.id_hash = :h AND s.expires_at > :now", {"h": id_hash, "now": now})
     return SessionRow(**dict(row)) if row else None
 
 
@@ -75,22 +74,21 @@ async def people_list(conn: Conn, *, name: str | None, document_hmac: str | None
     sql = ("SELECT p.id, p.name, p.document_masked, p.community, p.status, p.quarantine_end,"
            " (SELECT serial FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0) AS live_serial"
            " FROM people p WHERE p.id > :after"
-           " AND (:name IS NULL OR p.name LIKE :name ESCAPE '\\')"
+           " AND (:name IS NULL OR lower(p.name) LIKE lower(:name) ESCAPE '\\')"
            " AND (:doc IS NULL OR p.document_hmac = :doc)"
            " AND (:phone IS NULL OR p.phone_hmac = :phone)"
            " AND (:community IS NULL OR p.community = :community)"
-           " AND (:f IS NOT 'quarantine' OR p.quarantine_end > :today)"
-           " AND (:f IS NOT 'ends_today' OR p.quarantine_end = :today)"
-           " AND (:f IS NOT 'red' OR p.status = 'red')"
-           " AND (:f IS NOT 'no_pass' OR NOT EXISTS"
+           " AND (:f IS DISTINCT FROM 'quarantine' OR p.quarantine_end > :today)"
+           " AND (:f IS DISTINCT FROM 'ends_today' OR p.quarantine_end = :today)"
+           " AND (:f IS DISTINCT FROM 'red' OR p.status = 'red')"
+           " AND (:f IS DISTINCT FROM 'no_pass' OR NOT EXISTS"
            "      (SELECT 1 FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0))"
            f" AND {reach_clause(reach, params, 'p.')}"
            " ORDER BY p.id LIMIT :limit")
     like = None if name is None else name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     params.update({"after": after_id, "name": like, "doc": document_hmac, "phone": phone_hmac,
                    "community": community, "f": filter, "today": today, "limit": limit})
-    async with conn.execute(sql, params) as cur:
-        return [PersonListRow(**dict(r)) for r in await cur.fetchall()]
+    return [PersonListRow(**dict(r)) for r in await conn.fetch_all(sql, params)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +103,10 @@ class PassListRow:
 
 
 async def passes_of(conn: Conn, *, person_id: int) -> list[PassListRow]:
-    async with conn.execute(
+    return [PassListRow(**dict(r)) for r in await conn.fetch_all(
             "SELECT serial, state, issued_at, expires_at, revoked_at, revoke_reason, replaced_by"
-            " FROM passes WHERE person_id = :p AND bound = 0 ORDER BY issued_at DESC, rowid DESC",
-            {"p": person_id}) as cur:
-        return [PassListRow(**dict(r)) for r in await cur.fetchall()]
+            " FROM passes WHERE person_id = :p AND bound = 0 ORDER BY issued_at DESC, issued_order DESC",
+            {"p": person_id})]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +122,7 @@ class PersonEntryRow:
 
 async def entries_of(conn: Conn, *, person_id: int, limit: int = 100) -> list[PersonEntryRow]:
     """Entries at gates of any of the person's passes, newest first."""
-    async with conn.execute(
+    return [PersonEntryRow(**dict(r)) for r in await conn.fetch_all(
             "SELECT e.scanned_at, e.site, e.device_id, e.serial, e.decision, e.reason, e.temperature"
             " FROM entries e JOIN passes p ON p.serial = e.serial WHERE p.person_id = :p"
-            " ORDER BY e.scanned_ts DESC LIMIT :limit", {"p": person_id, "limit": limit}) as cur:
-        return [PersonEntryRow(**dict(r)) for r in await cur.fetchall()]
+            " ORDER BY e.scanned_ts DESC LIMIT :limit", {"p": person_id, "limit": limit})]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
+from . import bindings, health, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -55,6 +55,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/reissue-jobs/{{job_id}}", keys.get_job),
     ("GET", "/.well-known/jwks.json", monitor.jwks),
     ("GET", f"{API}/openapi.json", monitor.openapi_document),
+    ("GET", "/healthz", health.healthz),
+    ("GET", "/readyz", health.readyz),
+    ("GET", "/metrics", health.metrics),
 ]
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from .. import ingest, sites, sync
 from .. import scoped
+from ..metrics import metrics_key
 from ..store import sites as site_store
 from ..store.sites import DeviceRow, SiteRow
 from ..validate import reason, reject_unknown
@@ -88,7 +89,9 @@ async def device_bundle(request: web.Request) -> web.Response:
     device = await authorise(request)
     since = query_int(request, "since", default=None, low=0, high=2**53)
     nonce = query_text(request, "nonce", max_len=64)
-    return json_response(await sync.bundle(services(request), device, since, sync.parse_nonce(nonce)))
+    answer = await sync.bundle(services(request), device, since, sync.parse_nonce(nonce))
+    request.config_dict[metrics_key].bundles.labels("200").inc()
+    return json_response(answer)
 
 
 async def device_status(request: web.Request) -> web.Response:
@@ -100,5 +103,7 @@ async def device_status(request: web.Request) -> web.Response:
 async def upload_entries(request: web.Request) -> web.Response:
     device = await authorise(request)
     result = await ingest.ingest(services(request), device, await read_json(request))
+    request.config_dict[metrics_key].entries.labels("stored").inc(result.accepted)
+    request.config_dict[metrics_key].entries.labels("duplicate").inc(result.duplicates)
     return json_response({"accepted": result.accepted, "duplicates": result.duplicates,
                           "alerts": result.alerts})

@@ -48,31 +48,27 @@ TOKEN_COLUMNS = "id, role, label, created_at, expires_at, last_used_at, revoked_
 
 async def insert_token(conn: Conn, *, token_hash: str, role: str, label: str, at: str,
                        expires_at: str | None = None, scope: str = "city") -> int:
-    cur = await conn.execute(
+    return int(await conn.returning(
         "INSERT INTO api_tokens (token_hash, role, label, created_at, expires_at, scope)"
-        " VALUES (:h, :role, :label, :at, :exp, :scope)",
-        {"h": token_hash, "role": role, "label": label, "at": at, "exp": expires_at, "scope": scope})
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+        " VALUES (:h, :role, :label, :at, :exp, :scope)"
+        " RETURNING id",
+        {"h": token_hash, "role": role, "label": label, "at": at, "exp": expires_at, "scope": scope}))
 
 
 async def token_by_hash(conn: Conn, *, token_hash: str) -> TokenRow | None:
-    async with conn.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = :h",
-                            {"h": token_hash}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = :h",
+                            {"h": token_hash})
     return TokenRow(**dict(row)) if row else None
 
 
 async def token_by_id(conn: Conn, *, token_id: int) -> TokenRow | None:
-    async with conn.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = :id", {"id": token_id}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = :id", {"id": token_id})
     return TokenRow(**dict(row)) if row else None
 
 
 async def list_tokens(conn: Conn, *, after_id: int, limit: int) -> list[TokenRow]:
-    async with conn.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id > :after ORDER BY id LIMIT :limit",
-                            {"after": after_id, "limit": limit}) as cur:
-        return [TokenRow(**dict(r)) for r in await cur.fetchall()]
+    return [TokenRow(**dict(r)) for r in await conn.fetch_all(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id > :after ORDER BY id LIMIT :limit",
+                            {"after": after_id, "limit": limit})]
 
 
 async def revoke_token(conn: Conn, *, token_id: int, at: str) -> bool:
@@ -87,17 +83,15 @@ async def touch_token(conn: Conn, *, token_id: int, at: str) -> None:
 
 async def insert_account(conn: Conn, *, username: str, password_hash: str, role: str, at: str,
                          scope: str = "city") -> int:
-    cur = await conn.execute(
+    return int(await conn.returning(
         "INSERT INTO accounts (username, password_hash, role, created_at, scope)"
-        " VALUES (:u, :p, :r, :at, :scope)",
-        {"u": username, "p": password_hash, "r": role, "at": at, "scope": scope})
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+        " VALUES (:u, :p, :r, :at, :scope)"
+        " RETURNING id",
+        {"u": username, "p": password_hash, "r": role, "at": at, "scope": scope}))
 
 
 async def account_by_username(conn: Conn, *, username: str) -> AccountRow | None:
-    async with conn.execute("SELECT * FROM accounts WHERE username = :u", {"u": username}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM accounts WHERE username = :u", {"u": username})
     return AccountRow(**dict(row)) if row else None
 
 
@@ -112,8 +106,7 @@ async def set_lang(conn: Conn, *, account_id: int, lang: str) -> None:
 
 
 async def list_accounts(conn: Conn) -> list[AccountRow]:
-    async with conn.execute("SELECT * FROM accounts ORDER BY username") as cur:
-        return [AccountRow(**dict(r)) for r in await cur.fetchall()]
+    return [AccountRow(**dict(r)) for r in await conn.fetch_all("SELECT * FROM accounts ORDER BY username")]
 
 
 async def set_disabled(conn: Conn, *, username: str, at: str | None) -> bool:
@@ -126,9 +119,8 @@ async def set_disabled(conn: Conn, *, username: str, at: str | None) -> bool:
 
 
 async def failures(conn: Conn, *, key: str) -> FailureRow | None:
-    async with conn.execute("SELECT failures, last_ts, locked_until FROM login_failures WHERE key = :k",
-                            {"k": key}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT failures, last_ts, locked_until FROM login_failures WHERE key = :k",
+                            {"k": key})
     return FailureRow(**dict(row)) if row else None
 
 

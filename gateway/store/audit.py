@@ -35,7 +35,7 @@ async def record_many(conn: Conn, actor: str, action: str, reason: str | None,
                       rows: list[tuple[str, dict[str, Any]]]) -> None:
     """Append one row per (target, details), all with the same actor, action, reason and time."""
     at = iso(now())
-    await conn.executemany(
+    await conn.execute_many(
         "INSERT INTO audit (at, actor, action, target, reason, details)"
         " VALUES (:at, :actor, :action, :target, :reason, :details)",
         [{"at": at, "actor": actor, "action": action, "target": target, "reason": reason,
@@ -44,10 +44,9 @@ async def record_many(conn: Conn, actor: str, action: str, reason: str | None,
 
 async def search(conn: Conn, *, actor: str | None, action: str | None, target: str | None,
                  after_id: int, limit: int) -> list[AuditRow]:
-    async with conn.execute(
+    return [AuditRow(**dict(r)) for r in await conn.fetch_all(
             "SELECT * FROM audit WHERE id > :after AND (:actor IS NULL OR actor = :actor)"
             " AND (:action IS NULL OR action = :action) AND (:target IS NULL OR target = :target)"
             " ORDER BY id LIMIT :limit",
             {"after": after_id, "actor": actor, "action": action, "target": target,
-             "limit": limit}) as cur:
-        return [AuditRow(**dict(r)) for r in await cur.fetchall()]
+             "limit": limit})]

@@ -39,50 +39,46 @@ class EntryRow:
 
 
 async def existing_ids(conn: Conn, *, ids: Sequence[str]) -> set[str]:
-    async with conn.execute("SELECT id FROM entries WHERE id IN (SELECT value FROM json_each(:ids))",
-                            {"ids": json.dumps(list(ids))}) as cur:
-        return {r[0] for r in await cur.fetchall()}
+    return {r[0] for r in await conn.fetch_all(f"SELECT id FROM entries WHERE id IN {conn.json_list(':ids')}",
+                            {"ids": json.dumps(list(ids))})}
 
 
 async def hashes_at(conn: Conn, *, device_id: str, seqs: Sequence[int]) -> dict[int, list[str]]:
     """Stored hashes by seq for one device (a seq can repeat only on a broken chain)."""
     found: dict[int, list[str]] = {}
-    async with conn.execute(
+    for seq, hash_ in await conn.fetch_all(
             "SELECT seq, hash FROM entries WHERE device_id = :d"
-            " AND seq IN (SELECT value FROM json_each(:seqs))",
-            {"d": device_id, "seqs": json.dumps(list(seqs))}) as cur:
-        for seq, hash_ in await cur.fetchall():
-            found.setdefault(seq, []).append(hash_)
+            f" AND seq IN {conn.json_list(':seqs', 'BIGINT')}",
+            {"d": device_id, "seqs": json.dumps(list(seqs))}):
+        found.setdefault(seq, []).append(hash_)
     return found
 
 
 async def insert_many(conn: Conn, *, rows: Sequence[dict[str, Any]]) -> None:
-    sql = (f"INSERT OR IGNORE INTO entries ({', '.join(COLUMNS)})"
-           f" VALUES ({', '.join(':' + c for c in COLUMNS)})")
-    await conn.executemany(sql, rows)
+    sql = (f"INSERT INTO entries ({', '.join(COLUMNS)})"
+           f" VALUES ({', '.join(':' + c for c in COLUMNS)}) ON CONFLICT (id) DO NOTHING")
+    await conn.execute_many(sql, rows)
 
 
 async def shared_pass_pairs(conn: Conn, *, ids: Sequence[str], window_seconds: float) -> list[tuple[str, str]]:
     """(new entry, other entry): the same serial allowed at another site within the window."""
-    async with conn.execute(
+    return [(r[0], r[1]) for r in await conn.fetch_all(
             "SELECT n.id, o.id FROM entries n JOIN entries o"
             " ON o.serial = n.serial AND o.site <> n.site AND o.decision = 'allow'"
             " AND COALESCE(o.direction, 'in') <> 'out'"
             " AND o.scanned_ts BETWEEN n.scanned_ts - :w AND n.scanned_ts + :w"
-            " WHERE n.id IN (SELECT value FROM json_each(:ids))"
+            f" WHERE n.id IN {conn.json_list(':ids')}"
             " AND n.decision = 'allow' AND n.serial IS NOT NULL AND COALESCE(n.direction, 'in') <> 'out'"
             # a way out of the first site between the two entries makes it a trip, not a shared pass
             " AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.serial = n.serial AND x.direction = 'out'"
             "   AND x.decision = 'allow' AND ((x.site = o.site AND x.scanned_ts BETWEEN o.scanned_ts AND n.scanned_ts)"
             "   OR (x.site = n.site AND x.scanned_ts BETWEEN n.scanned_ts AND o.scanned_ts)))",
-            {"ids": json.dumps(list(ids)), "w": window_seconds}) as cur:
-        return [(r[0], r[1]) for r in await cur.fetchall()]
+            {"ids": json.dumps(list(ids)), "w": window_seconds})]
 
 
 async def get_many(conn: Conn, *, ids: Sequence[str]) -> dict[str, EntryRow]:
-    async with conn.execute("SELECT * FROM entries WHERE id IN (SELECT value FROM json_each(:ids))",
-                            {"ids": json.dumps(list(ids))}) as cur:
-        return {r["id"]: EntryRow(**dict(r)) for r in await cur.fetchall()}
+    return {r["id"]: EntryRow(**dict(r)) for r in await conn.fetch_all(f"SELECT * FROM entries WHERE id IN {conn.json_list(':ids')}",
+                            {"ids": json.dumps(list(ids))})}
 
 
 async def search(conn: Conn, *, site: str | None, device_id: str | None, serial: str | None,
@@ -103,8 +99,7 @@ async def search(conn: Conn, *, site: str | None, device_id: str | None, serial:
     params.update({"site": site, "dev": device_id, "serial": serial, "since": since_ts, "until": until_ts,
                    "bts": before[0] if before else None, "bid": before[1] if before else None,
                    "limit": limit, "decision": decision})
-    async with conn.execute(sql, params) as cur:
-        return [EntryRow(**dict(r)) for r in await cur.fetchall()]
+    return [EntryRow(**dict(r)) for r in await conn.fetch_all(sql, params)]
 
 
 async def purge(conn: Conn, *, before_ts: float) -> int:

@@ -17,9 +17,8 @@ class KeyAreaRow:
 
 
 async def all_areas(conn: Conn) -> list[KeyAreaRow]:
-    async with conn.execute("SELECT prefix, from_day, until_day, updated_at, updated_by FROM key_areas"
-                            " ORDER BY prefix") as cur:
-        return [KeyAreaRow(**dict(r)) for r in await cur.fetchall()]
+    return [KeyAreaRow(**dict(r)) for r in await conn.fetch_all("SELECT prefix, from_day, until_day, updated_at, updated_by FROM key_areas"
+                            " ORDER BY prefix")]
 
 
 async def upsert(conn: Conn, *, prefix: str, from_day: str, until_day: str | None, at: str, by: str) -> None:
@@ -38,6 +37,5 @@ async def delete(conn: Conn, *, prefix: str) -> bool:
 
 async def people_from(conn: Conn, *, prefix: str) -> list[int]:
     """Ids of people whose origin starts with `prefix` (prefix is ASCII digits only)."""
-    async with conn.execute("SELECT id FROM people WHERE origin LIKE :like ORDER BY id",
-                            {"like": prefix + "%"}) as cur:
-        return [r[0] for r in await cur.fetchall()]
+    return [r[0] for r in await conn.fetch_all("SELECT id FROM people WHERE origin LIKE :like ORDER BY id",
+                            {"like": prefix + "%"})]

@@ -41,9 +41,8 @@ async def monitored(conn: Conn, *, day: str, start_iso: str, end_iso: str) -> li
            " (SELECT MAX(h.checked_at) FROM health_checks h WHERE h.person_id = p.id AND h.checked_at < :end)"
            " FROM people p"
            " WHERE (p.quarantine_start <= :day AND p.quarantine_end > :day) OR p.status = 'yellow'"
-           " ORDER BY p.community, p.name, p.id")
-    async with conn.execute(sql, {"day": day, "start": start_iso, "end": end_iso}) as cur:
-        return [MonitoredRow(*r) for r in await cur.fetchall()]
+           " ORDER BY p.community IS NOT NULL, p.community, p.name, p.id")  # no community first, on both backends
+    return [MonitoredRow(*r) for r in await conn.fetch_all(sql, {"day": day, "start": start_iso, "end": end_iso})]
 
 
 async def abnormal_checks(conn: Conn, *, start_iso: str, end_iso: str) -> list[AbnormalRow]:
@@ -51,5 +50,4 @@ async def abnormal_checks(conn: Conn, *, start_iso: str, end_iso: str) -> list[A
            " FROM health_checks h JOIN people p ON p.id = h.person_id"
            " WHERE h.abnormal = 1 AND h.checked_at >= :start AND h.checked_at < :end"
            " ORDER BY h.checked_at, h.id")
-    async with conn.execute(sql, {"start": start_iso, "end": end_iso}) as cur:
-        return [AbnormalRow(*r) for r in await cur.fetchall()]
+    return [AbnormalRow(*r) for r in await conn.fetch_all(sql, {"start": start_iso, "end": end_iso})]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..db import Conn
 
@@ -23,6 +23,9 @@ class PassRow:
     bound: int = 0  # 1: a holder-bound pass (phone key in cnf, shown only as QG2 codes)
 
 
+COLUMNS = ", ".join(f.name for f in fields(PassRow))
+
+
 async def insert(conn: Conn, *, serial: str, person_id: int, kid: str, qr_text: str, claims: str,
                  issued_at: str, expires_at: str, bound: bool = False) -> None:
     await conn.execute(
@@ -34,36 +37,35 @@ async def insert(conn: Conn, *, serial: str, person_id: int, kid: str, qr_text: 
 
 async def insert_many(conn: Conn, rows: list[dict[str, object]]) -> None:
     """Live passes in bulk; each dict has the named parameters of `insert` (serial, person, kid, qr, ...)."""
-    await conn.executemany(
+    await conn.execute_many(
         "INSERT INTO passes (serial, person_id, state, kid, qr_text, claims, issued_at, expires_at, bound)"
         " VALUES (:serial, :person, 'live', :kid, :qr, :claims, :iat, :exp, :bound)", rows)
 
 
 async def end_many(conn: Conn, rows: list[dict[str, object]]) -> None:
     """Revoke live passes in bulk: dicts of serial, at, reason, by (the replacing serial)."""
-    await conn.executemany(
+    await conn.execute_many(
         "UPDATE passes SET state = 'revoked', revoked_at = :at, revoke_reason = :reason,"
         " replaced_by = :by WHERE serial = :serial AND state = 'live'", rows)
 
 
 async def _one(conn: Conn, sql: str, params: dict[str, object]) -> PassRow | None:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one(sql, params)
     return PassRow(**dict(row)) if row else None
 
 
 async def get(conn: Conn, *, serial: str) -> PassRow | None:
-    return await _one(conn, "SELECT * FROM passes WHERE serial = :s", {"s": serial})
+    return await _one(conn, f"SELECT {COLUMNS} FROM passes WHERE serial = :s", {"s": serial})
 
 
 async def live_for(conn: Conn, *, person_id: int) -> PassRow | None:
-    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p AND state = 'live' AND bound = 0",
+    return await _one(conn, f"SELECT {COLUMNS} FROM passes WHERE person_id = :p AND state = 'live' AND bound = 0",
                       {"p": person_id})
 
 
 async def latest_for(conn: Conn, *, person_id: int) -> PassRow | None:
-    return await _one(conn, "SELECT * FROM passes WHERE person_id = :p AND bound = 0"
-                            " ORDER BY issued_at DESC, rowid DESC LIMIT 1", {"p": person_id})
+    return await _one(conn, f"SELECT {COLUMNS} FROM passes WHERE person_id = :p AND bound = 0"
+                            " ORDER BY issued_at DESC, issued_order DESC LIMIT 1", {"p": person_id})
 
 
 async def end(conn: Conn, *, serial: str, state: str, at: str, reason: str | None,
@@ -76,16 +78,17 @@ async def end(conn: Conn, *, serial: str, state: str, at: str, reason: str | Non
 
 
 async def add_revocation(conn: Conn, *, serial: str, revoked_at: str, expires_at: str) -> int:
-    cur = await conn.execute(
-        "INSERT INTO revocations (serial, revoked_at, expires_at) VALUES (:s, :at, :exp)",
-        {"s": serial, "at": revoked_at, "exp": expires_at})
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    # versions must become visible in the order they are numbered, or a gate asking for the
+    # changes after N could miss a lower number committed later by another gateway process
+    await conn.serialise("revocations")
+    return int(await conn.returning(
+        "INSERT INTO revocations (serial, revoked_at, expires_at) VALUES (:s, :at, :exp)"
+        " RETURNING seq",
+        {"s": serial, "at": revoked_at, "exp": expires_at}))
 
 
 async def revocation_seq(conn: Conn) -> int:
-    async with conn.execute("SELECT COALESCE(MAX(seq), 0) FROM revocations") as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT COALESCE(MAX(seq), 0) FROM revocations")
     return int(row[0]) if row else 0
 
 
@@ -101,17 +104,15 @@ async def revoked_serials(conn: Conn, *, since: int | None, not_expired_at: str)
     else:
         sql, params = ("SELECT serial FROM revocations WHERE seq > :since AND seq <= :seq",
                        {"since": since, "seq": seq})
-    async with conn.execute(sql, params) as cur:
-        return seq, [r[0] for r in await cur.fetchall()]
+    return seq, [r[0] for r in await conn.fetch_all(sql, params)]
 
 
 async def record_revoker(conn: Conn, *, serial: str, role: str) -> None:
-    """The role that revoked a pass on purpose (see gateway/migrations/0430_scopes.sql)."""
+    """The role that revoked a pass on purpose (see gateway/migrations/*/0430_scopes.sql)."""
     await conn.execute("INSERT INTO pass_revokers (serial, role) VALUES (:s, :r)"
                        " ON CONFLICT (serial) DO UPDATE SET role = :r", {"s": serial, "r": role})
 
 
 async def revoker(conn: Conn, *, serial: str) -> str | None:
-    async with conn.execute("SELECT role FROM pass_revokers WHERE serial = :s", {"s": serial}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT role FROM pass_revokers WHERE serial = :s", {"s": serial})
     return None if row is None else str(row[0])

@@ -74,10 +74,9 @@ def _columns(values: dict[str, Any]) -> list[str]:
 
 async def insert(conn: Conn, *, values: dict[str, Any]) -> int:
     cols = _columns(values)
-    sql = f"INSERT INTO people ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
-    cur = await conn.execute(sql, values)
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    sql = (f"INSERT INTO people ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+           " RETURNING id")
+    return int(await conn.returning(sql, values))
 
 
 async def update(conn: Conn, *, person_id: int, values: dict[str, Any]) -> None:
@@ -88,8 +87,7 @@ async def update(conn: Conn, *, person_id: int, values: dict[str, Any]) -> None:
 
 
 async def _one(conn: Conn, where: str, params: dict[str, Any]) -> PersonRow | None:
-    async with conn.execute(f"SELECT * FROM people WHERE {where}", params) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one(f"SELECT * FROM people WHERE {where}", params)
     return PersonRow(**dict(row)) if row else None
 
 
@@ -107,8 +105,7 @@ async def existing_documents(conn: Conn, *, document_hmacs: list[str]) -> set[st
     for start in range(0, len(document_hmacs), 500):
         params: dict[str, Any] = {}
         where = in_list("document_hmac", document_hmacs[start:start + 500], "h", params)
-        async with conn.execute(f"SELECT document_hmac FROM people WHERE {where}", params) as cur:
-            found |= {r[0] for r in await cur.fetchall()}
+        found |= {r[0] for r in await conn.fetch_all(f"SELECT document_hmac FROM people WHERE {where}", params)}
     return found
 
 
@@ -138,8 +135,7 @@ async def search(conn: Conn, *, community: str | None = None, status: str | None
            " AND (:phone IS NULL OR phone_hmac = :phone)"
            f" AND {reach_clause(reach, params)}"
            " ORDER BY id LIMIT :limit")
-    async with conn.execute(sql, params) as cur:
-        return [PersonRow(**dict(r)) for r in await cur.fetchall()]
+    return [PersonRow(**dict(r)) for r in await conn.fetch_all(sql, params)]
 
 
 async def add_status(conn: Conn, *, person_id: int, status: str, changed_at: str, changed_by: str,
@@ -151,24 +147,20 @@ async def add_status(conn: Conn, *, person_id: int, status: str, changed_at: str
 
 
 async def status_history(conn: Conn, *, person_id: int) -> list[StatusChange]:
-    async with conn.execute(
+    return [StatusChange(**dict(r)) for r in await conn.fetch_all(
             "SELECT status, changed_at, changed_by, reason FROM status_history"
-            " WHERE person_id = :p ORDER BY id", {"p": person_id}) as cur:
-        return [StatusChange(**dict(r)) for r in await cur.fetchall()]
+            " WHERE person_id = :p ORDER BY id", {"p": person_id})]
 
 
 async def add_health_check(conn: Conn, *, person_id: int, checked_at: str, temperature: float,
                            symptoms: str, recorded_by: str, abnormal: int = 0) -> int:
-    cur = await conn.execute(
+    return int(await conn.returning(
         "INSERT INTO health_checks (person_id, checked_at, temperature, symptoms, recorded_by, abnormal)"
-        " VALUES (:p, :at, :t, :s, :by, :ab)",
+        " VALUES (:p, :at, :t, :s, :by, :ab) RETURNING id",
         {"p": person_id, "at": checked_at, "t": temperature, "s": symptoms, "by": recorded_by,
-         "ab": abnormal})
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+         "ab": abnormal}))
 
 
 async def health_checks(conn: Conn, *, person_id: int) -> list[HealthCheck]:
-    async with conn.execute("SELECT * FROM health_checks WHERE person_id = :p ORDER BY checked_at, id",
-                            {"p": person_id}) as cur:
-        return [HealthCheck(**dict(r)) for r in await cur.fetchall()]
+    return [HealthCheck(**dict(r)) for r in await conn.fetch_all("SELECT * FROM health_checks WHERE person_id = :p ORDER BY checked_at, id",
+                            {"p": person_id})]

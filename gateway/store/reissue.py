@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..db import Conn
+from .passes import COLUMNS as PASS_COLUMNS
 from .passes import PassRow
 from .people import PersonRow
 
@@ -40,33 +41,30 @@ class ReprintRow:
 
 
 async def count_live_by_kid(conn: Conn, *, kid: str) -> int:
-    async with conn.execute("SELECT COUNT(*) FROM passes WHERE kid = :kid AND state = 'live'",
-                            {"kid": kid}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT COUNT(*) FROM passes WHERE kid = :kid AND state = 'live'",
+                            {"kid": kid})
     return int(row[0]) if row else 0
 
 
 async def live_by_kid(conn: Conn, *, kid: str, limit: int) -> list[PassRow]:
-    async with conn.execute("SELECT * FROM passes WHERE kid = :kid AND state = 'live' ORDER BY serial LIMIT :n",
-                            {"kid": kid, "n": limit}) as cur:
-        return [PassRow(**dict(r)) for r in await cur.fetchall()]
+    rows = await conn.fetch_all(f"SELECT {PASS_COLUMNS} FROM passes WHERE kid = :kid AND state = 'live'"
+                                " ORDER BY serial LIMIT :n", {"kid": kid, "n": limit})
+    return [PassRow(**dict(r)) for r in rows]
 
 
 async def people_by_id(conn: Conn, *, ids: list[int]) -> dict[int, PersonRow]:
     if not ids:
         return {}
     names = {f"p{i}": person_id for i, person_id in enumerate(ids)}
-    async with conn.execute(f"SELECT * FROM people WHERE id IN ({', '.join(':' + n for n in names)})",
-                            names) as cur:
-        return {r["id"]: PersonRow(**dict(r)) for r in await cur.fetchall()}
+    return {r["id"]: PersonRow(**dict(r)) for r in await conn.fetch_all(f"SELECT * FROM people WHERE id IN ({', '.join(':' + n for n in names)})",
+                            names)}
 
 
 async def create_job(conn: Conn, *, kid: str, reason: str, actor: str, total: int, at: str) -> JobRow:
-    async with conn.execute(
+    row = await conn.fetch_one(
             "INSERT INTO reissue_jobs (kid, reason, actor, state, total, done, created_at, updated_at)"
             " VALUES (:kid, :reason, :actor, 'running', :total, 0, :at, :at) RETURNING id",
-            {"kid": kid, "reason": reason, "actor": actor, "total": total, "at": at}) as cur:
-        row = await cur.fetchone()
+            {"kid": kid, "reason": reason, "actor": actor, "total": total, "at": at})
     assert row is not None
     job = await get_job(conn, job_id=int(row[0]))
     assert job is not None
@@ -74,21 +72,18 @@ async def create_job(conn: Conn, *, kid: str, reason: str, actor: str, total: in
 
 
 async def get_job(conn: Conn, *, job_id: int) -> JobRow | None:
-    async with conn.execute("SELECT * FROM reissue_jobs WHERE id = :id", {"id": job_id}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM reissue_jobs WHERE id = :id", {"id": job_id})
     return JobRow(**dict(row)) if row else None
 
 
 async def job_for_kid(conn: Conn, *, kid: str) -> JobRow | None:
-    async with conn.execute("SELECT * FROM reissue_jobs WHERE kid = :kid", {"kid": kid}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM reissue_jobs WHERE kid = :kid", {"kid": kid})
     return JobRow(**dict(row)) if row else None
 
 
 async def list_jobs(conn: Conn, *, state: str | None = None) -> list[JobRow]:
-    async with conn.execute("SELECT * FROM reissue_jobs WHERE (:state IS NULL OR state = :state)"
-                            " ORDER BY id DESC", {"state": state}) as cur:
-        return [JobRow(**dict(r)) for r in await cur.fetchall()]
+    return [JobRow(**dict(r)) for r in await conn.fetch_all("SELECT * FROM reissue_jobs WHERE (:state IS NULL OR state = :state)"
+                            " ORDER BY id DESC", {"state": state})]
 
 
 async def advance_job(conn: Conn, *, job_id: int, count: int, at: str, finished: bool) -> None:
@@ -108,8 +103,7 @@ async def mark_card_printed(conn: Conn, *, serials: list[str], at: str, by: str)
 
 
 async def card_printed(conn: Conn, *, serial: str) -> bool:
-    async with conn.execute("SELECT 1 FROM card_prints WHERE serial = :s", {"s": serial}) as cur:
-        return await cur.fetchone() is not None
+    return await conn.fetch_one("SELECT 1 FROM card_prints WHERE serial = :s", {"s": serial}) is not None
 
 
 _REPRINT = (
@@ -130,5 +124,4 @@ _REPRINT = (
 
 async def reprint_list(conn: Conn, *, reason: str, after_person: int, limit: int) -> list[ReprintRow]:
     """People whose printed card was voided by `reason` and whose live pass has no card yet."""
-    async with conn.execute(_REPRINT, {"reason": reason, "after": after_person, "n": limit}) as cur:
-        return [ReprintRow(**dict(r)) for r in await cur.fetchall()]
+    return [ReprintRow(**dict(r)) for r in await conn.fetch_all(_REPRINT, {"reason": reason, "after": after_person, "n": limit})]

@@ -57,14 +57,12 @@ async def update_site(conn: Conn, *, code: str, name: str, kind: str, policy: st
 
 
 async def get_site(conn: Conn, *, code: str) -> SiteRow | None:
-    async with conn.execute("SELECT * FROM sites WHERE code = :c", {"c": code}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM sites WHERE code = :c", {"c": code})
     return SiteRow(**dict(row)) if row else None
 
 
 async def list_sites(conn: Conn) -> list[SiteRow]:
-    async with conn.execute("SELECT * FROM sites ORDER BY code") as cur:
-        return [SiteRow(**dict(r)) for r in await cur.fetchall()]
+    return [SiteRow(**dict(r)) for r in await conn.fetch_all("SELECT * FROM sites ORDER BY code")]
 
 
 async def insert_enrolment(conn: Conn, *, token_hash: str, site: str, created_by: str, created_at: str,
@@ -77,8 +75,7 @@ async def insert_enrolment(conn: Conn, *, token_hash: str, site: str, created_by
 
 
 async def get_enrolment(conn: Conn, *, token_hash: str) -> EnrolmentRow | None:
-    async with conn.execute("SELECT * FROM enrolments WHERE token_hash = :h", {"h": token_hash}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM enrolments WHERE token_hash = :h", {"h": token_hash})
     return EnrolmentRow(**dict(row)) if row else None
 
 
@@ -99,22 +96,20 @@ async def insert_device(conn: Conn, *, device_id: str, site: str, name: str, cre
 
 
 async def device_by_credential(conn: Conn, *, credential_hash: str) -> DeviceRow | None:
-    async with conn.execute("SELECT * FROM devices WHERE credential_hash = :h",
-                            {"h": credential_hash}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM devices WHERE credential_hash = :h",
+                               {"h": credential_hash})
     return DeviceRow(**dict(row)) if row else None
 
 
 async def get_device(conn: Conn, *, device_id: str) -> DeviceRow | None:
-    async with conn.execute("SELECT * FROM devices WHERE id = :id", {"id": device_id}) as cur:
-        row = await cur.fetchone()
+    row = await conn.fetch_one("SELECT * FROM devices WHERE id = :id", {"id": device_id})
     return DeviceRow(**dict(row)) if row else None
 
 
 async def list_devices(conn: Conn, *, site: str | None = None) -> list[DeviceRow]:
-    async with conn.execute("SELECT * FROM devices WHERE :site IS NULL OR site = :site"
-                            " ORDER BY enrolled_at, id", {"site": site}) as cur:
-        return [DeviceRow(**dict(r)) for r in await cur.fetchall()]
+    rows = await conn.fetch_all("SELECT * FROM devices WHERE :site IS NULL OR site = :site"
+                                " ORDER BY enrolled_at, id", {"site": site})
+    return [DeviceRow(**dict(r)) for r in rows]
 
 
 async def disable_device(conn: Conn, *, device_id: str, at: str) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures: the real app on a real SQLite file per test, real keys, tokens for every role."""
+"""Fixtures: the real app on a fresh database per test (SQLite and PostgreSQL), real keys, tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from gateway import idcard
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.appkeys import db_key
 from gateway.auth import ROLES, create_token
 from gateway.config import GatewayConfig
@@ -35,8 +35,8 @@ def person_body(seed: int = 1, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> GatewayConfig:
-    return GatewayConfig.for_data_dir(tmp_path / "data")
+def config(tmp_path: Path, database_url: str | None) -> GatewayConfig:
+    return GatewayConfig.for_data_dir(tmp_path / "data", database_url=database_url)
 
 
 @pytest.fixture

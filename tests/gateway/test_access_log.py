@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.commands import PathOnlyAccessLogger, loggable_path
 from gateway.config import GatewayConfig
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from gateway import access, accounts
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.appkeys import db_key
 from gateway.auth import create_token
 from gateway.config import GatewayConfig
@@ -160,8 +160,7 @@ async def _snapshot(client: Client) -> tuple[Any, ...]:
                "SELECT COUNT(*), COUNT(disabled_at) FROM devices", "SELECT COUNT(*) FROM revocations")
     found: list[Any] = []
     for sql in queries:
-        async with client.app[db_key].read.execute(sql) as cur:
-            found.extend(await cur.fetchone())
+        found.extend(await client.app[db_key].read.fetch_one(sql))
     return tuple(found)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway import accounts, cli
+from gateway import accounts
+from qrgate import cli
 from gateway.appkeys import db_key
 from gateway.errors import Conflict, LoginRefused, NotFound
 

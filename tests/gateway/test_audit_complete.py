@@ -203,8 +203,7 @@ async def _world(client: Client, tokens: dict[str, str]) -> World:
 
 
 async def _last_audit_id(client: Client) -> int:
-    async with client.app[db_key].read.execute("SELECT COALESCE(MAX(id), 0) FROM audit") as cur:
-        row = await cur.fetchone()
+    row = await client.app[db_key].read.fetch_one("SELECT COALESCE(MAX(id), 0) FROM audit")
     return int(row[0])
 
 

@@ -85,8 +85,7 @@ async def test_disabled_device_is_refused_everywhere(client: Client, admin: dict
 
 async def test_tokens_are_stored_hashed(client: Client, tokens: dict[str, str]) -> None:
     db = client.app[db_key]
-    async with db.read.execute("SELECT token_hash FROM api_tokens") as cur:
-        stored = [r[0] for r in await cur.fetchall()]
+    stored = [r[0] for r in await db.read.fetch_all("SELECT token_hash FROM api_tokens")]
     assert stored and not set(stored) & set(tokens.values())
 
 
@@ -96,8 +95,7 @@ async def test_login_with_scrypt_and_throttling(client: Client) -> None:
     await accounts.create_account(db, "Alice", "correct horse battery", "registrar")
     account = await accounts.authenticate(db, "alice", "correct horse battery", "10.0.0.1", config=config)
     assert (account.username, account.role) == ("alice", "registrar")
-    async with db.read.execute("SELECT password_hash FROM accounts") as cur:
-        assert (await cur.fetchone())[0].startswith("scrypt$")
+    assert (await db.read.fetch_one("SELECT password_hash FROM accounts"))[0].startswith("scrypt$")
     for _ in range(3):
         with pytest.raises(LoginRefused) as refused:
             await accounts.authenticate(db, "alice", "wrong password!", "10.0.0.1", config=config)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
+from qrgate.cli import main
 
 ENV = ("QRGATE_KEY_PASSPHRASE", "QRGATE_KEY_PASSPHRASE_FILE", "QRGATE_ROOT_PASSPHRASE", "QRGATE_ROOT_PASSPHRASE_FILE")
 

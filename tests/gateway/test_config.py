@@ -26,15 +26,14 @@ def test_for_data_dir_overrides() -> None:
 async def test_database_is_wal_and_migrates_once(tmp_path: Path) -> None:
     for _ in range(2):
         db = await Database.open(tmp_path / "g.sqlite3")
-        async with db.read.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"
-        async with db.read.execute("SELECT version FROM schema_migrations ORDER BY version") as cur:
-            assert [r[0] for r in await cur.fetchall()] == [v for v, _, _ in migrations()]
+        assert (await db.read.fetch_one("PRAGMA journal_mode"))[0] == "wal"
+        versions = await db.read.fetch_all("SELECT version FROM schema_migrations ORDER BY version")
+        assert [r[0] for r in versions] == [v for v, _, _ in migrations()]
         await db.close()
 
 
-async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "g.sqlite3")
+async def test_a_failed_transaction_leaves_nothing(tmp_path: Path, database_url: str | None) -> None:
+    db = await Database.open(database_url or tmp_path / "g.sqlite3")
     try:
         try:
             async with db.transaction() as tx:
@@ -43,7 +42,6 @@ async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
                 raise RuntimeError("midway")
         except RuntimeError:
             pass
-        async with db.read.execute("SELECT COUNT(*) FROM audit") as cur:
-            assert (await cur.fetchone())[0] == 0
+        assert (await db.read.fetch_one("SELECT COUNT(*) FROM audit"))[0] == 0
     finally:
         await db.close()

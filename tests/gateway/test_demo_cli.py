@@ -60,9 +60,9 @@ async def test_demo_seeds_once_with_the_promised_people(client: Client) -> None:
 
 
 def test_token_create_cli(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "gateway.cli", "init", "--data", str(tmp_path / "d")], check=True,
+    subprocess.run([sys.executable, "-m", "qrgate.cli", "init", "--data", str(tmp_path / "d")], check=True,
                    capture_output=True)  # token create refuses a folder without a database (issue #9)
-    out = subprocess.run([sys.executable, "-m", "gateway.cli", "token", "create", "--role", "viewer", "--scope", "city",
+    out = subprocess.run([sys.executable, "-m", "qrgate.cli", "token", "create", "--role", "viewer", "--scope", "city",
                           "--data", str(tmp_path / "d")], capture_output=True, text=True, check=True)
     token = out.stdout.strip()
     assert token.startswith("qgt_") and len(token) > 40
@@ -75,6 +75,6 @@ def test_token_create_cli(tmp_path: Path) -> None:
             return (await principal_for(svc.db, token)).role
 
     assert asyncio.run(check()) == "viewer"
-    bad = subprocess.run([sys.executable, "-m", "gateway.cli", "token", "create", "--role", "root",
+    bad = subprocess.run([sys.executable, "-m", "qrgate.cli", "token", "create", "--role", "root",
                           "--data", str(tmp_path / "d")], capture_output=True, text=True)
     assert bad.returncode == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import cli
+from qrgate import cli
 from gateway.config import GatewayConfig
 from gateway.services import open_services
 from gateway.store import audit

@@ -1,7 +1,7 @@
 """Key operations are audited (CLI and domain alike); withdrawing a key reissues its live passes.
 
 Real SQLite, real key folder, real passes verified with `keys.decide`; the CLI through
-`gateway.cli.main` as a user would type it.
+`qrgate.cli.main` as a user would type it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from gateway import cli, keyops, passes, registry, reissue
+from gateway import keyops, passes, registry, reissue
+from qrgate import cli
 from gateway.auth import CLI
 from gateway.config import GatewayConfig
 from gateway.errors import Conflict, InvalidInput, NotFound

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import accounts, demo, idcard, logsafe
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.appkeys import config_key, db_key
 from gateway.commands import PathOnlyAccessLogger
 from gateway.config import GatewayConfig
@@ -58,8 +58,8 @@ async def test_a_password_change_ends_every_open_session(client: Client) -> None
     assert await _console_login(client, "w2") == 303 and await _logged_in(client)
     await accounts.set_password(db, "w2", "a brand new password")
     assert not await _logged_in(client)
-    async with db.read.execute("SELECT details FROM audit WHERE action = 'account.passwd'") as cur:
-        assert '"sessions_ended": 1' in (await cur.fetchone())[0]
+    details = await db.read.fetch_value("SELECT details FROM audit WHERE action = 'account.passwd'")
+    assert '"sessions_ended": 1' in details
 
 
 async def test_concurrent_wrong_guesses_never_get_more_checks_than_allowed(
@@ -114,8 +114,7 @@ async def test_behind_a_trusted_proxy_the_forwarded_client_counts(aiohttp_client
     assert await _console_login(client, "alice", headers=mallory) == 429  # mallory is locked out
     # alice, through the same proxy, is not
     assert await _console_login(client, "alice", headers={"X-Forwarded-For": "198.51.100.7"}) == 303
-    async with client.app[db_key].read.execute("SELECT key FROM login_failures") as cur:
-        keys = {r[0] for r in await cur.fetchall()}
+    keys = {r[0] for r in await client.app[db_key].read.fetch_all("SELECT key FROM login_failures")}
     assert "pair:alice|203.0.113.5" in keys and not any("127.0.0.1" in k for k in keys)
 
 
@@ -190,9 +189,9 @@ def test_the_demo_prints_credentials_to_the_terminal_only(tmp_path: Path, monkey
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     banners: list[str] = []
     terminal: list[str] = []
-    monkeypatch.setattr(demo, "serve", lambda config, banner="": banners.append(banner) or 0)
+    monkeypatch.setattr(demo, "serve", lambda config, factory, banner="": banners.append(banner) or 0)
     monkeypatch.setattr(demo, "_to_terminal", lambda text: terminal.append(text) or True)
-    assert demo.run(GatewayConfig.for_data_dir(tmp_path / "demo")) == 0
+    assert demo.run(GatewayConfig.for_data_dir(tmp_path / "demo"), create_app) == 0
     out = capsys.readouterr()
     login = demo.json.loads((tmp_path / "demo" / demo.LOGIN_FILE).read_text())
     for secret in (login["password"], login["api_token"], *login["resident_links"].values()):

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 from gateway import auth, registry, sites
 from gateway.api.routes import ROUTES
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.appkeys import services_key
 from gateway.config import GatewayConfig
 from gateway.openapi import document

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import idcard
+from gateway.appkeys import db_key
 from gateway.privacy import mask_document, mask_phone
 
 from .conftest import Client, person_body, resident_id
@@ -72,8 +72,8 @@ async def test_numbers_are_encrypted_at_rest_and_masked_in_answers(
     person = await (await client.post("/api/v1/people", headers=registrar, json=body)).json()
     assert person["document_number"] == mask_document(body["document_number"])
     assert person["phone"] == "138****0021"
-    raw = sqlite3.connect(config.database).execute("SELECT * FROM people").fetchall()  # type: ignore[attr-defined]
-    dump = repr(raw)
+    raw = await client.app[db_key].read.fetch_all("SELECT * FROM people")
+    dump = repr([tuple(r) for r in raw])
     assert body["document_number"] not in dump and body["phone"] not in dump
     seen = await (await client.get(f"/api/v1/people/{person['id']}", headers=viewer)).json()
     assert seen["document_number"] == person["document_number"] and seen["address"] is None

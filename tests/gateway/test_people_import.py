@@ -10,7 +10,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from gateway import cli, people_import
+from gateway import people_import
+from qrgate import cli
 from gateway.appkeys import db_key
 
 from .conftest import Client, make_site, resident_id
@@ -23,8 +24,7 @@ def _csv(*rows: str, header: str = HEADER) -> bytes:
 
 
 async def _count(client: Client) -> int:
-    async with client.app[db_key].read.execute("SELECT COUNT(*) FROM people") as cur:
-        return int((await cur.fetchone())[0])
+    return int(await client.app[db_key].read.fetch_value("SELECT COUNT(*) FROM people"))
 
 
 async def _post(client: Client, headers: dict[str, str], data: bytes, query: str = "") -> tuple[int, Any]:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import canonical, idcard, key_area_command
-from gateway.cli import build_parser
+from qrgate.cli import build_parser
 from gateway.config import GatewayConfig
 from gateway.errors import InvalidInput
 from gateway.registry import local_today, normalise_document, normalise_origin, normalise_phone

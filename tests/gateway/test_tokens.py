@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway import auth, cli
+from gateway import auth
+from qrgate import cli
 from gateway import tokens as lifecycle
 from gateway.appkeys import db_key
 from gateway.clock import now as real_now

@@ -1,4 +1,4 @@
-"""Fixtures for the report tests: the real app on a fresh SQLite file, tokens for every role."""
+"""Fixtures for the report tests: the real app on a fresh database (both backends), tokens."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import pytest
 from aiohttp.test_utils import TestClient
 from report_helpers import bearer
 
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.appkeys import db_key
 from gateway.auth import ROLES, create_token
 from gateway.config import GatewayConfig
 
 
 @pytest.fixture
-async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], tmp_path: Path) -> TestClient:
-    return await aiohttp_client(create_app(GatewayConfig.for_data_dir(tmp_path / "data")))
+async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], tmp_path: Path,
+                 database_url: str | None) -> TestClient:
+    return await aiohttp_client(create_app(GatewayConfig.for_data_dir(tmp_path / "data",
+                                                                      database_url=database_url)))
 
 
 @pytest.fixture

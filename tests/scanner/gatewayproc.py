@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-QRGATE = [sys.executable, "-m", "gateway.cli"]
+QRGATE = [sys.executable, "-m", "qrgate.cli"]
 
 
 def free_port() -> int:
@@ -27,8 +27,9 @@ def free_port() -> int:
 class Gateway:
     """Starts, stops and restarts `qrgate serve` on one data folder and port."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, database: str | None = None) -> None:
         self.data = data
+        self.database = ["--database", database] if database else []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -36,7 +37,8 @@ class Gateway:
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "QRGATE_KEY_PASSPHRASE": "test-passphrase"}
 
     def start(self) -> Gateway:
-        self.proc = subprocess.Popen([*QRGATE, "serve", "--data", str(self.data), "--port", str(self.port)],
+        self.proc = subprocess.Popen([*QRGATE, "serve", "--data", str(self.data), "--port", str(self.port),
+                                      *self.database],
                                      cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -50,7 +52,8 @@ class Gateway:
         else:
             raise RuntimeError("gateway did not start within 30 s")
         if not self.admin:
-            out = subprocess.run([*QRGATE, "token", "create", "--role", "admin", "--data", str(self.data)],
+            out = subprocess.run([*QRGATE, "token", "create", "--role", "admin", "--data", str(self.data),
+                                  *self.database],
                                  cwd=ROOT, env=self.env, capture_output=True, text=True, check=True)
             self.admin = out.stdout.strip().splitlines()[-1]
         return self

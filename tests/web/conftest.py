@@ -9,13 +9,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 from web_helpers import login
 
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.config import GatewayConfig
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> GatewayConfig:
-    return GatewayConfig.for_data_dir(tmp_path / "data", purge_interval_seconds=3600)
+def config(tmp_path: Path, database_url: str | None) -> GatewayConfig:
+    return GatewayConfig.for_data_dir(tmp_path / "data", purge_interval_seconds=3600,
+                                      database_url=database_url)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from gateway.app import create_app
+from qrgate.app import create_app
 from gateway.appkeys import services_key
 from gateway.config import GatewayConfig
 from gateway.services import Services

@@ -42,8 +42,7 @@ async def test_post_without_csrf_token_is_refused(client: TestClient, admin: str
         resp = await client.post("/console/people/new", data={"name": "x", **data}, allow_redirects=False)
         assert resp.status == 403
         assert "CSRF" in await resp.text()
-    async with svc_of(client).db.read.execute("SELECT COUNT(*) FROM people") as cur:
-        assert (await cur.fetchone())[0] == 0  # nothing was registered
+    assert await svc_of(client).db.read.fetch_value("SELECT COUNT(*) FROM people") == 0  # none stored
 
 
 async def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
@@ -142,7 +141,7 @@ async def test_unknown_resident_link_is_404(client: TestClient) -> None:
 async def test_cookies_are_secure_behind_a_tls_proxy(aiohttp_client, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Published at an https URL, the gateway marks its cookies Secure though the proxy speaks http."""
     from gateway import accounts
-    from gateway.app import create_app
+    from qrgate.app import create_app
     from gateway.config import GatewayConfig
 
     client = await aiohttp_client(create_app(GatewayConfig.for_data_dir(

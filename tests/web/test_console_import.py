@@ -13,8 +13,7 @@ from gateway import idcard
 
 
 async def _count(client: TestClient) -> int:
-    async with svc_of(client).db.read.execute("SELECT COUNT(*) FROM people") as cur:
-        return int((await cur.fetchone())[0])
+    return int(await svc_of(client).db.read.fetch_value("SELECT COUNT(*) FROM people"))
 
 
 def _upload(csrf: str, data: bytes, name: str = "list.csv") -> aiohttp.FormData:

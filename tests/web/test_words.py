@@ -100,8 +100,7 @@ async def test_the_language_switch_is_real_and_remembered(client: TestClient, ad
     assert resp.status == 303 and resp.headers["Location"] == "/console/sites"
     en = await (await client.get("/console/people")).text()  # another page: the choice is remembered
     assert '<html lang="en">' in en and ">People<" in en and ">人员<" not in en
-    async with svc_of(client).db.read.execute("SELECT lang FROM accounts WHERE username = 'admin'") as cur:
-        assert (await cur.fetchone())[0] == "en"
+    assert await svc_of(client).db.read.fetch_value("SELECT lang FROM accounts WHERE username = 'admin'") == "en"
     assert ">人员<" in await (await client.get("/console/people?lang=zh")).text()  # one page, not remembered
     assert ">People<" in await (await client.get("/console/people")).text()
 

@@ -1,0 +1,162 @@
+"""The persistence boundary: the store interface the domain talks to, whatever database is behind it.
+
+Store functions (gateway/store/*, web/store.py) take a `Conn` — the reader (`db.read`) or a
+transaction (`async with db.transaction() as tx`) — and run SQL through four calls:
+
+    await conn.execute(sql, params)        -> Result (rowcount)
+    await conn.execute_many(sql, rows)
+    await conn.fetch_one(sql, params)      -> Row | None
+    await conn.fetch_all(sql, params)      -> list[Row]
+    await conn.returning(sql, params)      -> the first column of the one row of `INSERT ... RETURNING x`
+
+SQL is written once, with `:name` (dict) or `?` (sequence) placeholders; each backend translates
+them (gateway/db/sql.py). A Row reads by position (`row[0]`) and by name (`row["id"]`, `dict(row)`).
+Driver errors never leave the store: they arrive as the exceptions below.
+
+    StoreError
+     ├── Busy            the database is locked or the transaction lost a race: try again later
+     └── Conflict        a constraint (unique, foreign key, check) refused the write
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+Params = Mapping[str, Any] | Sequence[Any] | None
+BACKENDS = ("sqlite", "postgresql")
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StoreError(Exception):
+    """A database failure, whatever the driver."""
+
+
+class Busy(StoreError):
+    """The database is locked, or the transaction was serialised out: nothing was written."""
+
+
+class Conflict(StoreError):
+    """A constraint refused the write (a unique key, a foreign key, a check)."""
+
+
+class Row(Protocol):
+    """One result row: by position, by column name, and as `dict(row)`."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+    def keys(self) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a write reports: how many rows it touched."""
+
+    rowcount: int
+
+
+class Conn(ABC):
+    """A connection-like object of ours: the reader or an open transaction."""
+
+    backend: str  # "sqlite" or "postgresql", for the rare query that must differ
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = None) -> Result: ...
+
+    @abstractmethod
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    @abstractmethod
+    async def fetch_one(self, sql: str, params: Params = None) -> Row | None: ...
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, params: Params = None) -> list[Row]: ...
+
+    @abstractmethod
+    async def serialise(self, name: str) -> None:
+        """Hold `name` until this transaction ends: transactions on the same name run one by one.
+
+        A no-op on SQLite (one writer runs at a time anyway); on PostgreSQL an advisory lock, for
+        the few writes that must be ordered across gateway processes, not only kept unique.
+        """
+
+    @abstractmethod
+    def json_list(self, param: str, sql_type: str = "TEXT") -> str:
+        """A subquery of the values of a JSON array parameter: `x IN {conn.json_list(':ids')}`."""
+
+    @abstractmethod
+    def stream(self, sql: str, params: Params = None, size: int = 5000) -> AsyncIterator[list[Row]]:
+        """The rows of a large result, `size` at a time, without holding them all."""
+
+    async def fetch_value(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def returning(self, sql: str, params: Params = None) -> Any:
+        """Run `INSERT/UPDATE ... RETURNING x`; the first column of its row (None if no row)."""
+        return await self.fetch_value(sql, params)
+
+
+class Database(ABC):
+    """An open database: a reader for reads, and write transactions."""
+
+    backend: str
+    read: Conn
+
+    @staticmethod
+    async def open(target: str | Path, *, pool_size: int = 10) -> Database:
+        """Open (creating and migrating if needed) a SQLite file path or a postgresql:// URL."""
+        if is_url(target):
+            from .postgresql import PostgresDatabase
+
+            return await PostgresDatabase.connect(str(target), max_size=pool_size)
+        from .sqlite import SQLiteDatabase
+
+        return await SQLiteDatabase.connect(Path(target))
+
+    def pool_stats(self) -> tuple[int, int]:
+        """(connections open, connections idle), for the metrics."""
+        return 2, 2
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Conn]:
+        """BEGIN ... COMMIT; ROLLBACK on any exception. Commit means durable (survives a power cut)."""
+
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def is_url(target: object) -> bool:
+    """True for a PostgreSQL URL (postgresql://…), False for a SQLite file path."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def migrations(backend: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every file in gateway/migrations/BACKEND, in order."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}")
+    found = []
+    for item in resources.files("gateway.migrations").joinpath(backend).iterdir():
+        match = MIGRATION_NAME.match(item.name)
+        if match:
+            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    return sorted(found)

@@ -1,0 +1,170 @@
+"""The server backend: PostgreSQL through an asyncpg pool; no process lock, the database decides.
+
+Each transaction runs on its own pooled connection (READ COMMITTED); whatever must be unique
+(an entry id, a live pass per person, an enrolment token used once) is a constraint, so two
+gateway processes on one database cannot both win. Commits are durable: every connection runs
+with synchronous_commit = on (an acknowledged entry batch is on disk before the answer leaves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import NoReturn
+
+import asyncpg
+
+from . import Busy, Conflict, Conn, Database, Params, Result, Row, StoreError, migrations, redacted
+from .sql import bind
+
+MIGRATION_LOCK = 0x71726761  # "qrga": nodes starting together migrate one after the other
+BUSY = (asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError,
+        asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.QueryCanceledError,
+        asyncpg.exceptions.TooManyConnectionsError)
+
+
+def _raise(error: Exception) -> NoReturn:
+    if isinstance(error, asyncpg.exceptions.IntegrityConstraintViolationError):
+        raise Conflict(str(error)) from error
+    if isinstance(error, BUSY):
+        raise Busy(str(error)) from error
+    raise StoreError(f"{type(error).__name__}: {error}") from error
+
+
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+def _rowcount(status: str) -> int:
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresConn(Conn):
+    """The store interface over a pool (each call on any free connection) or one connection."""
+
+    backend = "postgresql"
+
+    def __init__(self, conn: asyncpg.Pool | asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def serialise(self, name: str) -> None:
+        await self.execute("SELECT pg_advisory_xact_lock(hashtext(:name))", {"name": name})
+
+    def json_list(self, param: str, sql_type: str = "TEXT") -> str:
+        return (f"(SELECT CAST(value AS {sql_type})"
+                f" FROM jsonb_array_elements_text(CAST({param} AS jsonb)) AS value)")
+
+    async def execute(self, sql: str, params: Params = None) -> Result:
+        text, args = bind(sql, params)
+        try:
+            return Result(_rowcount(await self._conn.execute(text, *args)))
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        bound = [bind(sql, r) for r in rows]
+        if not bound:
+            return
+        try:
+            await self._conn.executemany(bound[0][0], [args for _, args in bound])
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+    async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
+        text, args = bind(sql, params)
+        try:
+            row: Row | None = await self._conn.fetchrow(text, *args)
+            return row
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+    async def stream(self, sql: str, params: Params = None, size: int = 5000) -> AsyncIterator[list[Row]]:
+        text, args = bind(sql, params)
+        try:
+            if isinstance(self._conn, asyncpg.Pool):
+                async with self._conn.acquire() as conn, conn.transaction():
+                    cursor = await conn.cursor(text, *args)
+                    while rows := await cursor.fetch(size):
+                        yield list(rows)
+            else:
+                cursor = await self._conn.cursor(text, *args)
+                while rows := await cursor.fetch(size):
+                    yield list(rows)
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[Row]:
+        text, args = bind(sql, params)
+        try:
+            return list(await self._conn.fetch(text, *args))
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+
+async def _init(conn: asyncpg.Connection) -> None:
+    await conn.execute("SET synchronous_commit = on")
+
+
+class PostgresDatabase(Database):
+    """A pool of connections to one PostgreSQL database."""
+
+    backend = "postgresql"
+
+    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        self.url = url
+        self.pool = pool
+        self.read = PostgresConn(pool)
+
+    def __repr__(self) -> str:
+        return f"PostgresDatabase({redacted(self.url)!r})"
+
+    @classmethod
+    async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresDatabase:
+        try:
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init,
+                                             command_timeout=60)
+        except DRIVER_ERRORS as error:
+            raise StoreError(f"cannot connect to {redacted(url)}: {error}") from error
+        try:
+            async with pool.acquire() as conn:
+                await _migrate(conn)
+        except BaseException as error:
+            await pool.close()
+            if isinstance(error, DRIVER_ERRORS):
+                _raise(error)
+            raise
+        return cls(url, pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """BEGIN ... COMMIT on a pooled connection; ROLLBACK on any exception."""
+        try:
+            async with self.pool.acquire() as conn:
+                async with conn.transaction():
+                    yield PostgresConn(conn)
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+    def pool_stats(self) -> tuple[int, int]:
+        """(connections open, connections idle)."""
+        return self.pool.get_size(), self.pool.get_idle_size()
+
+
+async def _migrate(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        applied = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, name, sql in migrations("postgresql"):
+            if version in applied:
+                continue
+            await conn.execute(sql)  # all pending files in one transaction: whole or not at all
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2,"
+                " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+                version, name)
+

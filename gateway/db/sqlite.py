@@ -1,0 +1,172 @@
+"""The embedded backend: SQLite through aiosqlite, WAL, one serialised writer, durable commits."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import aiosqlite
+
+from . import Busy, Conflict, Conn, Database, Params, Result, Row, StoreError, migrations
+
+def _raise(error: sqlite3.Error) -> NoReturn:
+    if isinstance(error, sqlite3.IntegrityError):
+        raise Conflict(str(error)) from error
+    message = str(error)
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
+        raise Busy(message) from error
+    raise StoreError(str(error)) from error
+
+
+def _params(params: Params) -> Any:
+    return () if params is None else params
+
+
+class SQLiteConn(Conn):
+    """The store interface over one aiosqlite connection (`:name` and `?` are SQLite's own)."""
+
+    backend = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def serialise(self, name: str) -> None:
+        return None
+
+    def json_list(self, param: str, sql_type: str = "TEXT") -> str:
+        return f"(SELECT value FROM json_each({param}))"
+
+    async def execute(self, sql: str, params: Params = None) -> Result:
+        try:
+            async with self._conn.execute(sql, _params(params)) as cur:
+                return Result(cur.rowcount)
+        except sqlite3.Error as error:
+            _raise(error)
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        try:
+            await self._conn.executemany(sql, [_params(r) for r in rows])
+        except sqlite3.Error as error:
+            _raise(error)
+
+    async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
+        try:
+            async with self._conn.execute(sql, _params(params)) as cur:
+                row: Row | None = await cur.fetchone()
+                return row
+        except sqlite3.Error as error:
+            _raise(error)
+
+    async def stream(self, sql: str, params: Params = None, size: int = 5000) -> AsyncIterator[list[Row]]:
+        try:
+            async with self._conn.execute(sql, _params(params)) as cur:
+                while batch := await cur.fetchmany(size):
+                    rows: list[Row] = list(batch)
+                    yield rows
+        except sqlite3.Error as error:
+            _raise(error)
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[Row]:
+        try:
+            async with self._conn.execute(sql, _params(params)) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.Error as error:
+            _raise(error)
+
+
+async def _connect(path: Path, *, synchronous: str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    await conn.execute(f"PRAGMA synchronous = {synchronous}")
+    return conn
+
+
+class SQLiteDatabase(Database):
+    """A writer connection (serialised by a lock) and a reader connection (WAL snapshot reads).
+
+    The writer runs with synchronous=FULL: a COMMIT returns only once the WAL is on disk, so
+    whatever the gateway acknowledges (an entry batch above all) survives a power cut.
+    """
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection,
+                 reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._raw_writer = writer
+        self._raw_reader = reader
+        self._writer = SQLiteConn(writer)
+        self.read = SQLiteConn(reader)
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"SQLiteDatabase({str(self.path)!r})"
+
+    @classmethod
+    async def connect(cls, path: str | Path, *, synchronous: str = "FULL") -> SQLiteDatabase:
+        """Open (and migrate) the file; `synchronous` is FULL except where a benchmark measures its cost."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            writer = await _connect(path, synchronous=synchronous)
+            try:
+                await writer.execute("PRAGMA journal_mode = WAL")
+                await _migrate(writer)
+                reader = await _connect(path, synchronous="NORMAL")  # it never writes
+            except BaseException:
+                await writer.close()
+                raise
+        except sqlite3.Error as error:
+            _raise(error)
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        await self._raw_reader.close()
+        await self._raw_writer.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """BEGIN IMMEDIATE ... COMMIT on the one writer; ROLLBACK on any exception."""
+        async with self._lock:
+            try:
+                await self._raw_writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                _raise(error)
+            try:
+                yield self._writer
+            except BaseException:
+                await self._raw_writer.execute("ROLLBACK")
+                raise
+            try:
+                await self._raw_writer.execute("COMMIT")
+            except sqlite3.Error as error:
+                if self._raw_writer.in_transaction:
+                    await self._raw_writer.execute("ROLLBACK")
+                _raise(error)
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    async with conn.execute("SELECT version FROM schema_migrations") as cur:
+        applied = {row[0] for row in await cur.fetchall()}
+    for version, name, sql in migrations("sqlite"):
+        if version in applied:
+            continue
+        # one script = one transaction: a failing migration leaves the schema as it was
+        try:
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\n;INSERT INTO schema_migrations (version, name, applied_at) "
+                f"VALUES ({version}, '{name}', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
