@@ -58,14 +58,15 @@ def build(path: Path, entries: int, gates: int, people: int) -> None:
     for i in range(sites):
         code = f"S{i:04d}"
         policy = {"kind": "community", "site": code, "communities": [f"C{i:04d}"]}
-        conn.execute("INSERT INTO sites VALUES (?, ?, 'community', ?, ?, ?)",
+        conn.execute("INSERT INTO sites (code, name, kind, policy, created_at, updated_at)"
+                     " VALUES (?, ?, 'community', ?, ?, ?)",
                      (code, f"site {i}", json.dumps(policy), enrolled, enrolled))
     devices = [(f"dev_{i:06d}", f"S{i // GATES_PER_SITE:04d}") for i in range(gates)]
-    conn.executemany("INSERT INTO devices VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+    conn.executemany("INSERT INTO devices (id, site, name, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)",
                      [(d, s, f"gate {d}", uuid.uuid4().hex, enrolled) for d, s in devices])
     # 95% of gates talk to the gateway every half hour; the rest are silent that day
     start = datetime(2020, 2, 14, tzinfo=TZ).timestamp()
-    conn.executemany("INSERT INTO device_syncs VALUES (?, ?)",
+    conn.executemany("INSERT INTO device_syncs (device_id, slot) VALUES (?, ?)",
                      [(d, int(start) + 1800 * k) for i, (d, _) in enumerate(devices) if i % 20
                       for k in range(48)])
     conn.executemany(
