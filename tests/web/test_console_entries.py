@@ -27,7 +27,7 @@ async def _upload(client: TestClient, count: int) -> None:
             "id": str(uuid.uuid4()), "seq": seq, "device_id": device["device_id"], "site": "S1",
             "scanned_at": f"2020-02-14T{8 + seq // 60:02d}:{seq % 60:02d}:00+08:00", "serial": None,
             "text_hash": "0" * 64, "decision": "deny" if seq % 2 else "allow",
-            "reason": "unreadable" if seq % 2 else "ok", "temperature": None, "clock_offset": None,
+            "reason": "unreadable" if seq % 2 else "ok", "temperature": None, "clock_offset": 0.0,
             "prev_hash": prev}
         entry["hash"] = prev = entry_hash(entry)
         entries.append(entry)
@@ -37,6 +37,7 @@ async def _upload(client: TestClient, count: int) -> None:
 
 
 async def test_entries_page_back_to_the_first_entry(client: TestClient, admin: str) -> None:
+    # a measured clock offset (0) makes 2020 entries trustworthy; without one they would count at receipt
     await _upload(client, 230)  # 115 denials
     seen: list[str] = []
     url: str | None = "/console/entries?decision=deny&site=S1"
