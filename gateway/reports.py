@@ -84,13 +84,16 @@ def day_window(day: date, timezone: str) -> Window:
 
 
 def mask_name(name: str | None) -> str | None:
-    """张三丰 → 张**, Li Wei → L* W**: enough for a health worker to match, not to identify."""
+    """张三丰 → 张**, Li Wei → L****: the first character only, whatever the script or spacing.
+
+    Spaces are dropped rather than kept, so the mask does not give away how a name is split into words.
+    """
     if not name:
         return None
-    words = name.split()
-    if len(words) > 1:
-        return " ".join(w[0] + "*" * (len(w) - 1) for w in words)
-    return name[0] + "*" * max(1, len(name) - 1)
+    chars = [c for c in name if not c.isspace()]
+    if not chars:
+        return None
+    return chars[0] + "*" * max(1, len(chars) - 1)
 
 
 def _local(ts: float | None, timezone: str) -> str | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import date, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,14 +49,34 @@ def test_the_fingerprint_ignores_key_order_and_its_own_fields(figs: dict[str, ob
     assert fingerprint(figs) != fingerprint({**figs, "an extra figure": -1})
 
 
-@given(st.text(min_size=2, max_size=30).filter(lambda s: s.strip() != ""))
-def test_a_masked_name_never_shows_more_than_the_initials(name: str) -> None:
+def _shown(masked: str) -> list[str]:
+    return [c for c in masked if c != "*"]
+
+
+@given(st.text(min_size=2, max_size=30).filter(lambda s: sum(not c.isspace() for c in s) >= 2))
+def test_a_masked_name_never_shows_more_than_its_first_character(name: str) -> None:
     masked = mask_name(name)
-    # a name is only its own mask when all it has past its initials are asterisks already (e.g. "0*")
-    assert masked is not None and (masked != name or set(name) - set(masked.replace("*", "")) <= {"*"})
-    words = name.split()
-    assert masked[0] == (words[0][0] if len(words) > 1 else name[0])
-    assert sum(c != "*" for c in masked if not c.isspace()) <= max(1, len(words))
+    first = next(c for c in name if not c.isspace())
+    assert masked is not None and masked[0] == first
+    # nothing past the first character: every other character is an asterisk, and no spacing survives
+    assert set(masked[1:]) == {"*"}
+    assert not any(c.isspace() for c in masked)
+
+
+@pytest.mark.parametrize("alphabet", ["张三 \u3000", "Li W\t", "0*\u200b", "ا ب", "\u0301e e"])
+def test_every_short_name_over_a_small_alphabet_is_masked(alphabet: str) -> None:
+    """Exhaustive for names of two to four characters over alphabets mixing scripts, spaces and marks."""
+    for length in range(2, 5):
+        for letters in itertools.product(alphabet, repeat=length):
+            name = "".join(letters)
+            visible = [c for c in name if not c.isspace()]
+            masked = mask_name(name)
+            if len(visible) >= 2:
+                assert masked is not None and masked[0] == visible[0] and set(masked[1:]) == {"*"}, name
+            elif visible:
+                assert masked == visible[0] + "*", name
+            else:
+                assert masked is None, repr(name)
 
 
 @given(st.text(max_size=40))
