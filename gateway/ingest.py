@@ -90,9 +90,13 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str, *,
     try:
         if not isinstance(entry_id, str) or len(entry_id) > 64:
             raise ValueError
-        uuid.UUID(entry_id)
+        # one spelling per id (lower case, hyphenated): the id is under the entry's hash, so it is refused,
+        # not rewritten, and "{...}", "urn:uuid:…" or upper-case twins cannot be stored as other entries
+        if str(uuid.UUID(entry_id)) != entry_id:
+            raise ValueError
     except ValueError:
-        raise InvalidInput(f"{where}.id must be a UUID", field=f"{where}.id") from None
+        raise InvalidInput(f"{where}.id must be a UUID in its canonical form (lower case, hyphenated)",
+                           field=f"{where}.id") from None
     if raw["device_id"] != device.id:
         raise Forbidden(f"{where}.device_id is not the calling device", field=f"{where}.device_id",
                         code="wrong_device")

@@ -112,6 +112,11 @@ async def test_bad_entries_are_refused_whole_with_the_field(client: Client, admi
              "entries[1].scanned_at"), ({**good, "reason": "because"}, "entries[1].reason"),
              ({**good, "serial": "XYZ"}, "entries[1].serial"), ({**good, "extra": 1}, "entries[1].extra"),
              ({**good, "id": "not-a-uuid"}, "entries[1].id"), ("text", "entries[1]"),
+             # other spellings of a UUID are refused: one spelling per entry id is stored
+             ({**good, "id": good["id"].upper()}, "entries[1].id"),
+             ({**good, "id": "{" + good["id"] + "}"}, "entries[1].id"),
+             ({**good, "id": "urn:uuid:" + good["id"]}, "entries[1].id"),
+             ({**good, "id": good["id"].replace("-", "")}, "entries[1].id"),
              ({**good, "latency_ms": -1}, "entries[1].latency_ms"),
              ({**good, "latency_ms": "4"}, "entries[1].latency_ms")]
     for bad, field in cases:
