@@ -166,10 +166,17 @@ async def _withdraw_key(w: World) -> Call:
                 ADMIN_ACTOR)
 
 
+async def _import(w: World) -> Call:
+    body = person_body(2)  # a household list of one (CSV bytes, not JSON)
+    csv = f"姓名,证件号码,社区\n{body['name']},{body['document_number']},C1\n".encode()
+    return Call("POST", f"{R}/people/import", w.headers("registrar"), csv, REGISTRAR_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
     ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
     ("POST", f"{R}/people"): _new_person,
+    ("POST", f"{R}/people/import"): _import,
     ("PATCH", f"{R}/people/{{person_id}}"): _patch,
     ("POST", f"{R}/people/{{person_id}}/health-checks"): _health,
     ("POST", f"{R}/people/{{person_id}}/quarantine/end"): _end_quarantine,
@@ -220,7 +227,8 @@ async def test_each_successful_change_is_audited_with_its_actor(client: Client, 
     call = await RECIPES[method, path](w)
     assert (call.method, call.path.split("/")[3]) == (method, path.split("/")[3])
     before = await _last_audit_id(client)
-    kwargs: dict[str, Any] = {} if call.body is None else {"json": call.body}
+    kwargs: dict[str, Any] = ({} if call.body is None else {"data": call.body} if isinstance(call.body, bytes)
+                              else {"json": call.body})
     resp = await client.request(call.method, call.path, headers=call.headers, **kwargs)
     assert resp.status < 300, (method, path, await resp.text())
     actor = call.actor(await resp.json()) if callable(call.actor) else call.actor

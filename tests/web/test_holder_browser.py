@@ -19,6 +19,7 @@ from gateway import accounts, bindings, passes, registry, sites
 from gateway.auth import CLI
 from gateway.config import GatewayConfig
 from keys import Reason
+from scanner.clock import boot_clock
 from scanner.gate import Gate, local_now
 from scanner.log import EntryLog
 from scanner.state import DeviceState
@@ -75,7 +76,16 @@ def _scanner(gateway: LiveGateway, folder: Path) -> DeviceState:
 
 def _gate(state: DeviceState, shift: timedelta = timedelta(0)) -> Gate:
     snap = state.load()
-    return Gate(state.device(), EntryLog(state.log_path), lambda: snap, clock=lambda: local_now() + shift)
+    # the gate's time runs on its boot clock (a wall clock moved alone is a jump it holds back), so time moves
+    # forward on both
+    ahead = shift.total_seconds()
+
+    def boot() -> tuple[str, float]:
+        boot_id, seconds = boot_clock()
+        return boot_id, seconds + ahead
+
+    return Gate(state.device(), EntryLog(state.log_path), lambda: snap, clock=lambda: local_now() + shift,
+                boot=boot)
 
 
 def _live_code(page: Page, name: str) -> str:

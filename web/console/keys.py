@@ -92,9 +92,10 @@ async def reprint_cards(request: web.Request) -> web.StreamResponse:
             sent.append(row.serial)
         rows = await reissue.reprint_list(svc.db, after_person=rows[-1].person_id, limit=PAGE)
     await response.write(pdf.finish())
-    await response.write_eof()
-    # only a PDF that was sent whole takes its people off the list (a broken download raises above)
+    # only a PDF that was sent whole takes its people off the list (a broken download raises above); recorded
+    # before the end of the response, so whoever has the whole PDF sees the list without them
     await reissue.cards_reprinted(svc.db, sent, user(request).principal())
+    await response.write_eof()
     return response
 
 
