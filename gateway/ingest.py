@@ -20,7 +20,7 @@ from .errors import Forbidden, InvalidInput
 from .services import Services
 from .store import entries as store
 from .store import sites as site_store
-from .validate import choice, integer, number, reject_unknown
+from .validate import aware_datetime, choice, integer, number, reject_unknown
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
@@ -47,17 +47,7 @@ def _hex(value: object, field: str, pattern: re.Pattern[str], what: str, *, null
 
 def _gate_time(value: object, field: str) -> datetime:
     """The gate's clock as sent: any year from 1900 (a gate without a real-time clock says 1970)."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise InvalidInput(f"{field} must be an ISO 8601 time with an offset", field=field)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} must be an ISO 8601 time with an offset", field=field) from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput(f"{field} must carry a UTC offset", field=field)
-    if not 1900 <= moment.year <= 2200:
-        raise InvalidInput(f"{field} is out of range", field=field)
-    return moment
+    return aware_datetime(value, field, first_year=1900)
 
 
 def place(gate_ts: float, offset: float | None, received_ts: float, *, retention_days: int,

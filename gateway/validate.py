@@ -73,7 +73,7 @@ def optional_date(value: object, field: str) -> date | None:
     return None if value is None else iso_date(value, field)
 
 
-def aware_datetime(value: object, field: str) -> datetime:
+def aware_datetime(value: object, field: str, *, first_year: int = 1971) -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise InvalidInput(f"{field} must be an ISO 8601 time with an offset", field=field)
     try:
@@ -82,7 +82,7 @@ def aware_datetime(value: object, field: str) -> datetime:
         raise InvalidInput(f"{field} must be an ISO 8601 time with an offset", field=field) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"{field} must carry a UTC offset", field=field)
-    if not 1971 <= moment.year <= 2200:
+    if not first_year <= moment.year <= 2200:
         raise InvalidInput(f"{field} is out of range", field=field)
     return moment
 
