@@ -80,6 +80,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/sites"): "site.list",
     ("GET", f"{API}/sites/{{code}}"): "site.read",
     ("PUT", f"{API}/sites/{{code}}"): "site.update",
+    ("PATCH", f"{API}/sites/{{code}}"): "site.update",
     ("POST", f"{API}/sites/{{code}}/enrolments"): "enrolment.create",
     ("POST", f"{API}/devices/enroll"): PUBLIC,  # the single-use enrolment token is the credential
     ("GET", f"{API}/devices/bundle"): DEVICE_ONLY,
@@ -140,6 +141,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/sites"): "site.list",
     ("POST", "/console/sites"): "site.create",
     ("GET", "/console/sites/{code}"): "site.read",
+    ("GET", "/console/sites/{code}/edit"): "site.update",
+    ("POST", "/console/sites/{code}/edit"): "site.update",
     ("POST", "/console/sites/{code}/enrolments"): "enrolment.create",
     ("POST", "/console/devices/{device_id}/disable"): "device.disable",
     ("GET", "/console/entries"): "entries.list",

@@ -279,7 +279,15 @@ def paths() -> dict[str, S]:
             "get": _op("A site", ANYONE, 200, _ref("Site"), params=[SITE_CODE], errors=(401, 403, 404)),
             "put": _op("Replace a site's name, kind and policy", "admin", 200, _ref("Site"),
                        body=_obj({k: v for k, v in SCHEMAS["SiteInput"]["properties"].items() if k != "code"},
-                                 required=["name", "kind"]), params=[SITE_CODE], errors=(401, 403, 404))},
+                                 required=["name", "kind"]), params=[SITE_CODE], errors=(401, 403, 404)),
+            "patch": _op("Edit a site's name and policy field by field (audited old -> new; gates get it at "
+                         "their next sync)", "admin", 200,
+                         _obj({**SCHEMAS["Site"]["properties"], "changed": {"type": "array", "items": _str()}}),
+                         body=_obj({"name": _str(minLength=1, maxLength=100),
+                                    "policy": {"type": "object",
+                                               "description": "the keys.SitePolicy fields to change"},
+                                    "reason": _str(minLength=1, maxLength=500)}, required=[]),
+                         params=[SITE_CODE], errors=(401, 403, 404))},
         f"{api}/sites/{{code}}/enrolments": {
             "post": _op("A single-use device enrolment token", "admin", 201, _ref("Enrolment"),
                         body=_obj({"expires_in": {"type": "integer", "minimum": 60, "maximum": 604800},

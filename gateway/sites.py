@@ -18,7 +18,7 @@ from .services import Services
 from .store import audit
 from .store import sites as store
 from .store.sites import DeviceRow, SiteRow
-from .validate import choice, code, integer, reject_unknown, text
+from .validate import choice, code, integer, reason, reject_unknown, text
 
 ENROL_PREFIX = "qge_"
 ENROL_QR_PREFIX = "QGENROLL:"
@@ -96,6 +96,69 @@ async def update_site(svc: Services, site_code: str, body: dict[str, Any], actor
         row = await store.get_site(tx, code=site_code)
     assert row is not None
     return row
+
+
+# what PATCH may change, field by field; `kind` and `site` are the site's identity (PUT replaces them)
+EDITABLE = ("communities", "employers", "schools", "visitors", "open_from", "require_cleared",
+            "fever_threshold", "max_data_age", "timezone", "allow_reentry", "passback_minutes",
+            "holder_binding", "code_max_age", "code_max_ahead", "require_temperature", "fever_hold_minutes")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteEdit:
+    """What one edit changed: {field: (old, new)} in the policy's JSON form (name included)."""
+
+    row: SiteRow
+    changes: dict[str, tuple[Any, Any]]
+
+
+def merged_policy(current: SitePolicy, patch: dict[str, Any]) -> SitePolicy:
+    """The current policy with the fields of `patch` replaced; InvalidInput names the first bad field."""
+    for key in patch:
+        if key in ("kind", "site"):
+            raise InvalidInput(f"policy.{key} is the site's identity: replace the site (PUT) to change it",
+                               field=f"policy.{key}")
+        if key not in EDITABLE:
+            raise InvalidInput(f"unknown policy field {str(key)[:40]!r}", field=f"policy.{str(key)[:40]}")
+    try:
+        return SitePolicy.from_json({**current.to_json(), **patch})
+    except PolicyError as exc:
+        raise InvalidInput(exc.message, field=f"policy.{exc.field}") from None
+
+
+async def edit_site(svc: Services, site_code: str, body: dict[str, Any], actor: Principal,
+                    *, action: str = "site.edit") -> SiteEdit:
+    """Change a site's name and the named policy fields; the rest stays as it is (PATCH).
+
+    One audit entry lists each changed field, old and new; an edit that changes nothing writes
+    nothing. The gate gets the new policy, signed, in its next bundle (gateway/sync.py signs the
+    stored policy at every sync).
+    """
+    reject_unknown(body, ("name", "policy", "reason"))
+    name = text(body["name"], "name", max_len=100) if "name" in body else None
+    why = reason(body["reason"]) if body.get("reason") is not None else None
+    patch = body.get("policy", {})
+    if not isinstance(patch, dict):
+        raise InvalidInput("policy must be a JSON object of the fields to change", field="policy")
+    async with svc.db.transaction() as tx:
+        row = await store.get_site(tx, code=site_code)
+        if row is None:
+            raise NotFound(f"no site {site_code[:64]!r}")
+        old = policy_of(row).to_json()
+        new = merged_policy(policy_of(row), patch).to_json()
+        changes = {k: (old[k], new[k]) for k in new if old[k] != new[k]}
+        if name is not None and name != row.name:
+            changes["name"] = (row.name, name)
+        if not changes:
+            return SiteEdit(row, {})
+        await store.update_site(tx, code=site_code, name=name or row.name, kind=row.kind,
+                                policy=json.dumps(new, ensure_ascii=False), at=iso(now()))
+        await audit.record(tx, actor.actor, action, f"site:{site_code}", why,
+                           {"changed": sorted(changes), "old": {k: v[0] for k, v in changes.items()},
+                            "new": {k: v[1] for k, v in changes.items()}})
+        updated = await store.get_site(tx, code=site_code)
+    assert updated is not None
+    return SiteEdit(updated, changes)
 
 
 async def get_site(svc: Services, site_code: str) -> SiteRow:

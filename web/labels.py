@@ -54,7 +54,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                      "_row": ("整行", "Row")},
     "policy_field": {"kind": ("类型", "Kind"), "site": ("场所", "Site"), "communities": ("社区", "Communities"),
                      "employers": ("单位", "Employers"), "schools": ("学校", "Schools"),
-                     "visitors": ("允许访客", "Visitors allowed"), "open_from": ("开放日期", "Open from"),
+                     "visitors": ("允许访客", "Visitors allowed"), "open_from": ("开放时间", "Opening time"),
                      "require_cleared": ("须解除医学观察", "Require cleared"),
                      "fever_threshold": ("发热阈值 °C", "Fever threshold °C"),
                      "max_data_age": ("数据最长有效（秒）", "Longest data age (s)"),
@@ -62,7 +62,9 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                      "passback_minutes": ("防共用间隔（分钟）", "Anti-passback (minutes)"),
                      "holder_binding": ("持有人绑定", "Holder binding"),
                      "code_max_age": ("动态码最长时效（秒）", "Rotating code max age (s)"),
-                     "code_max_ahead": ("动态码最多超前（秒）", "Rotating code max ahead (s)")},
+                     "code_max_ahead": ("动态码最多超前（秒）", "Rotating code max ahead (s)"),
+                     "require_temperature": ("每人必测体温", "Temperature required"),
+                     "fever_hold_minutes": ("发热后复测期（分钟）", "Fever hold (minutes)")},
     "holder_binding": {"off": ("不要求", "Off"), "preferred": ("优先", "Preferred"), "required": ("必须", "Required")},
     "yes_no": {"True": ("是", "Yes"), "False": ("否", "No")},
     "detail": {"temperature": ("体温", "Temperature"), "threshold": ("阈值", "Threshold"),
@@ -76,7 +78,8 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                "check": ("检查", "Check"), "ip": ("地址", "Address"), "code": ("代码", "Code"),
                "kind": ("类型", "Kind"), "site": ("场所", "Site"), "device": ("设备", "Device"),
                "sessions_ended": ("结束的会话", "Sessions ended"), "planned_end": ("原定结束", "Planned end"),
-               "ended": ("结束", "Ended"), "name": ("名称", "Name"), "policy": ("规则", "Policy")},
+               "ended": ("结束", "Ended"), "name": ("名称", "Name"), "policy": ("规则", "Policy"),
+               "old": ("原值", "Old"), "new": ("新值", "New")},
 }
 
 # GB/T 2260 province-level divisions: a region code is shown with the name of its province (and

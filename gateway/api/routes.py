@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/sites", sites.list_sites),
     ("GET", f"{API}/sites/{{code}}", sites.get_site),
     ("PUT", f"{API}/sites/{{code}}", sites.update_site),
+    ("PATCH", f"{API}/sites/{{code}}", sites.edit_site),
     ("POST", f"{API}/sites/{{code}}/enrolments", sites.create_enrolment),
     ("POST", f"{API}/devices/enroll", sites.enroll_device),
     ("GET", f"{API}/devices/bundle", sites.device_bundle),

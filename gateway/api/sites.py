@@ -55,6 +55,13 @@ async def update_site(request: web.Request) -> web.Response:
     return json_response(site_json(row))
 
 
+async def edit_site(request: web.Request) -> web.Response:
+    principal = await authorise(request)
+    edit = await sites.edit_site(services(request), request.match_info["code"], await read_json(request),
+                                 principal)
+    return json_response({**site_json(edit.row), "changed": sorted(edit.changes)})
+
+
 async def create_enrolment(request: web.Request) -> web.Response:
     principal = await authorise(request)
     enrolment = await sites.create_enrolment(services(request), request.match_info["code"],

@@ -122,6 +122,10 @@ async def _put_site(w: World) -> Call:
     return Call("PUT", f"{R}/sites/S1", w.headers("admin"), {"name": "renamed", "kind": "community"}, ADMIN_ACTOR)
 
 
+async def _patch_site(w: World) -> Call:
+    return Call("PATCH", f"{R}/sites/S1", w.headers("admin"), {"policy": {"fever_threshold": 37.0}}, ADMIN_ACTOR)
+
+
 async def _enrolment(w: World) -> Call:
     return Call("POST", f"{R}/sites/S1/enrolments", w.headers("admin"), {}, ADMIN_ACTOR)
 
@@ -188,6 +192,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/passes/{{serial}}/reissue"): _reissue,
     ("POST", f"{R}/sites"): _site,
     ("PUT", f"{R}/sites/{{code}}"): _put_site,
+    ("PATCH", f"{R}/sites/{{code}}"): _patch_site,
     ("POST", f"{R}/sites/{{code}}/enrolments"): _enrolment,
     ("POST", f"{R}/devices/enroll"): _enroll,
     ("POST", f"{R}/devices/{{device_id}}/disable"): _disable,

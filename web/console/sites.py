@@ -76,6 +76,87 @@ async def site_page(request: web.Request) -> web.Response:
         "devices": await sites.list_devices(svc, row.code), "root_fingerprint": sites.root_fingerprint(svc)})
 
 
+# the affiliation lists each kind admits by (a checkpoint may list any, or none: open to anyone)
+KIND_LISTS = {"community": ("communities",), "factory": ("employers",), "construction_site": ("employers",),
+              "school": ("schools",), "checkpoint": LIST_FIELDS}
+CHECKS = ("visitors", "require_temperature", "require_cleared", "allow_reentry")
+NUMBERS = ("fever_threshold", "max_data_age", "passback_minutes", "fever_hold_minutes", "code_max_age",
+           "code_max_ahead")
+EDIT_FIELDS = ("name", "reason", "open_from", "timezone", "holder_binding", *LIST_FIELDS, *CHECKS, *NUMBERS)
+TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "UTC")
+
+
+def _number(text: str | None) -> Any:
+    """An int or a float from the form; anything else goes on as it is, for the gateway's field error."""
+    if text is None:
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _shown_lists(kind: str, policy: dict[str, Any]) -> tuple[str, ...]:
+    """The lists of the site's kind, and any other list that already holds codes."""
+    return tuple(k for k in LIST_FIELDS if k in KIND_LISTS.get(kind, LIST_FIELDS) or policy.get(k))
+
+
+def _form_values(row: site_store.SiteRow) -> dict[str, Any]:
+    """The edit form's values from the stored policy; the opening time in the site's own time zone."""
+    policy = sites.policy_of(row)
+    values: dict[str, Any] = {k: v for k, v in policy.to_json().items() if k in NUMBERS}
+    values.update({k: ",".join(getattr(policy, k)) for k in LIST_FIELDS})
+    values.update({k: getattr(policy, k) for k in CHECKS})
+    values.update(name=row.name, timezone=policy.timezone, holder_binding=policy.holder_binding.value,
+                  open_from=policy.open_from.astimezone(policy.tz).strftime("%Y-%m-%dT%H:%M")
+                  if policy.open_from else "")
+    return values
+
+
+def _edit_body(form: Any, shown: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the PATCH body, the values to show again) from the posted form."""
+    values = form_body(form, EDIT_FIELDS)
+    patch: dict[str, Any] = {k: _codes(values.get(k)) for k in shown}
+    patch.update({k: form.get(k) == "yes" for k in CHECKS})
+    patch.update({k: _number(values.get(k)) for k in NUMBERS if values.get(k) is not None})
+    patch["open_from"] = values.get("open_from")  # empty: open, no opening time
+    for key in ("timezone", "holder_binding"):
+        if values.get(key):
+            patch[key] = values[key]
+    body: dict[str, Any] = {"name": values.get("name", ""), "policy": patch}
+    if values.get("reason"):
+        body["reason"] = values["reason"]
+    return body, {**values, **{k: form.get(k) == "yes" for k in CHECKS}}
+
+
+def _edit_page(request: web.Request, row: site_store.SiteRow, values: dict[str, Any],
+               errors: dict[str, str], status: int = 200) -> web.Response:
+    policy = json.loads(row.policy)
+    return render(request, "console/site_edit.html", {
+        "site": row, "values": values, "errors": errors, "lists": _shown_lists(row.kind, policy),
+        "checks": CHECKS, "timezones": TIMEZONES, "bindings": labels.options("holder_binding", lang_of(request))},
+        status)
+
+
+async def edit_form(request: web.Request) -> web.Response:
+    row = await sites.get_site(services(request), request.match_info["code"])
+    return _edit_page(request, row, _form_values(row), {})
+
+
+async def edit(request: web.Request) -> web.Response:
+    svc = services(request)
+    row = await sites.get_site(svc, request.match_info["code"])
+    body, values = _edit_body(await request.post(), _shown_lists(row.kind, json.loads(row.policy)))
+    try:
+        await sites.edit_site(svc, row.code, body, user(request).principal())
+    except InvalidInput as exc:
+        field = (exc.field or "_form").removeprefix("policy.")
+        return _edit_page(request, row, values, {field if field in EDIT_FIELDS else "_form": exc.message}, 422)
+    raise redirect(f"/console/sites/{row.code}", done="saved")
+
+
 async def enrol(request: web.Request) -> web.Response:
     svc = services(request)
     row = await sites.get_site(svc, request.match_info["code"])
@@ -98,4 +179,6 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/sites", create_site)
     app.router.add_get(r"/sites/{code:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}}", site_page)
     app.router.add_post(r"/sites/{code:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}}/enrolments", enrol)
+    app.router.add_get(r"/sites/{code:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}}/edit", edit_form)
+    app.router.add_post(r"/sites/{code:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}}/edit", edit)
     app.router.add_post(r"/devices/{device_id:dev_[0-9a-f]{1,64}}/disable", disable)
