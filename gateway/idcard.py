@@ -24,8 +24,8 @@ def problem(number: str, *, today: date | None = None) -> str | None:
     """Why `number` is not a valid resident ID number, or None when it is."""
     if not SHAPE.match(number):
         return "a resident ID number is 17 digits followed by a digit or X"
-    if not regions.known_province(number[:6]):
-        return "the resident ID number does not start with a GB/T 2260 region code"
+    if not regions.is_id_region(number[:6]):
+        return "the resident ID number does not start with a GB/T 2260 region code (one listed since 1981)"
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:

@@ -72,8 +72,9 @@ def normalise_origin(raw: object) -> str:
     origin = canonical.fold(raw) if isinstance(raw, str) and len(raw) <= 40 else None
     if origin is None or not ORIGIN.match(origin):
         raise InvalidInput("origin must be a 6-digit GB/T 2260 region code", field="origin")
-    if not regions.known_province(origin):
-        raise InvalidInput("origin does not start with a GB/T 2260 province code", field="origin")
+    if not regions.is_origin(origin):
+        raise InvalidInput(f"origin {origin} is not a GB/T 2260 region code in use since "
+                           f"{regions.ORIGIN_SINCE}", field="origin")
     return origin
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from gateway import regions as gb2260
 from gateway.registry import LOCAL_TZ
 from keys import SiteKind
 from keys.reasons import LABELS as REASON_LABELS
@@ -82,30 +83,6 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                "old": ("原值", "Old"), "new": ("新值", "New")},
 }
 
-# GB/T 2260 province-level divisions: a region code is shown with the name of its province (and
-# of the prefecture where we know it: the key areas of 2020)
-PROVINCES: dict[str, tuple[str, str]] = {
-    "11": ("北京市", "Beijing"), "12": ("天津市", "Tianjin"), "13": ("河北省", "Hebei"), "14": ("山西省", "Shanxi"),
-    "15": ("内蒙古自治区", "Inner Mongolia"), "21": ("辽宁省", "Liaoning"), "22": ("吉林省", "Jilin"),
-    "23": ("黑龙江省", "Heilongjiang"), "31": ("上海市", "Shanghai"), "32": ("江苏省", "Jiangsu"),
-    "33": ("浙江省", "Zhejiang"), "34": ("安徽省", "Anhui"), "35": ("福建省", "Fujian"), "36": ("江西省", "Jiangxi"),
-    "37": ("山东省", "Shandong"), "41": ("河南省", "Henan"), "42": ("湖北省", "Hubei"), "43": ("湖南省", "Hunan"),
-    "44": ("广东省", "Guangdong"), "45": ("广西壮族自治区", "Guangxi"), "46": ("海南省", "Hainan"),
-    "50": ("重庆市", "Chongqing"), "51": ("四川省", "Sichuan"), "52": ("贵州省", "Guizhou"),
-    "53": ("云南省", "Yunnan"), "54": ("西藏自治区", "Tibet"), "61": ("陕西省", "Shaanxi"), "62": ("甘肃省", "Gansu"),
-    "63": ("青海省", "Qinghai"), "64": ("宁夏回族自治区", "Ningxia"), "65": ("新疆维吾尔自治区", "Xinjiang"),
-    "71": ("台湾省", "Taiwan"), "81": ("香港特别行政区", "Hong Kong"), "82": ("澳门特别行政区", "Macao"),
-}
-PREFECTURES: dict[str, tuple[str, str]] = {
-    "4201": ("武汉市", "Wuhan"), "4202": ("黄石市", "Huangshi"), "4203": ("十堰市", "Shiyan"),
-    "4205": ("宜昌市", "Yichang"), "4206": ("襄阳市", "Xiangyang"), "4207": ("鄂州市", "Ezhou"),
-    "4208": ("荆门市", "Jingmen"), "4209": ("孝感市", "Xiaogan"), "4210": ("荆州市", "Jingzhou"),
-    "4211": ("黄冈市", "Huanggang"), "4212": ("咸宁市", "Xianning"), "4213": ("随州市", "Suizhou"),
-    "4228": ("恩施州", "Enshi"), "1101": ("北京市辖区", "Beijing"), "3101": ("上海市辖区", "Shanghai"),
-    "3205": ("苏州市", "Suzhou"),
-}
-
-
 def pick(lang: str | None) -> str:
     """A supported language; anything else is zh-CN."""
     return "en" if lang in ("en", "en-US", "en-GB") else DEFAULT
@@ -132,21 +109,34 @@ def options(kind: str, lang: str = DEFAULT, *, blank: str | None = None) -> list
 
 
 def regions(lang: str = DEFAULT) -> list[tuple[str, str]]:
-    """(code, name) of every region we can name, for the origin field's suggestions."""
-    found = [(f"{p}0000", region(f"{p}0000", lang)) for p in PROVINCES]
-    found += [(f"{p}00", region(f"{p}00", lang)) for p in PREFECTURES]
-    return sorted(found)
+    """(code, name) of every province and prefecture in use, for the origin field's suggestions."""
+    return [(_six(p), region(_six(p), lang)) for p in gb2260.prefixes()]
+
+
+def region_prefixes(lang: str = DEFAULT) -> list[tuple[str, str]]:
+    """(prefix, name) of every province (42) and prefecture (4201) in use: the key areas to choose from."""
+    return [(p, region_name(p, lang)) for p in gb2260.prefixes()]
+
+
+def _six(prefix: str) -> str:
+    return prefix + "0" * (6 - len(prefix))
+
+
+def region_name(code: str, lang: str = DEFAULT) -> str:
+    """`湖北省 武汉市` / `Wuhan, Hubei` (gateway/regions.py, the GB/T 2260 list); the code when unknown."""
+    en = pick(lang) == "en"
+    names = gb2260.parts(code, "en" if en else "zh")
+    if en:
+        names.reverse()  # Wuchang, Wuhan, Hubei
+    return (", " if en else " ").join(names) or code
 
 
 def region(code: str | None, lang: str = DEFAULT) -> str:
     """`湖北省 武汉市 (420100)`: the region's name, with the code kept for the record."""
     if not code:
         return "—"
-    en = pick(lang) == "en"
-    names = [p[1] if en else p[0] for p in (PROVINCES.get(code[:2]), PREFECTURES.get(code[:4])) if p]
-    if en:
-        names.reverse()  # Wuhan, Hubei
-    return (", " if en else " ").join(names) + f" ({code})" if names else code
+    named = region_name(code, lang)
+    return f"{named} ({code})" if named != code else code
 
 
 def local(value: str | datetime | None, tz: ZoneInfo = LOCAL_TZ) -> str:
