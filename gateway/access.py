@@ -156,6 +156,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/reprints"): "cards.reprint",
     ("POST", "/console/reprints/cards.pdf"): "cards.reprint",
     ("GET", "/console/dashboard.csv"): "report.daily",
+    ("GET", "/console/key-areas"): "key_area.list",
+    ("POST", "/console/key-areas"): "key_area.change",
+    ("POST", "/console/key-areas/{prefix}/end"): "key_area.change",
+    ("POST", "/console/key-areas/{prefix}/remove"): "key_area.change",
 }
 
 

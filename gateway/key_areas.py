@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import canonical, passes, quarantine, regions
+from . import canonical, monitoring, passes, quarantine, regions
 from .auth import Principal
 from .clock import iso, now
 from .db import Conn
@@ -31,7 +31,7 @@ class ChangeResult:
 
 
 def prefix_of(value: object, field: str = "prefix") -> str:
-    """A region-code prefix: 2 to 6 digits (any width) starting with a real province code."""
+    """A region-code prefix: 2 to 6 digits (any width), the start of a real region code."""
     if not isinstance(value, str) or len(value) > 40:
         raise InvalidInput(f"{field} must be 2..6 digits of a GB/T 2260 region code", field=field)
     folded = canonical.fold(value)
@@ -39,6 +39,9 @@ def prefix_of(value: object, field: str = "prefix") -> str:
         raise InvalidInput(f"{field} must be 2..6 digits of a GB/T 2260 region code", field=field)
     if not regions.known_province(folded):
         raise InvalidInput(f"{field} does not start with a GB/T 2260 province code", field=field)
+    if not regions.is_prefix(folded):
+        raise InvalidInput(f"{field} {folded} is the start of no GB/T 2260 region code in use since "
+                           f"{regions.ORIGIN_SINCE}", field=field)
     return folded
 
 
@@ -76,6 +79,18 @@ async def set_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: 
                            {"from": start.isoformat(), "until": until.isoformat() if until else None,
                             "people": result.people, "reissued": result.reissued})
     return result
+
+
+async def end_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: Principal) -> ChangeResult:
+    """End a key area: arrivals after `until` (default: today, city time) no longer count; the period stays."""
+    reject_unknown(body, ("until", "reason"))
+    prefix = prefix_of(raw_prefix)
+    area = next((a for a in await store.all_areas(svc.db.read) if a.prefix == prefix), None)
+    if area is None:
+        raise NotFound(f"{prefix} is not a key area")
+    until = optional_date(body.get("until"), "until") or monitoring.local_today()
+    return await set_area(svc, prefix, {"from": area.from_day, "until": until.isoformat(),
+                                        "reason": body.get("reason")}, actor)
 
 
 async def remove_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: Principal) -> ChangeResult:

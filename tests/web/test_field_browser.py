@@ -57,3 +57,52 @@ def test_a_key_area_origin_asks_for_the_arrival_date(gateway: LiveGateway, brows
     page.fill("#f-arrived_on", registry.local_today().isoformat())
     page.click("#person-form button[type=submit]")
     expect(page.locator("#person-name")).to_contain_text("钱多多")
+
+
+def test_an_admin_edits_key_areas_and_the_person_form_follows(gateway: LiveGateway, browser: Browser) -> None:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(gateway.url + "/console/login")
+    page.fill("#f-username", "admin")
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/console/people$"))
+    page.click("a[href='/console/key-areas']")
+    expect(page.locator("#key-areas")).to_contain_text("湖北省")
+    # the region is chosen by its name; a wrong period is refused at its field
+    page.fill("#f-prefix", "浙江省 杭州市")
+    page.fill("#f-from", "2020-02-01")
+    page.fill("#f-until", "2020-01-01")
+    page.fill("#f-reason", "outbreak")
+    page.click("#key-area-form button[type=submit]")
+    expect(page.locator("#field-until .field-error")).to_contain_text("before")
+    page.fill("#f-until", "")
+    page.click("#key-area-form button[type=submit]")
+    expect(page.locator(".flash")).to_be_visible()
+    row = page.locator("#key-areas tr[data-prefix='3301']")
+    expect(row).to_contain_text("浙江省 杭州市")
+    expect(row).to_contain_text("2020-02-01")
+    # the person form now asks for the arrival date for a Hangzhou origin
+    page.goto(gateway.url + "/console/people/new")
+    page.fill("#f-origin", "330106")
+    assert page.locator("#f-arrived_on").evaluate("e => e.required") is True
+    # edit the period, then end the area
+    page.goto(gateway.url + "/console/key-areas")
+    page.locator("#key-areas tr[data-prefix='3301'] a.edit").click()
+    expect(page.locator("#f-prefix")).to_have_value("3301")
+    page.fill("#f-from", "2020-01-25")
+    page.fill("#f-reason", "earlier start")
+    page.click("#key-area-form button[type=submit]")
+    expect(page.locator("#key-areas tr[data-prefix='3301']")).to_contain_text("2020-01-25")
+    page.locator("#key-areas tr[data-prefix='3301'] a.end").click()
+    page.fill("#f-until", "2020-04-08")
+    page.fill("#f-reason", "reopened")
+    page.click("#key-area-form button[type=submit]")
+    expect(page.locator("#key-areas tr[data-prefix='3301']")).to_contain_text("2020-04-08")
+    page.goto(gateway.url + "/console/people/new")  # an arrival now is after the area's end: no date needed
+    page.fill("#f-origin", "330106")
+    assert page.locator("#f-arrived_on").evaluate("e => e.required") is False
+    page.goto(gateway.url + "/console/key-areas")
+    page.locator("#key-areas tr[data-prefix='3301'] a.remove").click()
+    page.fill("#f-reason", "entered for the test")
+    page.click("#key-area-form button[type=submit]")
+    expect(page.locator("#key-areas tr[data-prefix='3301']")).to_have_count(0)

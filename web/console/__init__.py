@@ -14,7 +14,7 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, imports, keys, passes, people, sites
+from . import activity, auth, imports, key_areas, keys, passes, people, sites
 from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -122,5 +122,6 @@ def create_console() -> web.Application:
     sites.setup(console)
     activity.setup(console)
     keys.setup(console)
+    key_areas.setup(console)
     dashboard.setup(console)
     return console

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, bindings, canonical, key_areas, registry, scoped
+from gateway import access, bindings, canonical, key_areas, quarantine, registry, scoped
 from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
@@ -85,7 +85,11 @@ async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors
 async def _form(request: web.Request, template: str, values: dict[str, Any], errors: dict[str, str],
                 status: int = 200, **extra: Any) -> web.Response:
     # the form asks for the arrival date as soon as the origin is a key area (static/person_form.js)
-    prefixes = [a["prefix"] for a in await key_areas.listing(services(request))]
+    # (only the areas an arrival could still be quarantined for today, as the gateway's own check)
+    svc = services(request)
+    today, days = registry.local_today(), svc.config.quarantine_days
+    prefixes = [a.prefix for a in await key_areas.current(svc.db.read)
+                if quarantine.from_key_area(a.prefix, [a], today=today, days=days)]
     lang = lang_of(request)
     return render(request, template, {
         "values": values, "errors": errors, "doc_types": labels.options("document_type", lang),
