@@ -49,7 +49,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
     "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
-    "cards.reprint": _ADMIN,             # the reprint list names people and gives their cards
+    "cards.reprint": _STAFF,             # the reprint list (of the scope's people) gives their cards
+    "today.read": _ALL,                  # the worker's Today page; each list is cut to the role and scope
+    "alerts.handle": _STAFF,             # mark an open alert handled (audited)
     "metrics.read": frozenset((ADMIN, VIEWER)),  # Prometheus scrapes with a viewer token
     LOGGED_IN: _ALL,
 }
@@ -147,6 +149,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/devices/{device_id}/disable"): "device.disable",
     ("GET", "/console/entries"): "entries.list",
     ("GET", "/console/alerts"): "alerts.list",
+    ("POST", "/console/alerts/{alert_id}/handled"): "alerts.handle",
+    ("GET", "/console/today"): "today.read",
     ("GET", "/console/audit"): "audit.list",
     ("GET", "/console/dashboard"): "report.daily",
     ("GET", "/console/keys"): "keys.list",

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from . import passes
+from .access import EVERYTHING, Reach
 from .auth import Principal
 from .clock import iso, now
 from .db import Database
@@ -102,9 +103,10 @@ async def list_jobs(db: Database, *, state: str | None = None) -> list[JobRow]:
     return await store.list_jobs(db.read, state=state)
 
 
-async def reprint_list(db: Database, *, after_person: int = 0, limit: int = 500) -> list[ReprintRow]:
-    """People whose printed card is void since their pass's key was withdrawn, with their live pass."""
-    return await store.reprint_list(db.read, reason=REASON, after_person=after_person, limit=limit)
+async def reprint_list(db: Database, *, after_person: int = 0, limit: int = 500,
+                       reach: Reach = EVERYTHING) -> list[ReprintRow]:
+    """People (within `reach`) whose printed card is void since their pass's key was withdrawn, with their live pass."""
+    return await store.reprint_list(db.read, reason=REASON, after_person=after_person, limit=limit, reach=reach)
 
 
 async def cards_printed(db: Database, serials: list[str], actor: Principal | str) -> None:

@@ -12,7 +12,6 @@ from aiohttp import web
 from gateway import reports, scoped
 from gateway.access import Reach
 from gateway.errors import Forbidden
-from gateway.store import people as people_store
 from gateway.clock import iso, now
 from gateway.store import reports as report_store
 from gateway.store.reports import HourRow
@@ -121,14 +120,7 @@ async def dashboard(request: web.Request) -> web.Response:
     hours = round((window.end_ts - window.start_ts) / 3600)  # 23 or 25 on a DST change
     chart = hour_chart(await report_store.hourly(svc.db.read, window=window, sites=reach.site_list()), hours)
     ending = await report_store.quarantine_ending(
-        svc.db.read, days=[day.isoformat(), (day + timedelta(days=1)).isoformat()], limit=MAX_ENDING)
-    if not reach.everything:
-        kept = []
-        for p in ending:
-            person = await people_store.get(svc.db.read, person_id=p.id)
-            if person is not None and scoped.covers(reach, person):
-                kept.append(p)
-        ending = kept
+        svc.db.read, days=[day.isoformat(), (day + timedelta(days=1)).isoformat()], limit=MAX_ENDING, reach=reach)
     unsynced = [d for d in await report_store.unsynced_devices(svc.db.read, since_iso=iso(moment - UNSYNCED_AFTER))
                 if reach.covers_site(d.site)]
     context: dict[str, Any] = {

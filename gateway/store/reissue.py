@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from ..access import EVERYTHING, Reach
 from ..db import Conn
 from .passes import COLUMNS as PASS_COLUMNS
 from .passes import PassRow
-from .people import PersonRow
+from .people import PersonRow, reach_clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,7 @@ _REPRINT = (
     " JOIN card_prints printed ON printed.serial = old.serial"
     " JOIN passes live ON live.person_id = old.person_id AND live.state = 'live'"
     " JOIN people p ON p.id = old.person_id"
-    " WHERE old.state = 'revoked' AND old.revoke_reason = :reason AND p.id > :after"
+    " WHERE old.state = 'revoked' AND old.revoke_reason = :reason AND p.id > :after AND {reach}"
     " AND NOT EXISTS (SELECT 1 FROM card_prints again WHERE again.serial = live.serial)"
     # a person with two void cards (two withdrawn keys) is listed once, with the latest
     " AND NOT EXISTS (SELECT 1 FROM passes newer JOIN card_prints np ON np.serial = newer.serial"
@@ -122,6 +124,9 @@ _REPRINT = (
     " ORDER BY p.id LIMIT :n")
 
 
-async def reprint_list(conn: Conn, *, reason: str, after_person: int, limit: int) -> list[ReprintRow]:
-    """People whose printed card was voided by `reason` and whose live pass has no card yet."""
-    return [ReprintRow(**dict(r)) for r in await conn.fetch_all(_REPRINT, {"reason": reason, "after": after_person, "n": limit})]
+async def reprint_list(conn: Conn, *, reason: str, after_person: int, limit: int,
+                       reach: Reach = EVERYTHING) -> list[ReprintRow]:
+    """People (within a reach) whose printed card was voided by `reason` and whose live pass has no card yet."""
+    params: dict[str, Any] = {"reason": reason, "after": after_person, "n": limit}
+    sql = _REPRINT.replace("{reach}", reach_clause(reach, params, "p."))
+    return [ReprintRow(**dict(r)) for r in await conn.fetch_all(sql, params)]

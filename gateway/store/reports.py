@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from ..access import EVERYTHING, Reach
 from ..db import Conn
+from .people import reach_clause
 
 SYNC_SLOT = 1800  # seconds; must match the trigger in migrations/0200_reports.sql
 ALERT_LOOKBACK = 86400.0  # an alert is raised at upload, after its entry: allow a gate clock a day fast
@@ -208,13 +211,14 @@ class EndingRow:
     quarantine_end: str
 
 
-async def quarantine_ending(conn: Conn, *, days: Sequence[str], limit: int) -> list[EndingRow]:
-    """People whose quarantine ends (the first day out) on one of `days`, soonest first."""
+async def quarantine_ending(conn: Conn, *, days: Sequence[str], limit: int,
+                            reach: Reach = EVERYTHING) -> list[EndingRow]:
+    """People whose quarantine ends (the first day out) on one of `days`, soonest first, within a reach."""
+    params: dict[str, Any] = {"days": json.dumps(list(days)), "limit": limit}
     return [EndingRow(*r) for r in await conn.fetch_all(
             "SELECT id, name, document_masked, community, quarantine_end FROM people"
-            f" WHERE quarantine_end IN {conn.json_list(':days')}"
-            " ORDER BY quarantine_end, id LIMIT :limit",
-            {"days": json.dumps(list(days)), "limit": limit})]
+            f" WHERE quarantine_end IN {conn.json_list(':days')} AND {reach_clause(reach, params)}"
+            " ORDER BY quarantine_end, id LIMIT :limit", params)]
 
 
 async def unsynced_devices(conn: Conn, *, since_iso: str) -> list[DeviceRow]:

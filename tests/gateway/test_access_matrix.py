@@ -58,13 +58,14 @@ class World:
     serials: dict[str, str]
     qr: dict[str, str]
     devices: dict[str, str]
+    alerts: dict[str, int]
 
 
 async def build_world(client: Client) -> World:
     db = client.app[db_key]
     admin = bearer(await create_token(db, role="admin", label="setup"))
     world = World()
-    world.people, world.serials, world.qr, world.devices = {}, {}, {}, {}
+    world.people, world.serials, world.qr, world.devices, world.alerts = {}, {}, {}, {}, {}
     for side, seed in (("IN", 11), ("OUT", 12)):
         resp = await client.post("/api/v1/sites", headers=admin, json={
             "code": f"{side}-SITE", "name": f"{side} gate", "kind": "community",
@@ -82,13 +83,15 @@ async def build_world(client: Client) -> World:
         assert resp.status == 200, await resp.text()
         world.people[side], world.serials[side] = person, issued["serial"]
         world.qr[side], world.devices[side] = issued["qr_text"], device["device_id"]
+        world.alerts[side] = await db.read.fetch_value("SELECT id FROM alerts WHERE site = :s", {"s": f"{side}-SITE"})
     return world
 
 
 def concrete(path: str, world: World, side: str) -> str:
     values = {"person_id": str(world.people[side]["id"]), "serial": world.serials[side],
               "code": f"{side}-SITE", "device_id": world.devices[side], "token_id": "1", "action": "clear",
-              "token": "x" * 32, "prefix": "31", "kid": "0" * 16, "job_id": "1"}
+              "token": "x" * 32, "prefix": "31", "kid": "0" * 16, "job_id": "1",
+              "alert_id": str(world.alerts[side])}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

@@ -56,7 +56,8 @@ def _login(page: Page, base: str) -> None:
     page.fill("#f-username", "admin")
     page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/people$"))
+    expect(page).to_have_url(re.compile(r"/console/today$"))  # login lands on Today
+    page.click("nav.console-nav a[href='/console/people']")
 
 
 def test_register_issue_show_offline_revoke(gateway: LiveGateway, browser: Browser) -> None:

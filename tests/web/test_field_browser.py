@@ -40,7 +40,7 @@ def test_a_key_area_origin_asks_for_the_arrival_date(gateway: LiveGateway, brows
     page.fill("#f-username", "admin")
     page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/people$"))
+    expect(page).to_have_url(re.compile(r"/console/today$"))  # login lands on Today
     page.goto(gateway.url + "/console/people/new")
     page.fill("#f-name", "钱多多")
     page.fill("#f-document_number", GOOD_ID)
@@ -65,7 +65,7 @@ def test_an_admin_edits_key_areas_and_the_person_form_follows(gateway: LiveGatew
     page.fill("#f-username", "admin")
     page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/people$"))
+    expect(page).to_have_url(re.compile(r"/console/today$"))  # login lands on Today
     page.click("a[href='/console/key-areas']")
     expect(page.locator("#key-areas")).to_contain_text("湖北省")
     # the region is chosen by its name; a wrong period is refused at its field

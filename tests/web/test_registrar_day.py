@@ -1,13 +1,15 @@
-"""A scoped registrar's day in Debian's Chromium: log in, import a household list with errors, fix
-it, import it, switch the language; no page shows an ISO/UTC time or a raw code.
+"""A scoped registrar's day in Debian's Chromium: log in and land on Today (only her community's
+items), follow an item to its action, import a household list with errors, fix it, import it,
+switch the language; no page shows an ISO/UTC time or a raw code.
 
-Screenshots: test-artifacts/screenshots/import-preview.png, console-en.png.
+Screenshots: test-artifacts/screenshots/today.png, import-preview.png, console-en.png.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from test_words import problems
 from web_helpers import GOOD_ID, PASSWORD
 
-from gateway import accounts, idcard, sites
+from gateway import accounts, idcard, registry, sites
 from gateway.auth import CLI
 from gateway.config import GatewayConfig
 
@@ -37,6 +39,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
         await sites.create_site(svc, {"code": "FAB-1", "name": "东方精密", "kind": "factory",
                                       "policy": {"employers": ["DF"]}}, CLI)
         await accounts.create_account(svc.db, "liu", PASSWORD, "registrar", scope="community:HEYUAN")
+        # two returnees from Wuhan, 13 days ago: a check is due today, quarantine ends tomorrow
+        for name, community, number in (("陈春梅", "HEYUAN", "42010219850505123"), ("赵外人", "OTHER", "42010219860606123")):
+            await registry.register(svc, {"name": name, "document_type": "resident_id",
+                                          "document_number": idcard.make(number), "community": community,
+                                          "origin": "420100", "status": "green",
+                                          "arrived_on": (registry.local_today() - timedelta(days=13)).isoformat()}, CLI)
 
     live.call(seed)
     yield live
@@ -65,9 +73,24 @@ def test_a_scoped_registrars_day(gateway: LiveGateway, browser: Browser, tmp_pat
     page.fill("#f-username", "liu")
     page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/people$"))
+    expect(page).to_have_url(re.compile(r"/console/today$"))  # login lands on Today
     expect(page.locator(".who")).to_contain_text("社区 HEYUAN")
+    expect(page.locator("#today-checks")).to_contain_text("陈春梅")
+    expect(page.locator("#today-ending")).to_contain_text("陈春梅")
+    expect(page.locator("body")).not_to_contain_text("赵外人")  # another community: not on her Today
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "today.png"), full_page=True)
     _clean(page)
+    # follow the item to its action: the check is recorded, and Today no longer lists it
+    page.click("#today-checks a:has-text('记录检查')")
+    expect(page.locator("#person-name")).to_contain_text("陈春梅")
+    page.fill("#f-temperature", "36.5")
+    page.click("#health-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("已记录健康检查")
+    page.click("#nav-today")
+    expect(page.locator("#today-checks")).not_to_contain_text("陈春梅")
+    expect(page.locator("#today-checks")).to_contain_text("都已检查")
+    page.click("nav.console-nav a[href='/console/people']")
     # a household list with errors: a bad check digit, and someone of another community
     other = idcard.make("42010219900101123")
     bad = tmp_path / "household.csv"
@@ -94,7 +117,8 @@ def test_a_scoped_registrars_day(gateway: LiveGateway, browser: Browser, tmp_pat
     page.click("text=张三")
     expect(page.locator("#person-name")).to_contain_text("张三")
     _clean(page)
-    for path in ("/console/sites", "/console/entries", "/console/alerts", "/console/dashboard"):
+    for path in ("/console/sites", "/console/entries", "/console/alerts", "/console/dashboard", "/console/today",
+                 "/console/reprints"):
         page.goto(gateway.url + path)
         _clean(page)
     expect(page.locator("body")).not_to_contain_text("东方精密")  # another site: not in her scope

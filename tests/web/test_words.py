@@ -69,7 +69,8 @@ async def test_no_console_page_shows_an_iso_time_or_a_raw_code(client: TestClien
     pages = ["/console/people", "/console/people?filter=quarantine", f"/console/people/{pid}",
              f"/console/people/{pid}/edit", "/console/people/new", f"/console/people/{pid}/passes/{serial}/revoke",
              "/console/sites", "/console/sites/HY-1", "/console/sites/FAB-1", "/console/entries",
-             "/console/alerts", "/console/audit", "/console/dashboard", "/console/key-areas", "/console/key-areas?end=42"]
+             "/console/alerts", "/console/audit", "/console/dashboard", "/console/key-areas", "/console/key-areas?end=42",
+             "/console/today", "/console/reprints"]
     found = {}
     for path in pages:
         resp = await client.get(path)

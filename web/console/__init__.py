@@ -14,7 +14,7 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, imports, key_areas, keys, passes, people, sites
+from . import activity, auth, imports, key_areas, keys, passes, people, sites, today
 from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -94,7 +94,7 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    raise redirect("/console/people")
+    raise redirect("/console/today")
 
 
 async def set_language(request: web.Request) -> web.StreamResponse:
@@ -124,4 +124,5 @@ def create_console() -> web.Application:
     keys.setup(console)
     key_areas.setup(console)
     dashboard.setup(console)
+    today.setup(console)
     return console

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from gateway import keyops, reissue
+from gateway import keyops, reissue, scoped
+from gateway.access import Reach
 from gateway.appkeys import reissue_runner_key
 from gateway.errors import InvalidInput
 from gateway.store.reissue import ReprintRow
@@ -16,7 +17,7 @@ from keys import Status
 
 from ..card import CardsPdf
 from ..passview import ResidentPass
-from .common import redirect, render, services, user
+from .common import int_param, redirect, render, services, user
 
 PAGE = 500  # reprint-list rows read at a time while the PDF streams
 
@@ -62,9 +63,14 @@ async def job_page(request: web.Request) -> web.Response:
     return render(request, "console/reissue.html", {"job": job, "percent": round(reissue.fraction(job) * 100)})
 
 
+async def _reach(request: web.Request) -> Reach:
+    return await scoped.reach(services(request).db.read, user(request).principal())
+
+
 async def reprint_list(request: web.Request) -> web.Response:
-    after = int(request.query.get("after", "0")) if request.query.get("after", "0").isdigit() else 0
-    rows = await reissue.reprint_list(services(request).db, after_person=after, limit=100)
+    after = int_param(request.query.get("after"))
+    rows = await reissue.reprint_list(services(request).db, after_person=after, limit=100,
+                                      reach=await _reach(request))
     return render(request, "console/reprints.html", {
         "rows": rows, "next_after": rows[-1].person_id if len(rows) == 100 else None})
 
@@ -77,7 +83,8 @@ def _view(row: ReprintRow) -> ResidentPass:
 async def reprint_cards(request: web.Request) -> web.StreamResponse:
     """One PDF of every card on the reprint list, streamed page by page; they leave the list once sent."""
     svc = services(request)
-    rows = await reissue.reprint_list(svc.db, limit=PAGE)
+    reach = await _reach(request)
+    rows = await reissue.reprint_list(svc.db, limit=PAGE, reach=reach)
     if not rows:
         raise redirect("/console/reprints")
     response = web.StreamResponse(headers={
@@ -90,7 +97,7 @@ async def reprint_cards(request: web.Request) -> web.StreamResponse:
         for row in rows:  # Pillow work off the event loop, one card at a time
             await response.write(await asyncio.to_thread(pdf.page, _view(row)))
             sent.append(row.serial)
-        rows = await reissue.reprint_list(svc.db, after_person=rows[-1].person_id, limit=PAGE)
+        rows = await reissue.reprint_list(svc.db, after_person=rows[-1].person_id, limit=PAGE, reach=reach)
     await response.write(pdf.finish())
     # only a PDF that was sent whole takes its people off the list (a broken download raises above); recorded
     # before the end of the response, so whoever has the whole PDF sees the list without them
