@@ -132,11 +132,14 @@ def community_figures(people: Iterable[Monitored], masker: Any) -> list[dict[str
     return out
 
 
-async def day_summary(db: Database, day: date, masker: Any) -> dict[str, Any]:
-    """What the daily report shows of health monitoring (names masked by `masker`)."""
-    people = await monitored_on(db, day)
+async def day_summary(db: Database, day: date, masker: Any, *, visible: Any = None) -> dict[str, Any]:
+    """What the daily report shows of health monitoring (names masked by `masker`); `visible(row)`
+    keeps a scoped caller's people (their communities, employers, schools) only."""
+    people = await monitored_on(db, day, visible=visible)
     start, end = day_bounds(day)
-    abnormal = await store.abnormal_checks(db.read, start_iso=start, end_iso=end)
+    abnormal = [a for a in await store.abnormal_checks(db.read, start_iso=start, end_iso=end)
+                if visible is None or visible({"community": a.community, "employer": a.employer,
+                                               "school": a.school})]
     return {
         "monitored": len(people), "checked": sum(p.checked_today for p in people),
         "not_checked": sum(not p.checked_today for p in people),

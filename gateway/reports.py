@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -227,8 +227,12 @@ async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None)
                  await store.directions(conn, window=window, sites=codes))
 
 
-async def daily_report(db: Database, day: date, *, now: datetime, site: str | None = None) -> dict[str, Any]:
-    """The report of `day` for every site (and the city), or for one site; NotFound for an unknown site."""
+async def daily_report(db: Database, day: date, *, now: datetime, site: str | None = None,
+                       visible: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    """The report of `day` for every site (and the city), or for one site; NotFound for an unknown site.
+
+    `health_monitoring` covers the city in the city's report; in one site's report, the people a
+    scoped caller reaches (`visible(person)`), or nothing (null) without one."""
     sites = [site_info(r) for r in await site_store.list_sites(db.read)]
     if site is not None:
         sites = [s for s in sites if s.code == site]
@@ -288,8 +292,9 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
         for scope, figs in scoped:
             if scope in new:  # this report is the first one: say so, unchanged
                 mark(figs, (new[scope], iso(now)))
-    # who must be checked daily, who was not, who was abnormal: by community, city-wide only
-    health = await monitoring.day_summary(db, day, mask_name) if site is None else None
+    # who must be checked daily, who was not, who was abnormal: by community, city-wide or the caller's own
+    health = (await monitoring.day_summary(db, day, mask_name, visible=visible)
+              if site is None or visible is not None else None)
     return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city,
             "health_monitoring": health}
 

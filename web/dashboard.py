@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import reports, scoped
+from gateway import access, monitoring, reports, scoped
 from gateway.access import Reach
 from gateway.errors import Forbidden
 from gateway.clock import iso, now
@@ -113,9 +113,13 @@ async def dashboard(request: web.Request) -> web.Response:
     tz = reports.DEFAULT_TIMEZONE
     day = _day(request, moment)
     reach, site = await _scoped_site(request)
-    report = await reports.daily_report(svc.db, day, now=moment, site=site)
+    visible = None if reach.everything else (lambda person: scoped.covers(reach, person))
+    report = await reports.daily_report(svc.db, day, now=moment, site=site, visible=visible)
     if site is not None:
         report = _as_city(report)
+    # the worker's list: who has a check due and none yet, by name for staff (a viewer sees initials)
+    missing = await monitoring.not_checked(svc.db, day=day, visible=visible)
+    full_names = access.may(user(request).role, "health.list")
     window = reports.day_window(day, tz)
     hours = round((window.end_ts - window.start_ts) / 3600)  # 23 or 25 on a DST change
     chart = hour_chart(await report_store.hourly(svc.db.read, window=window, sites=reach.site_list()), hours)
@@ -127,6 +131,9 @@ async def dashboard(request: web.Request) -> web.Response:
         "day": day, "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "timezone": tz, "report": report, "city": report["city"], "chart": chart, "site_choice": site,
         "ending": [(p, reports.mask_name(p.name)) for p in ending], "ending_limit": MAX_ENDING,
+        "health": report["health_monitoring"], "full_names": full_names,
+        "not_checked": [(p, p.name if full_names else reports.mask_name(p.name)) for p in missing[:MAX_ENDING]],
+        "not_checked_total": len(missing),
         "unsynced": unsynced, "unsynced_hours": int(UNSYNCED_AFTER.total_seconds() // 3600),
         "generated": datetime.fromtimestamp(moment.timestamp(), ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
     }

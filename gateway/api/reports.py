@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import reports
+from .. import reports, scoped
 from ..clock import now
 from ..errors import Forbidden, InvalidInput
 from ..validate import iso_date
@@ -31,7 +31,9 @@ async def daily_report(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "json")
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")
-    report = await reports.daily_report(services(request).db, day, now=now(), site=site)
+    # a scoped caller's report counts health monitoring for their own people (the city's for the city)
+    report = await reports.daily_report(services(request).db, day, now=now(), site=site,
+                                        visible=None if scope.everything else lambda p: scoped.covers(scope, p))
     if fmt == "json":
         return json_response(report)
     # the site code is printable but may hold anything else: keep the file name plain

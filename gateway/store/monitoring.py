@@ -29,6 +29,8 @@ class AbnormalRow:
     checked_at: str
     temperature: float
     symptoms: str
+    employer: str | None = None
+    school: str | None = None
 
 
 async def monitored(conn: Conn, *, day: str, start_iso: str, end_iso: str) -> list[MonitoredRow]:
@@ -46,7 +48,7 @@ async def monitored(conn: Conn, *, day: str, start_iso: str, end_iso: str) -> li
 
 
 async def abnormal_checks(conn: Conn, *, start_iso: str, end_iso: str) -> list[AbnormalRow]:
-    sql = ("SELECT h.person_id, p.name, p.community, h.checked_at, h.temperature, h.symptoms"
+    sql = ("SELECT h.person_id, p.name, p.community, h.checked_at, h.temperature, h.symptoms, p.employer, p.school"
            " FROM health_checks h JOIN people p ON p.id = h.person_id"
            " WHERE h.abnormal = 1 AND h.checked_at >= :start AND h.checked_at < :end"
            " ORDER BY h.checked_at, h.id")

@@ -115,6 +115,11 @@ PASSWORD = "correct horse battery"
 async def console_login(client: Client, username: str, role: str) -> None:
     """Create a console account and log in through the real form (CSRF included)."""
     await accounts.create_account(client.app[db_key], username, PASSWORD, role)
+    await console_login_existing(client, username)
+
+
+async def console_login_existing(client: Client, username: str) -> None:
+    """Log an existing account in through the real form, in a fresh browser."""
     client.session.cookie_jar.clear()  # a fresh browser: whoever was logged in before is gone
     page = await client.get("/console/login")
     match = CSRF.search(await page.text())

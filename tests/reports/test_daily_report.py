@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from report_helpers import Client, Gate, by_site, issue, make_site, register, report, report_csv
+from report_helpers import Client, Gate, bearer, by_site, issue, make_site, register, report, report_csv
+
+from gateway.appkeys import db_key
+from gateway.auth import create_token
 
 from gateway.reports import CITY, CSV_COLUMNS, DENY_REASONS, OTHER, REASON_GROUPS
 
@@ -42,6 +45,14 @@ async def build_day(client: Client, admin: dict[str, str], registrar: dict[str, 
     await register(client, registrar, 4, "周四", community="C9", employer="E1", origin="420100",
                    left_origin_on="2020-01-30", arrived_on="2020-01-31")
     p5 = await register(client, registrar, 5, "王小明", community="C1")
+    # community C9 (no site admits it): a returnee in quarantine nobody checked on the 14th, and a close
+    # contact under observation (yellow) checked normal that day; C1's 孙三 is the third monitored
+    await register(client, registrar, 6, "钱六", community="C9", origin="420100",
+                   left_origin_on="2020-02-09", arrived_on="2020-02-10")
+    p7 = await register(client, registrar, 7, "吴七", community="C9", status="yellow", reason="close contact")
+    resp = await client.post(f"/api/v1/people/{p7}/health-checks", headers=registrar,
+                             json={"temperature": 36.5, "symptoms": [], "checked_at": "2020-02-14T10:00:00+08:00"})
+    assert resp.status == 201, await resp.text()
     shared, feverish = await issue(client, registrar, p2), await issue(client, registrar, p5)
 
     a = await Gate.enrol(client, admin, "S1", "community north gate")
@@ -137,15 +148,20 @@ async def test_every_figure_of_a_known_day_and_the_late_upload(client: Client, t
     assert city["denials"] == denials(quarantine=1, revoked=1, no_valid_pass=1, health_status=1, fever=1,
                                       wrong_site=1, site_closed=1, cannot_verify=1, duplicate=1)
     assert city["fevers"] == s1["fevers"]
-    assert city["people"] == {"in_quarantine": 1, "quarantine_ending": 1, "newly_registered": 0}
+    assert city["people"] == {"in_quarantine": 2, "quarantine_ending": 1, "newly_registered": 0}
     assert city["alerts"]["by_kind"] == {"fever": 1, "shared_pass": 1, "broken_chain": 0, "health_check": 0}
     assert city["sites"] == 5 and city["zero_report_sites"] == 3 and city["zero_report"] is False
     assert city["temperatures"] == {"taken": 14, "fevers": 1}
-    health = first["health_monitoring"]  # 孙三, in quarantine on the 14th, checked once, feverish
+    # 孙三 (C1, in quarantine, checked once, feverish), 钱六 (C9, in quarantine, not checked), 吴七 (C9,
+    # under observation, checked normal); 周四's quarantine ended that morning, 李一 needs no check
+    health = first["health_monitoring"]
     assert {k: health[k] for k in ("monitored", "checked", "not_checked", "abnormal")} == {
-        "monitored": 1, "checked": 1, "not_checked": 0, "abnormal": 1}
-    assert health["communities"] == [{"community": "C1", "monitored": 1, "checked": 1, "not_checked": 0,
-                                      "abnormal": 1, "not_checked_people": []}]
+        "monitored": 3, "checked": 2, "not_checked": 1, "abnormal": 1}
+    assert health["communities"] == [
+        {"community": "C1", "monitored": 1, "checked": 1, "not_checked": 0, "abnormal": 1, "not_checked_people": []},
+        {"community": "C9", "monitored": 2, "checked": 1, "not_checked": 1, "abnormal": 0,
+         "not_checked_people": [{"person_id": health["communities"][1]["not_checked_people"][0]["person_id"],
+                                 "name": "钱*"}]}]
     assert [(c["name"], c["checked_at"], c["temperature"]) for c in health["abnormal_checks"]] == [
         ("孙*", "2020-02-14T09:00:00+08:00", 38.0)]
 
@@ -211,3 +227,20 @@ async def test_one_site_and_the_days_either_side(client: Client, tokens: dict[st
     assert after["S2"]["people"]["quarantine_ending"] == 0
     rows = await report_csv(client, tokens["admin"], DAY, site="S2")
     assert [r["site"] for r in rows] == ["S2"] and rows[0]["denied_wrong_site"] == "1"
+
+
+async def test_health_monitoring_follows_the_callers_scope(client: Client, tokens: dict[str, Any]) -> None:
+    await build_day(client, tokens["admin"], tokens["registrar"])
+    # an admin's one-site report has no health figures: they are the city's or a scoped caller's own
+    assert (await report(client, tokens["admin"], DAY, site="S1"))["health_monitoring"] is None
+    db = client.app[db_key]
+    worker = bearer(await create_token(db, role="viewer", label="c1 worker", scope="community:C1"))
+    mine = (await report(client, worker, DAY, site="S1"))["health_monitoring"]
+    assert {k: mine[k] for k in ("monitored", "checked", "not_checked", "abnormal")} == {
+        "monitored": 1, "checked": 1, "not_checked": 0, "abnormal": 1}
+    assert [c["community"] for c in mine["communities"]] == ["C1"]
+    assert [a["name"] for a in mine["abnormal_checks"]] == ["孙*"]
+    # a worker of C9 and of S1's community sees both, and nobody else's
+    both = bearer(await create_token(db, role="registrar", label="two", scope="community:C1,community:C9"))
+    theirs = (await report(client, both, DAY, site="S1"))["health_monitoring"]
+    assert [(c["community"], c["not_checked"]) for c in theirs["communities"]] == [("C1", 0), ("C9", 1)]

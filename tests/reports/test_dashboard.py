@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from report_helpers import Client, Gate, console_login, make_site, register
+from report_helpers import PASSWORD, Client, Gate, console_login, console_login_existing, make_site, register
+
+from gateway import accounts
+from gateway.appkeys import db_key
 from test_daily_report import DAY, build_day
 
 from web.dashboard import hour_chart
@@ -39,6 +42,13 @@ async def test_the_dashboard_shows_the_day(client: Client, tokens: dict[str, Any
     assert re.search(r'<tr id="site-S1" class="to-report">', html)
     ending = html.split('id="dash-ending"')[1].split("</table>")[0]
     assert ending.count("/console/people/") == 1 and ">周*</a>" in ending and "2020-02-14" in ending
+
+    # daily health monitoring per community; the worker's list names who was not checked
+    health = html.split('id="dash-health"')[1].split("</table>")[0]
+    assert re.search(r'data-community="C1">.*?>1<.*?>1<.*?>0<.*?>1<', health, re.S)
+    assert re.search(r'data-community="C9">.*?>2<.*?>1<.*?warn">1<.*?>0<', health, re.S)
+    missing = html.split('id="dash-not-checked"')[1].split("</table>")[0]
+    assert missing.count("data-person=") == 1 and ">钱六</a>" in missing and "C9" in missing
 
     resp = await client.get(f"/console/dashboard.csv?date={DAY}")
     assert resp.status == 200 and resp.content_type == "text/csv"
@@ -83,3 +93,19 @@ def test_the_chart_scales_to_round_numbers() -> None:
     assert eight.allowed_h == pytest.approx(7 * eight.denied_h) and eight.denied_y + eight.denied_h == eight.allowed_y
     assert nine.allowed_h == 0 and nine.denied_h > 0 and chart.bars[0].allowed_h == chart.bars[0].denied_h == 0
     assert hour_chart([], 23).ticks[-1][1] == 4 and len(hour_chart([], 25).bars) == 25
+
+
+async def test_the_not_checked_list_is_scoped_and_masked_for_a_viewer(client: Client, tokens: dict[str, Any]) -> None:
+    await build_day(client, tokens["admin"], tokens["registrar"])
+    await console_login(client, "watcher", "viewer")
+    html = await (await client.get(f"/console/dashboard?date={DAY}")).text()
+    missing = html.split('id="dash-not-checked"')[1].split("</table>")[0]
+    assert "钱*" in missing and "钱六" not in missing and "/console/people/" not in missing
+    # a worker of C1 sees her community only: everyone there was checked
+    await accounts.create_account(client.app[db_key], "c1worker", PASSWORD, "registrar", scope="community:C1")
+    await console_login_existing(client, "c1worker")
+    html = await (await client.get(f"/console/dashboard?date={DAY}")).text()
+    health = html.split('id="dash-health"')[1].split("</table>")[0]
+    assert 'data-community="C1"' in health and 'data-community="C9"' not in health
+    missing = html.split('id="dash-not-checked"')[1].split("</table>")[0]
+    assert "data-person=" not in missing and "钱" not in missing
