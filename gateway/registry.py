@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import access, bindings, canonical, idcard, key_areas, monitoring, passes, quarantine, regions, scoped
+from . import access, bindings, idcard, key_areas, monitoring, passes, quarantine, regions, scoped
 from .auth import Principal
 from .clock import iso, now
 from .db import Conn
@@ -19,8 +19,8 @@ from .services import Services
 from .store import audit
 from .store import people as store
 from .store.people import PersonRow
-from .validate import (aware_datetime, choice, number, optional_code, optional_date, optional_text,
-                       reason, reject_unknown, text)
+from .validate import (CODE, DIGIT_CLASS, FULLWIDTH_ALNUM, SEPARATOR_CLASS, Choice, Day, Folded, Nullable, Obj,
+                       Array, Moment, Number, Spec, Text, choice, reason, reject_unknown, spaced)
 
 DOCUMENT_TYPES = ("resident_id", "passport", "residence_permit", "work_permit")
 STATUSES = ("green", "yellow", "red")
@@ -28,11 +28,11 @@ QUARANTINE_KINDS = ("home", "central")
 OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,30}$")
 PHONE = re.compile(r"^\+?[0-9]{6,20}$")
 ORIGIN = re.compile(r"^[0-9]{6}$")
-FIELDS = ("name", "document_type", "document_number", "phone", "address", "community", "employer",
-          "school", "origin", "left_origin_on", "arrived_on", "status", "quarantine_kind", "quarantine_place",
-          "reason")
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CHECK_LEEWAY = timedelta(minutes=5)  # a desk clock a little fast is not a check from the future
+HEALTH_CHECK = Obj({"temperature": Number(30.0, 45.0), "symptoms": Array(Text(100), 20),
+                    "checked_at": Nullable(Moment())}, required=("temperature",))
+HEALTH_CHECK_RULES = (("checked_at", "checked_at is not in the future (5 minutes' leeway)"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,32 +46,53 @@ class PersonInput:
     reason: str | None
 
 
+_LETTER_OR_DIGIT = "A-Za-z0-9" + FULLWIDTH_ALNUM
+DOCUMENT_NUMBER = Folded(100, OTHER_DOCUMENT.pattern.strip("^$"), spaced(*[f"[{_LETTER_OR_DIGIT}]"] * 5)
+                         + f"(?:[{_LETTER_OR_DIGIT}][{SEPARATOR_CLASS}]*){{0,25}}",
+                         "5..30 letters and digits; a resident ID number is 17 digits and a check digit")
+PHONE_NUMBER = Folded(60, PHONE.pattern.strip("^$"),
+                      spaced() + f"(?:[+＋][{SEPARATOR_CLASS}]*)?(?:[{DIGIT_CLASS}][{SEPARATOR_CLASS}]*){{6,20}}",
+                      "6..20 digits, optionally with a leading +")
+ORIGIN_CODE = Folded(40, "[0-9]{6}", spaced() + f"(?:[{DIGIT_CLASS}][{SEPARATOR_CLASS}]*){{6}}",
+                     "a 6-digit GB/T 2260 region code")
+# one definition of a person's fields: the POST/PATCH check and the OpenAPI PersonInput schema
+PERSON_FIELDS: dict[str, Spec] = {
+    "name": Text(64), "document_type": Choice(DOCUMENT_TYPES), "document_number": DOCUMENT_NUMBER,
+    "phone": Nullable(PHONE_NUMBER), "address": Nullable(Text(200)), "community": Nullable(CODE),
+    "employer": Nullable(CODE), "school": Nullable(CODE), "origin": Nullable(ORIGIN_CODE),
+    "left_origin_on": Nullable(Day()), "arrived_on": Nullable(Day()), "status": Choice(STATUSES),
+    "quarantine_kind": Nullable(Choice(QUARANTINE_KINDS)), "quarantine_place": Nullable(Text(200)),
+    "reason": Nullable(Text(500)),
+}
+FIELDS = tuple(PERSON_FIELDS)
+NEW_PERSON = Obj(PERSON_FIELDS, required=("name", "document_type", "document_number"))
+PERSON_CHANGE = Obj(PERSON_FIELDS)
+# what no schema can say about a person's fields (the OpenAPI operations list them as rules)
+PERSON_RULES = (
+    ("document_number", "a resident ID number: its region, birth date and check digit (GB 11643)"),
+    ("document_type", "document_type and document_number change together"),
+    ("origin", f"origin is a GB/T 2260 region code in use since {regions.ORIGIN_SINCE}"),
+    ("left_origin_on", "left_origin_on is not after arrived_on"),
+    ("arrived_on", "an origin in a key epidemic area needs arrived_on"),
+    ("reason", "a status change needs a reason"),
+)
+
+
 def normalise_document(document_type: str, number: object) -> str:
-    if not isinstance(number, str):
-        raise InvalidInput("document_number must be a string", field="document_number")
-    if len(number) > 100:
-        raise InvalidInput("document_number is too long", field="document_number")
-    value = canonical.fold(number)
+    value = DOCUMENT_NUMBER.check(number, "document_number")
     if document_type == "resident_id":
         problem = idcard.problem(value)
         if problem:
             raise InvalidInput(problem, field="document_number")
-    elif not OTHER_DOCUMENT.match(value):
-        raise InvalidInput("document_number must be 5..30 letters and digits", field="document_number")
     return value
 
 
 def normalise_phone(raw: object) -> str:
-    phone = canonical.fold(raw) if isinstance(raw, str) and len(raw) <= 60 else None
-    if phone is None or not PHONE.match(phone):
-        raise InvalidInput("phone must be 6..20 digits, optionally with a leading +", field="phone")
-    return phone
+    return PHONE_NUMBER.check(raw, "phone")
 
 
 def normalise_origin(raw: object) -> str:
-    origin = canonical.fold(raw) if isinstance(raw, str) and len(raw) <= 40 else None
-    if origin is None or not ORIGIN.match(origin):
-        raise InvalidInput("origin must be a 6-digit GB/T 2260 region code", field="origin")
+    origin = ORIGIN_CODE.check(raw, "origin")
     if not regions.is_origin(origin):
         raise InvalidInput(f"origin {origin} is not a GB/T 2260 region code in use since "
                            f"{regions.ORIGIN_SINCE}", field="origin")
@@ -79,42 +100,30 @@ def normalise_origin(raw: object) -> str:
 
 
 def parse(body: dict[str, Any], *, partial: bool) -> PersonInput:
-    reject_unknown(body, FIELDS)
+    checked = (PERSON_CHANGE if partial else NEW_PERSON).check(body)
     if not partial:
         for required in ("name", "document_type", "document_number"):
-            if body.get(required) is None:
+            if checked.get(required) is None:
                 raise InvalidInput(f"{required} is required", field=required)
     values: dict[str, Any] = {}
-    if "name" in body:
-        values["name"] = text(body["name"], "name", max_len=64)
+    if "name" in checked:
+        values["name"] = checked["name"]
     document = None
-    if "document_type" in body or "document_number" in body:
-        if "document_type" not in body or "document_number" not in body:
+    if "document_type" in checked or "document_number" in checked:
+        if "document_type" not in checked or "document_number" not in checked:
             raise InvalidInput("document_type and document_number change together",
-                               field="document_number" if "document_type" in body else "document_type")
-        kind = choice(body["document_type"], "document_type", DOCUMENT_TYPES)
-        document = (kind, normalise_document(kind, body["document_number"]))
-    phone = None if body.get("phone") is None else normalise_phone(body["phone"])
-    if "address" in body:
-        values["address"] = optional_text(body["address"], "address", max_len=200)
-    for key in ("community", "employer", "school"):
-        if key in body:
-            values[key] = optional_code(body[key], key)
-    if "origin" in body:
-        values["origin"] = None if body["origin"] is None else normalise_origin(body["origin"])
+                               field="document_number" if "document_type" in checked else "document_type")
+        kind = checked["document_type"]
+        document = (kind, normalise_document(kind, checked["document_number"]))
+    for key in ("address", "community", "employer", "school", "status", "quarantine_kind", "quarantine_place"):
+        if key in checked:
+            values[key] = checked[key]
+    if "origin" in checked:
+        values["origin"] = None if checked["origin"] is None else normalise_origin(checked["origin"])
     for key in ("left_origin_on", "arrived_on"):
-        if key in body:
-            day = optional_date(body[key], key)
-            values[key] = day.isoformat() if day else None
-    if "status" in body:
-        values["status"] = choice(body["status"], "status", STATUSES)
-    if "quarantine_kind" in body:
-        values["quarantine_kind"] = (None if body["quarantine_kind"] is None else
-                                     choice(body["quarantine_kind"], "quarantine_kind", QUARANTINE_KINDS))
-    if "quarantine_place" in body:
-        values["quarantine_place"] = optional_text(body["quarantine_place"], "quarantine_place", max_len=200)
-    why = optional_text(body.get("reason"), "reason", max_len=500)
-    return PersonInput(values, document, phone, "phone" in body, why)
+        if key in checked:
+            values[key] = checked[key].isoformat() if checked[key] else None
+    return PersonInput(values, document, checked.get("phone"), "phone" in body, checked.get("reason"))
 
 
 def _check_travel(row: dict[str, Any]) -> None:
@@ -371,15 +380,12 @@ async def clear(svc: Services, person_id: int, body: dict[str, Any], actor: Prin
 
 async def add_health_check(svc: Services, person_id: int, body: dict[str, Any],
                            actor: Principal) -> store.HealthCheck:
-    reject_unknown(body, ("temperature", "symptoms", "checked_at"))
-    temperature = number(body.get("temperature"), "temperature", low=30.0, high=45.0)
-    symptoms = body.get("symptoms", [])
-    if not isinstance(symptoms, list) or len(symptoms) > 20:
-        raise InvalidInput("symptoms must be a list of at most 20 strings", field="symptoms")
-    symptoms = [text(s, "symptoms", max_len=100) for s in symptoms]
+    checked = HEALTH_CHECK.check(body)
+    temperature: float = checked["temperature"]
+    symptoms: list[str] = checked.get("symptoms", [])
     checked_at: datetime = now()
-    if body.get("checked_at") is not None:
-        checked_at = aware_datetime(body["checked_at"], "checked_at")
+    if checked.get("checked_at") is not None:
+        checked_at = checked["checked_at"]
         if checked_at > now() + CHECK_LEEWAY:
             raise InvalidInput("checked_at is in the future: a check is recorded when it was made",
                                field="checked_at")
