@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from gateway import people_import
+from gateway import idcard, people_import
 from qrgate import cli
 from gateway.appkeys import db_key
 
@@ -145,3 +145,53 @@ def test_cli_import_all_or_nothing_then_valid_only(tmp_path: Path, capsys: pytes
     assert cli.main(["people", "import", str(path), "--valid-only", "--data", data]) == 0
     assert "imported 1 of 2 rows, skipped 1" in capsys.readouterr().out
     assert cli.main(["people", "import", str(tmp_path / "missing.csv"), "--data", data]) == 1
+
+
+FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+async def test_an_import_goes_through_the_same_canonical_input_and_key_area_rules(
+        client: Client, admin: dict[str, str]) -> None:
+    await make_site(client, admin, "S1", communities=["C1"])
+    # one person already registered through the API, by the ASCII number
+    resp = await client.post("/api/v1/people", headers=admin, json={
+        "name": "张已有", "document_type": "resident_id", "document_number": resident_id(30), "community": "C1"})
+    assert resp.status == 201, await resp.text()
+    arrived = "2020-02-01"
+    rows = [
+        f"张全角,resident_id,{resident_id(31).translate(FULLWIDTH)},１３９ ００００ ００３１,Ｃ１,４２０１００,{arrived}",
+        f"张重复,resident_id,{resident_id(30).translate(FULLWIDTH)},,C1,,",   # the registered number, fullwidth
+        f"张同行,resident_id,{resident_id(32)},,C1,,",
+        f"张同行二,resident_id,{resident_id(32).translate(FULLWIDTH)},,C1,,",  # line 4's number, fullwidth
+        f"张无日期,resident_id,{resident_id(33)},,C1,４２０１０６,",              # fullwidth Wuhan, no date
+        f"张旧码,resident_id,{resident_id(34)},,C1,110103,",                    # 崇文区: withdrawn in 2010
+        f"张老证,resident_id,{idcard.make('11010319800101123')},,C1,,",         # an ID from 崇文区: still valid
+    ]
+    status, body = await _post(client, admin, _csv(*rows), "?dry_run=1")
+    assert status == 200, body
+    errors = {e["line"]: e["errors"] for e in body["errors"]}
+    assert set(errors) == {3, 5, 6, 7}, errors
+    assert errors[3] == {"document_number": "a person with this document is already registered"}
+    assert "line 4" in errors[5]["document_number"]
+    assert "key epidemic area" in errors[6]["arrived_on"] and "420106" in errors[6]["arrived_on"]
+    assert "110103" in errors[7]["origin"]
+    status, body = await _post(client, admin, _csv(*rows), "?valid_only=1")
+    assert status == 201 and body["imported"] == 3
+    # the fullwidth row is one file under the ASCII number, quarantined for its fullwidth Hubei origin
+    found = await (await client.get("/api/v1/people", headers=admin, params={
+        "document_type": "resident_id", "document_number": resident_id(31)})).json()
+    assert [p["name"] for p in found["people"]] == ["张全角"]
+    person = found["people"][0]
+    assert person["origin"] == "420100" and person["community"] == "C1"
+    assert person["quarantine"] and person["quarantine"]["start"] == arrived
+    by_phone = await (await client.get("/api/v1/people", headers=admin, params={"phone": "13900000031"})).json()
+    assert [p["name"] for p in by_phone["people"]] == ["张全角"]
+
+
+async def test_an_import_follows_the_key_areas_an_admin_set(client: Client, admin: dict[str, str]) -> None:
+    await make_site(client, admin, "S1", communities=["C1"])
+    resp = await client.put("/api/v1/key-areas/3301", headers=admin, json={"from": "2020-01-20", "reason": "outbreak"})
+    assert resp.status == 200, await resp.text()
+    status, body = await _post(client, admin, _csv(f"张杭州,resident_id,{resident_id(40)},,C1,330106,"), "?dry_run=1")
+    assert status == 200 and body["invalid"] == 1
+    assert "arrived_on" in body["errors"][0]["errors"]
