@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import key_areas
+from . import key_areas, regions
 from .auth import CLI
 from .config import GatewayConfig
 from .errors import GatewayError
@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     asub = areas.add_subparsers(dest="key_areas_cmd", required=True)
     listing = asub.add_parser("list", help="prefix, name, from, until")
     put = asub.add_parser("set", help="add a key area or change its period; recomputes quarantines")
-    put.add_argument("prefix", help="2..6 digits of a region code, e.g. 42 (Hubei) or 4201 (Wuhan)")
+    put.add_argument("prefix", help="2..6 digits of a region code, e.g. 42 (Hubei) or 4201 (Wuhan), or "
+                                     "the region's name (湖北省, 湖北省武汉市)")
     put.add_argument("--from", dest="start", required=True, help="first arrival day that counts (YYYY-MM-DD)")
     put.add_argument("--until", default=None, help="last arrival day that counts (default: open)")
     put.add_argument("--reason", required=True, help="why (audit log)")
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def _run(config: GatewayConfig, args: argparse.Namespace) -> list[str]:
+    if args.key_areas_cmd in ("set", "remove"):  # a region's name (湖北省, 武汉市) means its prefix
+        args.prefix = regions.prefix_for(args.prefix) or args.prefix
     async with open_services(config) as svc:
         lines: list[str] = []
         if args.key_areas_cmd == "set":

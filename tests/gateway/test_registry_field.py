@@ -194,6 +194,14 @@ def test_key_areas_cli(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> Non
     args = parser.parse_args(["key-areas", "set", "99", "--from", "2020-01-23", "--reason", "x", "--data", str(data)])
     assert args.func(args) == 1
     assert capsys.readouterr().err.startswith("qrgate key-areas: prefix:")
+    # a region by its name, as in the console; a name two regions share is one clear line
+    args = parser.parse_args(["key-areas", "set", "浙江省杭州市", "--from", "2020-01-20", "--reason", "x",
+                              "--data", str(data)])
+    assert args.func(args) == 0 and "key area 3301" in capsys.readouterr().out
+    args = parser.parse_args(["key-areas", "remove", "朝阳区", "--reason", "x", "--data", str(data)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("qrgate key-areas: prefix: several regions") and err.count("\n") == 1
 
 
 # --- who may shorten a quarantine -----------------------------------------------------------

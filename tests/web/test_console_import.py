@@ -58,3 +58,14 @@ async def test_bad_files_get_a_page_not_a_500(client: TestClient, admin: str) ->
     resp = await client.post("/console/people/import", data=big)
     assert resp.status == 413 and "MB" in await resp.text()
     assert await _count(client) == 0
+
+
+async def test_the_preview_names_each_origin_and_its_quarantine(client: TestClient, admin: str) -> None:
+    rows = ("姓名,证件号码,来自地区,抵达日期\n"
+            f"张三,{GOOD_ID},４２０１００,2020-02-01\n"
+            f"王五,{idcard.make('42010219900101123')},420106,\n").encode("utf-8")
+    page = await (await client.post("/console/people/import", data=_upload(admin, rows))).text()
+    first = page.split('data-line="2"')[1].split("</tr>")[0]
+    assert "湖北省 武汉市 (420100)" in first and "隔离至 2020-02-15" in first
+    second = page.split('data-line="3"')[1].split("</tr>")[0]
+    assert "湖北省武汉市武昌区" in second and "key epidemic area" in second  # the row error names the place
