@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
     "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
+    "handover.list": _ALL, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
     "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
     "cards.reprint": _STAFF,             # the reprint list (of the scope's people) gives their cards
@@ -91,6 +92,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/devices/{{device_id}}/disable"): "device.disable",
     ("POST", f"{API}/entries"): DEVICE_ONLY,
     ("GET", f"{API}/entries"): "entries.list",
+    ("POST", f"{API}/checkpoint/records"): DEVICE_ONLY,
+    ("GET", f"{API}/handovers"): "handover.list",
+    ("GET", f"{API}/handovers/{{handover_id}}"): "handover.list",
+    ("POST", f"{API}/handovers/{{handover_id}}/steps"): "handover.step",
     ("GET", f"{API}/alerts"): "alerts.list",
     ("GET", f"{API}/audit"): "audit.list",
     ("GET", f"{API}/tokens"): "token.list",
@@ -148,6 +153,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/sites/{code}/enrolments"): "enrolment.create",
     ("POST", "/console/devices/{device_id}/disable"): "device.disable",
     ("GET", "/console/entries"): "entries.list",
+    ("GET", "/console/handovers"): "handover.list",
+    ("GET", "/console/handovers/{handover_id}"): "handover.list",
+    ("POST", "/console/handovers/{handover_id}/steps"): "handover.step",
     ("GET", "/console/alerts"): "alerts.list",
     ("POST", "/console/alerts/{alert_id}/handled"): "alerts.handle",
     ("GET", "/console/today"): "today.read",

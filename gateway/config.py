@@ -46,6 +46,14 @@ class GatewayConfig:
         3, "Times a resident may bind a phone from the resident link per `rebind_window_days` (then a worker resets it).")
     rebind_window_days: int = _setting(7, "The window of `rebind_limit`, in days.")
     code_period_seconds: int = _setting(30, "Seconds between two rotating codes on the resident's phone (QG2).")
+    city_region_prefix: str = _setting(
+        "320583", "GB/T 2260 code of the city (Kunshan): an ID number starting with it is a resident's.")
+    fever_clinic: str = _setting(
+        "昆山市第一人民医院发热门诊", "The designated fever clinic a checkpoint referral names when the record names none.")
+    handover_ack_minutes: int = _setting(
+        30, "A checkpoint hand-over or referral not acknowledged within this many minutes is overdue.")
+    handover_close_hours: int = _setting(
+        24, "A checkpoint hand-over or referral not closed within this many hours is overdue.")
     login_max_failures: int = _setting(
         5, "Failed console logins of one account from one client before a lockout starts"
            " (3× for one account from anywhere, 10× for one client on any account).")

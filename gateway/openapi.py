@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keys import checkpoint as cp
 from keys.policy import DIRECTIONS
 
 from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
@@ -135,6 +136,41 @@ SCHEMAS: dict[str, S] = {
                         "finished_at": _null(TIME)}),
     "ResidentLink": _obj({"person_id": INT, "resident_url": _str()}),
     "BindingReset": _obj({"person_id": INT, "bound": {"type": "boolean"}, "revoked": _null(_str())}),
+    "CheckpointPerson": {"type": "object", "additionalProperties": False, "required": ["temperature", "decision", "reason"],
+                         "description": "docs/checkpoint.md: a pass serial, else a document; a temperature always",
+                         "properties": {
+                             "role": _str(enum=list(cp.ROLES)), "name": _null(_str(minLength=1, maxLength=64)),
+                             "serial": _null(_str(pattern="^[0-9a-f]{24}$")),
+                             "document_type": _null(_str(enum=list(cp.DOCUMENT_TYPES))),
+                             "document_number": _null(_str(maxLength=40)), "resident": _null(BOOL),
+                             "temperature": {"type": "number", "minimum": cp.TEMPERATURE_RANGE[0],
+                                             "maximum": cp.TEMPERATURE_RANGE[1]},
+                             "decision": _str(enum=["allow", "deny"]), "reason": _str(),
+                             "transport": _null(_str(enum=list(cp.TRANSPORTS))),
+                             "clinic": _null(_str(minLength=1, maxLength=100))}},
+    "CheckpointRecord": {"type": "object", "additionalProperties": False,
+                         "required": ["id", "recorded_at", "vehicle_kind", "direction", "township", "community",
+                                      "people"],
+                         "properties": {
+                             "id": _str(format="uuid"), "recorded_at": TIME, "clock_offset": _null({"type": "number"}),
+                             "plate": _null(_str(maxLength=30, description="鄂A12345, 苏E·D12345")),
+                             "vehicle_kind": _str(enum=list(cp.VEHICLE_KINDS)),
+                             "direction": _str(enum=list(cp.DIRECTIONS)),
+                             "origin": _null(_str(maxLength=40, description="6-digit GB/T 2260 code")),
+                             "township": CODE, "community": CODE,
+                             "people": {"type": "array", "minItems": 1, "maxItems": cp.MAX_PEOPLE,
+                                        "items": _ref("CheckpointPerson")}}},
+    "Handover": _obj({
+        "id": INT, "kind": _str(enum=["handover", "referral"]),
+        "state": _str(enum=["open", "acknowledged", "transferred", "closed"]),
+        "overdue": _null(_str(enum=["acknowledge", "close"])), "site": _str(), "township": _str(),
+        "community": _str(), "record_id": _str(), "person_id": _null(INT), "name": _null(_str()),
+        "document_number": _null(_str(description="masked")), "temperature": _null({"type": "number"}),
+        "plate": _null(_str()), "vehicle_kind": _null(_str()), "origin": _null(_str()),
+        "recorded_at": _null(_str()), "basis": {"type": "object"}, "transport": _null(_str()),
+        "clinic": _null(_str()), "place": _null(_str()), "note": _null(_str()), "created_at": TIME,
+        "acknowledged_at": _null(TIME), "acknowledged_by": _null(_str()), "transferred_at": _null(TIME),
+        "transferred_by": _null(_str()), "closed_at": _null(TIME), "closed_by": _null(_str())}),
     "AuditRow": _obj({"id": INT, "at": TIME, "actor": _str(), "action": _str(), "target": _str(),
                       "reason": _null(_str()), "details": {"type": "object"}}),
 }
@@ -180,6 +216,7 @@ def _p(name: str, schema: S) -> S:
 PERSON_ID = _p("person_id", {"type": "integer", "minimum": 1})
 SERIAL = _p("serial", _str())
 SITE_CODE = _p("code", _str())
+HANDOVER_ID = _p("handover_id", {"type": "integer", "minimum": 1})
 PREFIX = _p("prefix", _str(pattern=r"^[0-9]{2,6}$"))
 PAGE = [_q("after", {"type": "integer", "minimum": 0}), _q("limit", {"type": "integer", "minimum": 1})]
 STAFF, ANYONE = "admin, registrar", "admin, registrar, viewer"
@@ -326,6 +363,30 @@ def paths() -> dict[str, S]:
                                _q("decision", _str(enum=["allow", "deny"])),
                                _q("since", TIME), _q("until", TIME), _q("before", _str()),
                                _q("limit", {"type": "integer", "minimum": 1})])},
+        f"{api}/checkpoint/records": {
+            "post": _op("Upload road checkpoint records (idempotent on id); key-area people and fevers become "
+                        "hand-overs and referrals", "device (of a checkpoint site)", 200,
+                        _obj({"accepted": INT, "duplicates": INT, "handovers": {"type": "array", "items": INT},
+                              "referrals": {"type": "array", "items": INT}}),
+                        body=_obj({"records": {"type": "array", "minItems": 1, "maxItems": 200,
+                                               "items": _ref("CheckpointRecord")}}),
+                        errors=(401, 403))},
+        f"{api}/handovers": {
+            "get": _op("Checkpoint hand-overs and referrals to the caller's communities", ANYONE, 200,
+                       _list("handovers", _ref("Handover"), "next_after", INT),
+                       params=[_q("kind", _str(enum=["handover", "referral"])),
+                               _q("state", _str(enum=["open", "acknowledged", "transferred", "closed"])),
+                               _q("open", _str(enum=["0", "1", "true", "false"])), *PAGE])},
+        f"{api}/handovers/{{handover_id}}": {
+            "get": _op("One hand-over or referral", ANYONE, 200, _ref("Handover"),
+                       params=[HANDOVER_ID], errors=(401, 403, 404, 422))},
+        f"{api}/handovers/{{handover_id}}/steps": {
+            "post": _op("Acknowledge, transfer (place: the observation point or clinic) or close (audited)",
+                        STAFF, 200, _ref("Handover"),
+                        body=_obj({"step": _str(enum=["acknowledge", "transfer", "close"]),
+                                   "place": _null(_str(minLength=1, maxLength=200)),
+                                   "note": _null(_str(minLength=1, maxLength=500))}, required=["step"]),
+                        params=[HANDOVER_ID], errors=(401, 403, 404, 409))},
         f"{api}/alerts": {
             "get": _op("Alerts", "admin, viewer", 200, _list("alerts", _ref("Alert"), "next_after", INT),
                        params=[_q("kind", _str()), _q("site", _str()), *PAGE])},

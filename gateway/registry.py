@@ -247,6 +247,11 @@ def _document_columns(svc: Services, kind: str, number: str) -> dict[str, Any]:
             "document_masked": mask_document(number), "document_last4": number[-4:]}
 
 
+def document_columns(svc: Services, kind: str, number: str) -> dict[str, Any]:
+    """The stored columns of a checked document number: encrypted, keyed hash, masked, last four."""
+    return _document_columns(svc, kind, number)
+
+
 def _phone_columns(svc: Services, phone: str | None) -> dict[str, Any]:
     if phone is None:
         return {"phone_enc": None, "phone_hmac": None, "phone_masked": None}

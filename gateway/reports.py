@@ -39,7 +39,7 @@ REASON_GROUPS: dict[str, tuple[Reason, ...]] = {
     "revoked": (Reason.REVOKED,),
     "no_valid_pass": (Reason.UNREADABLE, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.KEY_WITHDRAWN, Reason.EXPIRED,
                       Reason.NOT_YET_VALID, Reason.BAD_HOLDER_SIGNATURE, Reason.CODE_EXPIRED,
-                      Reason.CODE_NOT_YET_VALID, Reason.BINDING_REQUIRED),
+                      Reason.CODE_NOT_YET_VALID, Reason.BINDING_REQUIRED, Reason.NO_DOCUMENT),
     "health_status": (Reason.STATUS_RED, Reason.STATUS_YELLOW),
     "wrong_site": (Reason.WRONG_SITE,),
     "site_closed": (Reason.SITE_CLOSED,),

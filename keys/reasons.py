@@ -31,6 +31,8 @@ class Reason(StrEnum):
     CODE_NOT_YET_VALID = "code_not_yet_valid"
     CODE_REPLAYED = "code_replayed"
     BINDING_REQUIRED = "binding_required"
+    # road checkpoints (directive §二 10): a non-resident with neither a pass nor an identity document
+    NO_DOCUMENT = "no_document"
 
 
 LABELS: dict[Reason, tuple[str, str]] = {
@@ -58,6 +60,7 @@ LABELS: dict[Reason, tuple[str, str]] = {
                                 "Phone clock is ahead: set it right and show the live code"),
     Reason.CODE_REPLAYED: ("此码已使用：请出示手机上的实时通行码", "Code already used: show the live code"),
     Reason.BINDING_REQUIRED: ("本场所只认手机实时通行码", "This site admits only the live phone code"),
+    Reason.NO_DOCUMENT: ("非本市人员无有效证件：禁止进入", "Not a resident and no identity document: no entry"),
 }
 
 # shown beside an "allowed" when a site prefers holder-bound codes and a static (paper) pass was read

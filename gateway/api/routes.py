@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, health, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
+from . import bindings, checkpoint, health, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -44,6 +44,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/devices/{{device_id}}/disable", sites.disable_device),
     ("POST", f"{API}/entries", sites.upload_entries),
     ("GET", f"{API}/entries", monitor.list_entries),
+    ("POST", f"{API}/checkpoint/records", checkpoint.upload_records),
+    ("GET", f"{API}/handovers", checkpoint.list_handovers),
+    ("GET", f"{API}/handovers/{{handover_id}}", checkpoint.get_handover),
+    ("POST", f"{API}/handovers/{{handover_id}}/steps", checkpoint.step_handover),
     ("GET", f"{API}/alerts", monitor.list_alerts),
     ("GET", f"{API}/audit", monitor.list_audit),
     ("GET", f"{API}/tokens", tokens.list_tokens),

@@ -26,6 +26,9 @@ MUTATING = sorted((m, p) for m, p, _ in ROUTES if m in {"POST", "PUT", "PATCH", 
 # an entry upload is the record itself: each entry keeps its device, site, scan time and receipt time
 # (test_entry_uploads_are_their_own_record); an audit row per entry would double the write load
 RECORDED_ELSEWHERE = {("POST", "/api/v1/entries")}
+# a checkpoint record is its own record too (device, site, its time and the receipt time); the files and
+# hand-overs it opens are audited under the device (tests/gateway/test_checkpoint.py)
+RECORDED_ELSEWHERE |= {("POST", "/api/v1/checkpoint/records")}
 ADMIN_ACTOR, REGISTRAR_ACTOR = "token:1(test-admin)", "token:2(test-registrar)"
 
 
@@ -176,7 +179,17 @@ async def _import(w: World) -> Call:
     return Call("POST", f"{R}/people/import", w.headers("registrar"), csv, REGISTRAR_ACTOR)
 
 
+async def _handover_step(w: World) -> Call:
+    from .checkpoint_helpers import checkpoint_world, person, record, upload
+
+    device = await checkpoint_world(w.client, w.headers("admin"))
+    answer = await (await upload(w.client, device, record([person()]))).json()
+    return Call("POST", f"{R}/handovers/{answer['handovers'][0]}/steps", w.headers("registrar"),
+                {"step": "acknowledge"}, REGISTRAR_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
+    ("POST", f"{R}/handovers/{{handover_id}}/steps"): _handover_step,
     ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
     ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
     ("POST", f"{R}/people"): _new_person,

@@ -28,7 +28,8 @@ MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators gi
 # a short code in the redirect's query string becomes a message (web/labels.py "flash"): nothing
 # user-written is echoed
 FLASH = frozenset(("registered", "saved", "issued", "revoked", "reissued", "checked", "site", "disabled",
-                   "cleared", "ended", "lang", "holder_reset", "imported", "handled", "rotated"))
+                   "cleared", "ended", "lang", "holder_reset", "imported", "handled", "rotated",
+                   "handover_step"))
 
 
 def services(request: web.Request) -> Services:

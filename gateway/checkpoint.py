@@ -1,0 +1,321 @@
+"""Road checkpoint records from devices (directive §二 9–11): validated, idempotent on the record id.
+
+Every vehicle is stopped and every person in it measured (每车必拦、每车必检、每人必测). A person
+linked to a key area — by the vehicle's origin, their ID number's region, or the plate's province
+(鄂 is Hubei) — gets a file on the spot (quarantine pending: central observation from today) and a
+**hand-over** to the destination township and community; a fever gets a **referral** (own car as
+isolation, or 120 to the named fever clinic). Both are worked through in the console inbox
+(gateway/handovers.py). The device decides at the roadside; the gateway records what it decided and
+derives the hand-overs from the facts (readings, documents, key areas), not from the device's words.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from keys import Reason
+from keys.checkpoint import (DIRECTIONS, MAX_PEOPLE, ROLES, TEMPERATURE_RANGE, TRANSPORTS, VEHICLE_KINDS,
+                             PlateError, normalise_plate)
+
+from . import key_areas, passes, quarantine, registry, bindings
+from .auth import Principal
+from .clock import iso, iso_ms, now
+from .db import Conn
+from .errors import Forbidden, InvalidInput
+from .ingest import HEX24, place
+from .privacy import mask_document
+from .services import Services
+from .store import audit
+from .store import checkpoint as store
+from .store import passes as pass_store
+from .store import people as people_store
+from .store import sites as site_store
+from .validate import (aware_datetime, boolean, choice, code, number, optional_text, reject_unknown)
+
+RECORD_FIELDS = ("id", "recorded_at", "clock_offset", "plate", "vehicle_kind", "direction", "origin",
+                 "township", "community", "people")
+PERSON_FIELDS = ("role", "name", "serial", "document_type", "document_number", "resident", "temperature",
+                 "decision", "reason", "transport", "clinic")
+REASONS = tuple(r.value for r in Reason)
+MAX_RECORDS = 200
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointResult:
+    accepted: int
+    duplicates: int
+    handovers: list[int]
+    referrals: list[int]
+
+
+def _field(where: str, fn: Callable[[], T]) -> T:
+    """Run a validator whose error names a bare field; the error then names `where.field`."""
+    try:
+        return fn()
+    except InvalidInput as exc:
+        message = exc.message.replace(exc.field, where, 1) if exc.field and exc.field in exc.message else ""
+        raise InvalidInput(message if message.startswith(where) else f"{where}: {exc.message}",
+                           field=where, code=exc.code) from None
+
+
+def _temperature(raw: dict[str, Any], where: str) -> float:
+    field = f"{where}.temperature"
+    if raw.get("temperature") is None:
+        raise InvalidInput(f"{field} is required: every person's temperature is taken (每人必测)",
+                           field=field, code="temperature_required")
+    low, high = TEMPERATURE_RANGE
+    value = raw["temperature"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InvalidInput(f"{field} must be a reading in °C between {low} and {high}: "
+                           f"{str(value)[:20]!r} cannot be a person's temperature", field=field,
+                           code="temperature_impossible")
+    return float(value)
+
+
+def parse_person(raw: object, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{where} must be an object", field=where)
+    reject_unknown(raw, PERSON_FIELDS, prefix=where + ".")
+    temperature = _temperature(raw, where)
+    serial = raw.get("serial")
+    if serial is not None and (not isinstance(serial, str) or not HEX24.match(serial)):
+        raise InvalidInput(f"{where}.serial must be a pass serial (24 lowercase hex) or null", field=f"{where}.serial")
+    document: tuple[str, str] | None = None
+    if raw.get("document_type") is not None or raw.get("document_number") is not None:
+        if raw.get("document_type") is None or raw.get("document_number") is None:
+            missing = "document_type" if raw.get("document_type") is None else "document_number"
+            raise InvalidInput(f"{where}.{missing} is required with the other", field=f"{where}.{missing}")
+        kind = choice(raw["document_type"], f"{where}.document_type", registry.DOCUMENT_TYPES)
+        document = (kind, _field(f"{where}.document_number",
+                                 lambda: registry.normalise_document(kind, raw["document_number"])))
+    return {
+        "role": choice(raw.get("role", "passenger"), f"{where}.role", ROLES),
+        "name": optional_text(raw.get("name"), f"{where}.name", max_len=64),
+        "serial": serial, "document": document,
+        "resident": None if raw.get("resident") is None else boolean(raw["resident"], f"{where}.resident"),
+        "temperature": temperature,
+        "decision": choice(raw.get("decision"), f"{where}.decision", ("allow", "deny")),
+        "reason": choice(raw.get("reason"), f"{where}.reason", REASONS),
+        "transport": None if raw.get("transport") is None else choice(raw["transport"], f"{where}.transport",
+                                                                      TRANSPORTS),
+        "clinic": optional_text(raw.get("clinic"), f"{where}.clinic", max_len=100),
+    }
+
+
+def parse_record(raw: object, index: int, received_at: str, *, retention_days: int) -> dict[str, Any]:
+    """One record, checked whole; 422 naming `records[i].field` (people: `records[i].people[j].field`)."""
+    where = f"records[{index}]"
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{where} must be an object", field=where)
+    reject_unknown(raw, RECORD_FIELDS, prefix=where + ".")
+    for key in ("id", "recorded_at", "vehicle_kind", "direction", "township", "community", "people"):
+        if raw.get(key) is None:
+            raise InvalidInput(f"{where}.{key} is required", field=f"{where}.{key}")
+    record_id = raw["id"]
+    try:
+        if not isinstance(record_id, str) or len(record_id) > 64 or str(uuid.UUID(record_id)) != record_id:
+            raise ValueError
+    except ValueError:
+        raise InvalidInput(f"{where}.id must be a UUID in its canonical form (lower case, hyphenated)",
+                           field=f"{where}.id") from None
+    recorded = aware_datetime(raw["recorded_at"], f"{where}.recorded_at", first_year=1900)
+    offset = None if raw.get("clock_offset") is None else number(
+        raw["clock_offset"], f"{where}.clock_offset", low=-1e9, high=1e9)
+    placed, _flag = place(recorded.timestamp(), offset, datetime.fromisoformat(received_at).timestamp(),
+                          retention_days=retention_days, field=f"{where}.recorded_at")
+    kind = choice(raw["vehicle_kind"], f"{where}.vehicle_kind", VEHICLE_KINDS)
+    plate = province = None
+    if kind == "none":
+        if raw.get("plate") is not None:
+            raise InvalidInput(f"{where}.plate must be null for a person on foot (vehicle_kind none)",
+                               field=f"{where}.plate")
+    else:
+        if raw.get("plate") is None:
+            raise InvalidInput(f"{where}.plate is required: every vehicle is stopped and registered",
+                               field=f"{where}.plate")
+        try:
+            plate, province = normalise_plate(raw["plate"])
+        except PlateError as exc:
+            raise InvalidInput(f"{where}.plate: {exc}", field=f"{where}.plate", code="bad_plate") from None
+    origin = None if raw.get("origin") is None else _field(
+        f"{where}.origin", lambda: registry.normalise_origin(raw["origin"]))
+    people = raw["people"]
+    if not isinstance(people, list) or not 1 <= len(people) <= MAX_PEOPLE:
+        raise InvalidInput(f"{where}.people must be a list of 1..{MAX_PEOPLE} people", field=f"{where}.people")
+    return {
+        "id": record_id, "recorded_at": raw["recorded_at"], "recorded_ts": placed, "received_at": received_at,
+        "plate": plate, "plate_province": province, "vehicle_kind": kind,
+        "direction": choice(raw["direction"], f"{where}.direction", DIRECTIONS), "origin": origin,
+        "township": code(raw["township"], f"{where}.township"),
+        "community": code(raw["community"], f"{where}.community"),
+        "people": [parse_person(p, f"{where}.people[{j}]") for j, p in enumerate(people)],
+    }
+
+
+def key_area_links(record: dict[str, Any], person: dict[str, Any], areas: list[quarantine.KeyArea], *,
+                   today: date, days: int) -> list[str]:
+    """What links this person to a key area now: `origin:CODE`, `document:CODE`, `plate:PROVINCE`."""
+    def active(code_: str) -> bool:
+        return quarantine.from_key_area(code_, areas, today=today, days=days)
+
+    links = []
+    if record["origin"] and active(record["origin"]):
+        links.append(f"origin:{record['origin']}")
+    document = person["document"]
+    if document and document[0] == "resident_id" and active(document[1][:6]):
+        links.append(f"document:{document[1][:6]}")
+    province = record["plate_province"]
+    if province and any(a.prefix[:2] == province and active(a.prefix) for a in areas):
+        links.append(f"plate:{province}")
+    return links
+
+
+async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> CheckpointResult:
+    reject_unknown(body, ("records",))
+    raws = body.get("records")
+    if not isinstance(raws, list) or not 1 <= len(raws) <= MAX_RECORDS:
+        raise InvalidInput(f"records must be a list of 1..{MAX_RECORDS} records", field="records")
+    received_at = iso_ms(now())
+    records = [parse_record(raw, i, received_at, retention_days=svc.config.retention_days)
+               for i, raw in enumerate(raws)]
+    handovers: list[int] = []
+    referrals: list[int] = []
+    async with svc.db.transaction() as tx:
+        await tx.serialise(f"checkpoint:{device.id}")
+        current = await site_store.get_device(tx, device_id=device.id)
+        if current is None or current.disabled_at is not None:
+            raise Forbidden("this device has been disabled", code="device_disabled")
+        site = await site_store.get_site(tx, code=current.site)
+        if site is None or site.kind != "checkpoint":
+            raise Forbidden("checkpoint records come from a device of a checkpoint site", code="not_a_checkpoint")
+        existing = await store.existing_ids(tx, ids=[r["id"] for r in records])
+        areas = await key_areas.current(tx)
+        fresh = 0
+        for record in records:
+            if record["id"] in existing:
+                continue
+            existing.add(record["id"])
+            fresh += 1
+            made = await _store_record(svc, tx, device, current.site, record, areas)
+            handovers += made[0]
+            referrals += made[1]
+        await site_store.touch_device(tx, device_id=device.id, at=received_at)
+    return CheckpointResult(fresh, len(records) - fresh, handovers, referrals)
+
+
+async def _store_record(svc: Services, tx: Conn, device: Principal, site: str, record: dict[str, Any],
+                        areas: list[quarantine.KeyArea]) -> tuple[list[int], list[int]]:
+    people = record.pop("people")
+    await store.insert_record(tx, values={**record, "device_id": device.id, "site": site, "people": len(people)})
+    today = registry.local_today()
+    stamp = now()
+    handovers: list[int] = []
+    referrals: list[int] = []
+    for position, person in enumerate(people, start=1):
+        links = key_area_links(record, person, areas, today=today, days=svc.config.quarantine_days)
+        fever = person["temperature"] >= svc.config.health_fever_threshold
+        person_id = await _known_person(svc, tx, person)
+        document = person["document"]
+        resident = person["resident"]
+        if document and document[0] == "resident_id":
+            resident = document[1].startswith(svc.config.city_region_prefix)
+        if links and person_id is None and document is not None:
+            person_id = await _new_file(svc, tx, device, record, person, today)
+        elif links and person_id is not None:
+            await _quarantine_pending(svc, tx, device, person_id, record, today)
+        cp_id = await store.insert_person(tx, values={
+            "record_id": record["id"], "position": position, "role": person["role"], "name": person["name"],
+            "serial": person["serial"], "document_type": document[0] if document else None,
+            "document_enc": svc.cipher.encrypt("document", document[1]) if document else None,
+            "document_hmac": svc.cipher.lookup("document", f"{document[0]}:{document[1]}") if document else None,
+            "document_masked": mask_document(document[1]) if document else None,
+            "resident": None if resident is None else int(resident), "temperature": person["temperature"],
+            "decision": person["decision"], "reason": person["reason"],
+            "key_area": json.dumps(links) if links else None, "fever": int(fever), "person_id": person_id})
+        common = {"record_id": record["id"], "checkpoint_person_id": cp_id, "person_id": person_id,
+                  "site": site, "township": record["township"], "community": record["community"],
+                  "state": "open", "created_at": iso(stamp), "created_ts": stamp.timestamp(),
+                  "ack_due_ts": (stamp + timedelta(minutes=svc.config.handover_ack_minutes)).timestamp(),
+                  "close_due_ts": (stamp + timedelta(hours=svc.config.handover_close_hours)).timestamp()}
+        if links:
+            hid = await store.insert_handover(tx, values={
+                **common, "kind": "handover", "basis": json.dumps({"key_area": links}),
+                "transport": None, "clinic": None})
+            handovers.append(hid)
+            await audit.record(tx, device.actor, "handover.open", f"handover:{hid}", None,
+                               {"kind": "handover", "community": record["community"], "links": links,
+                                "person": person_id, "record": record["id"]})
+        if fever:
+            transport = person["transport"] or ("ambulance_120" if record["vehicle_kind"] == "none" else "own_car")
+            clinic = person["clinic"] or (svc.config.fever_clinic if transport == "ambulance_120" else None)
+            hid = await store.insert_handover(tx, values={
+                **common, "kind": "referral", "basis": json.dumps({"temperature": person["temperature"]}),
+                "transport": transport, "clinic": clinic})
+            referrals.append(hid)
+            await audit.record(tx, device.actor, "handover.open", f"handover:{hid}", None,
+                               {"kind": "referral", "community": record["community"], "transport": transport,
+                                "person": person_id, "record": record["id"]})
+    return handovers, referrals
+
+
+async def _known_person(svc: Services, tx: Conn, person: dict[str, Any]) -> int | None:
+    """The registry's file of this person: by the pass shown, else by the document."""
+    if person["serial"]:
+        row = await pass_store.get(tx, serial=person["serial"])
+        if row is not None:
+            return row.person_id
+    if person["document"]:
+        kind, number_ = person["document"]
+        found = await people_store.by_document(tx, document_hmac=svc.cipher.lookup("document", f"{kind}:{number_}"))
+        if found is not None:
+            return found.id
+    return None
+
+
+def _quarantine_values(svc: Services, today: date) -> dict[str, Any]:
+    return {"quarantine_start": today.isoformat(),
+            "quarantine_end": (today + timedelta(days=svc.config.quarantine_days)).isoformat(),
+            "quarantine_ended_early": 0, "quarantine_kind": "central", "quarantine_place": None}
+
+
+async def _new_file(svc: Services, tx: Conn, device: Principal, record: dict[str, Any], person: dict[str, Any],
+                    today: date) -> int:
+    """Register on the spot: a new file, quarantine pending (central, place set at the transfer)."""
+    kind, number_ = person["document"]
+    stamp = iso(now())
+    origin = record["origin"] or (number_[:6] if kind == "resident_id" else None)
+    values: dict[str, Any] = {
+        "name": person["name"] or f"卡口登记 {mask_document(number_)}", **registry.document_columns(svc, kind, number_),
+        "phone_enc": None, "phone_hmac": None, "phone_masked": None, "address": None,
+        "community": record["community"], "employer": None, "school": None, "origin": origin,
+        "left_origin_on": None, "arrived_on": today.isoformat(), "status": "green",
+        **_quarantine_values(svc, today), "created_at": stamp, "updated_at": stamp}
+    person_id = await people_store.insert(tx, values=values)
+    await people_store.add_status(tx, person_id=person_id, status="green", changed_at=stamp,
+                                  changed_by=device.actor, reason="registered at a road checkpoint")
+    await audit.record(tx, device.actor, "person.register", f"person:{person_id}", "registered at a road checkpoint",
+                       {"document": values["document_masked"], "status": "green", "record": record["id"],
+                        "quarantine": "central, pending"})
+    return person_id
+
+
+async def _quarantine_pending(svc: Services, tx: Conn, device: Principal, person_id: int, record: dict[str, Any],
+                              today: date) -> None:
+    """A known person linked to a key area and not in quarantine now: central observation from today."""
+    current = await people_store.get(tx, person_id=person_id)
+    if current is None or (current.quarantine_end is not None and current.quarantine_end > today.isoformat()):
+        return
+    values = {**_quarantine_values(svc, today), "arrived_on": today.isoformat(), "updated_at": iso(now())}
+    if current.origin is None and record["origin"]:
+        values["origin"] = record["origin"]
+    await people_store.update(tx, person_id=person_id, values=values)
+    await audit.record(tx, device.actor, "person.quarantine_start", f"person:{person_id}",
+                       "linked to a key area at a road checkpoint", {"record": record["id"], "kind": "central"})
+    await passes.refresh(svc, tx, person_id, device, "quarantine from a road checkpoint")
+    await bindings.refresh(svc, tx, person_id, device, "quarantine from a road checkpoint")
