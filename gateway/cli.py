@@ -55,9 +55,15 @@ def _proxy(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc) or f"{text!r} is not an address") from None
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 def _listen(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    p.add_argument("--host", default=None, help="listen address (default 127.0.0.1; 0.0.0.0 for every address)")
+    p.add_argument("--port", type=_port, default=None, help="listen port (default 8080)")
     p.add_argument("--public-url", type=_public_url, default=None,
                    help="the URL gates and residents use, e.g. https://… behind a TLS proxy "
                         "(default http://HOST:PORT); https makes console cookies Secure")
@@ -87,7 +93,8 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
     token = sub.add_parser("token", help="API tokens")
     tsub = token.add_subparsers(dest="token_cmd", required=True)
     create = tsub.add_parser("create", help="print a new API token (shown once, stored hashed)")
-    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument("--role", choices=ROLES, required=True,
+                        help="admin: everything; registrar: people and passes in its scope; viewer: read only")
     create.add_argument("--label", default="cli", help="what the token is for (shown in the audit log)")
     create.add_argument("--expires-in", type=int, default=None, metavar="DAYS",
                         help="the token stops working after this many days (default: never)")
@@ -108,10 +115,11 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
     asub = account.add_subparsers(dest="account_cmd", required=True)
     for name, text in (("create", "create a console account"), ("passwd", "set an account's password")):
         p = asub.add_parser(name, help=text)
-        p.add_argument("username")
+        p.add_argument("username", help="the console login name (case-insensitive)")
         p.add_argument("--password", help="the password, or - to read a line from stdin (default: prompt)")
         if name == "create":
-            p.add_argument("--role", choices=ROLES, required=True)
+            p.add_argument("--role", choices=ROLES, required=True,
+                           help="admin: everything; registrar: people and passes in its scope; viewer: read only")
             _scope(p)
         _data(p)
         p.set_defaults(func=lambda a: commands.account(commands.config_from(a.data), a.account_cmd,
@@ -121,7 +129,7 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
     for name, text, disable in (("disable", "lock an account out at once (its sessions end)", True),
                                 ("enable", "let a disabled account log in again", False)):
         p = asub.add_parser(name, help=text)
-        p.add_argument("username")
+        p.add_argument("username", help="the console login name (see account list)")
         p.add_argument("--reason", default=f"{name}d with qrgate account {name}", help="why (audit log)")
         _data(p)
         p.set_defaults(func=lambda a, d=disable: commands.account_disable(
@@ -130,7 +138,7 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
     psub = people.add_subparsers(dest="people_cmd", required=True)
     imp = psub.add_parser("import", help="register a household list (CSV incl. GBK, or XLSX); every row is "
                                          "checked first, and without --valid-only a bad row imports nothing")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="the list: .csv (UTF-8 or GBK) or .xlsx, one person a row")
     imp.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the others")
     imp.add_argument("--dry-run", action="store_true", help="check every row, import nothing")
     _data(imp)

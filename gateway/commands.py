@@ -7,15 +7,18 @@ import getpass
 import logging
 import os
 import re
+import socket
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
-from . import accounts, auth, logsafe, people_import, tokens
+from keys.exitcodes import Exit, Failure
+
+from . import accounts, auth, logsafe, people_import, startup, tokens
 from .app import AppFactory
 from .config import DATABASE_ENV, GatewayConfig
 from .errors import GatewayError
@@ -52,32 +55,14 @@ def config_from(data: Path, host: str | None = None, port: int | None = None,
     return config
 
 
-def check_keys(config: GatewayConfig) -> str | None:
-    """Open existing keys before serving: a missing passphrase is one line, not a traceback, and
-    nothing is written. Missing keys are made (and audited) by open_services."""
-    from datetime import timedelta
-
-    from keys import KeyAuthority, KeysError
-
-    authority = KeyAuthority(config.keys_dir, max_pass_validity=timedelta(days=config.pass_validity_days))
-    try:
-        if authority.issuers.exists():
-            authority.issuers.signing_key()
-        if authority.has_root() and authority.root_online():
-            authority.root_key()
-        return None
-    except KeysError as exc:
-        return str(exc)
-
-
 def init(config: GatewayConfig) -> int:
     """`qrgate init`: a new data folder with everything the gateway needs; refuses one that holds a database."""
     if config.database.exists():
         print(f"qrgate init: {config.data_dir} already holds a qrgate database", file=sys.stderr)
         return 1
-    if (problem := check_keys(config)) is not None:
-        print(f"qrgate init: {problem}", file=sys.stderr)
-        return 1
+    startup.check_data_folder(config.data_dir)
+    if (problem := startup.keys_problem(config)) is not None:
+        raise Failure(Exit.CONFIG, problem)
 
     async def create() -> str:
         async with open_services(config) as svc:
@@ -87,25 +72,29 @@ def init(config: GatewayConfig) -> int:
     return 0
 
 
-def serve(config: GatewayConfig, app_factory: AppFactory, banner: str = "") -> int:
+def serve(config: GatewayConfig, app_factory: AppFactory) -> int:
     """Run the app `app_factory` builds (qrgate.app.create_app: the API and the web pages)."""
-    if (problem := check_keys(config)) is not None:
-        print(f"qrgate serve: {problem}", file=sys.stderr)
-        return 1
+    return serve_on(config, app_factory, startup.prepare(config))
+
+
+def serve_on(config: GatewayConfig, app_factory: AppFactory, sock: socket.socket,
+             banner: Callable[[], str] = str) -> int:
+    """Serve on a socket startup.prepare bound; the banner (and `banner()`) once the server listens."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logsafe.install()
-    print(f"qrgate gateway on {config.base_url}  (data: {config.data_dir})")
-    if config.public_url is None and config.host in ("0.0.0.0", "::", ""):
-        print("  warning: no --public-url: resident links and enrolment QRs will name "
-              f"{config.base_url}, which nobody can reach; give the address people use", file=sys.stderr)
-    print(f"  API:       {config.base_url}/api/v1/openapi.json")
-    print(f"  JWKS:      {config.base_url}/.well-known/jwks.json")
-    if banner:
-        print(banner)
-    sys.stdout.flush()
-    web.run_app(app_factory(config), host=config.host, port=config.port, print=None,
-                access_log_class=PathOnlyAccessLogger)
-    return 0
+
+    def announce() -> None:
+        print(f"qrgate gateway on {config.base_url}  (data: {config.data_dir}; Ctrl-C stops it)")
+        if config.public_url is None and config.host in ("0.0.0.0", "::", ""):
+            print("  warning: no --public-url: resident links and enrolment QRs will name "
+                  f"{config.base_url}, which nobody can reach; give the address people use", file=sys.stderr)
+        print(f"  API:       {config.base_url}/api/v1/openapi.json")
+        print(f"  JWKS:      {config.base_url}/.well-known/jwks.json")
+        if text := banner():
+            print(text)
+        sys.stdout.flush()
+
+    return startup.run(config, app_factory, sock, PathOnlyAccessLogger, announce)
 
 
 def _cli_scope(role: str, given: list[str] | None) -> auth.Scope:
@@ -261,7 +250,7 @@ def import_people(config: GatewayConfig, path: Path, valid_only: bool = False, d
         imported, checked = asyncio.run(_people_import(config, path, valid_only, dry_run))
     except OSError as exc:
         print(f"qrgate people import: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 1
+        return Exit.NOINPUT
     except GatewayError as exc:
         print(f"qrgate people import: {exc.message}", file=sys.stderr)
         return 1

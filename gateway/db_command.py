@@ -7,6 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from keys.exitcodes import Exit
+
 from . import dbcopy
 from .config import GatewayConfig
 from .db import Database, StoreError, is_url, redacted
@@ -49,7 +51,7 @@ def run_copy(args: argparse.Namespace) -> int:
     source, target = _target(args.source), _target(args.target)
     if isinstance(source, Path) and not source.exists():  # never copy from a mistyped, empty folder
         print(f"qrgate db copy: no gateway database at {source}", file=sys.stderr)
-        return 1
+        return Exit.CONFIG
     if str(source) == str(target):
         print("qrgate db copy: source and target are the same database", file=sys.stderr)
         return 1

@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from . import accounts, auth, passes, registry, sites
+from . import accounts, auth, passes, registry, sites, startup
 from .app import AppFactory
 from .auth import Principal
-from .commands import serve
+from .commands import serve_on
 from .config import GatewayConfig
 from .idcard import make
 from .services import Services, open_services
@@ -114,14 +114,22 @@ def _to_terminal(text: str) -> bool:
 
 
 def run(config: GatewayConfig, app_factory: AppFactory) -> int:
-    login = asyncio.run(_seed(config))
-    links = "\n".join(f"    {name}: {config.base_url}{path}" for name, path in login["resident_links"].items())
-    secrets_text = (f"  Admin login: {login['username']} / {login['password']}\n"
-                    f"  Admin API token: {login['api_token']}\n"
-                    f"  Resident pages:\n{links}")
-    shown = _to_terminal(secrets_text)
-    # stdout may be a log: it names where the credentials are, not the credentials
-    banner = (f"  Console:   {config.base_url}/console/\n"
-              f"  Demo login, API token and resident links: {config.data_dir / LOGIN_FILE}"
-              f" (readable by this user only){' and on this terminal' if shown else ''}")
-    return serve(config, app_factory, banner)
+    """Check and bind first (a taken port seeds nothing), seed, serve; the login once it listens."""
+    sock = startup.prepare(config)
+    try:
+        login = asyncio.run(_seed(config))
+    except BaseException:
+        sock.close()
+        raise
+
+    def banner() -> str:
+        links = "\n".join(f"    {name}: {config.base_url}{path}" for name, path in login["resident_links"].items())
+        shown = _to_terminal(f"  Admin login: {login['username']} / {login['password']}\n"
+                             f"  Admin API token: {login['api_token']}\n"
+                             f"  Resident pages:\n{links}")
+        # stdout may be a log: it names where the credentials are, not the credentials
+        return (f"  Console:   {config.base_url}/console/\n"
+                f"  Demo login, API token and resident links: {config.data_dir / LOGIN_FILE}"
+                f" (readable by this user only){' and on this terminal' if shown else ''}")
+
+    return serve_on(config, app_factory, sock, banner)

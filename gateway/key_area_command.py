@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+
+from keys.exitcodes import Exit
 from typing import Any
 
 from . import key_areas, regions
@@ -26,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     put.add_argument("--until", default=None, help="last arrival day that counts (default: open)")
     put.add_argument("--reason", required=True, help="why (audit log)")
     remove = asub.add_parser("remove", help="remove a key area; recomputes quarantines")
-    remove.add_argument("prefix")
+    remove.add_argument("prefix", help="the key area's prefix, as 'key-areas list' shows it")
     remove.add_argument("--reason", required=True, help="why (audit log)")
     for p in (listing, put, remove):
         p.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: ./data)")
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     config = GatewayConfig.for_data_dir(args.data)
     if not config.database.exists():
         print(f"qrgate key-areas: no gateway database at {config.database}", file=sys.stderr)
-        return 1
+        return Exit.CONFIG
     try:
         lines = asyncio.run(_run(config, args))
     except GatewayError as exc:

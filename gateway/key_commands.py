@@ -13,6 +13,7 @@ from typing import TextIO
 
 import keys.cli
 from keys import KeysError
+from keys.exitcodes import Exit, for_error
 
 from . import keyops, reissue
 from .auth import CLI
@@ -89,7 +90,7 @@ def run_keys(args: argparse.Namespace) -> int:
         return keys.cli.run_keys(args)
     if args.keys_cmd != "init" and not config.database.exists():
         print(f"qrgate keys: no gateway database in {config.data_dir} (wrong --data?)", file=sys.stderr)
-        return 1
+        return Exit.CONFIG
     if args.keys_cmd == "init" and config.keys_dir.joinpath("keys.json").exists():
         print(f"qrgate keys: {config.keys_dir} already holds keys", file=sys.stderr)
         return 1
@@ -97,10 +98,10 @@ def run_keys(args: argparse.Namespace) -> int:
         return asyncio.run(_audited(config, args))
     except GatewayError as exc:
         print(f"qrgate keys: {exc.message}", file=sys.stderr)
-        return 1
+        return Exit.CONFIG if exc.code == "key_passphrase" else Exit.REFUSED
     except (KeysError, keys.cli.CliError) as exc:  # e.g. no passphrase for the keys: one line
         print(f"qrgate keys: {exc}", file=sys.stderr)
-        return 1
+        return for_error(exc)
 
 
 async def _audited(config: GatewayConfig, args: argparse.Namespace) -> int:
@@ -137,7 +138,7 @@ def run_reissue(args: argparse.Namespace) -> int:
     config = config_from(args.data)
     if not config.database.exists():
         print(f"qrgate reissue: no gateway database in {config.data_dir} (wrong --data?)", file=sys.stderr)
-        return 1
+        return Exit.CONFIG
     return asyncio.run(_reissue(config, args.resume))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from keys import KeyEvent, KeyStoreError
+from keys.errors import PassphraseError
 
 from . import reissue
 from .auth import Principal
@@ -58,7 +59,8 @@ def list_keys(svc: Services) -> list[KeyInfoView]:
 
 
 def _refused(exc: KeyStoreError) -> Conflict:
-    return Conflict(str(exc), code="key_store")
+    # a missing or wrong passphrase is the operator's set-up, not the key folder refusing (CLI exit 78)
+    return Conflict(str(exc), code="key_passphrase" if isinstance(exc, PassphraseError) else "key_store")
 
 
 async def rotate(svc: Services, actor: Principal, reason: str) -> tuple[str, list[KeyEvent]]:

@@ -9,6 +9,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from keys.exitcodes import Exit
+
 from . import reports
 from .clock import now
 from .commands import config_from
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     daily = rsub.add_parser("daily", help="print the daily report of every site and the city, or of one site")
     daily.add_argument("--date", type=_day, required=True, help="the day, YYYY-MM-DD (site time zones)")
     daily.add_argument("--site", default=None, help="one site's code (default: every site and the city)")
-    daily.add_argument("--format", choices=("json", "csv"), default="json")
+    daily.add_argument("--format", choices=("json", "csv"), default="json", help="json (default) or csv")
     daily.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: ./data)")
     from .cli import database_option  # the one definition of --database (cli imports this module)
 
@@ -48,7 +50,7 @@ def run_daily(args: argparse.Namespace) -> int:
     config = config_from(args.data)
     if config.database_url is None and not config.database.exists():  # never create an empty gateway
         print(f"qrgate report: no gateway database at {config.database}", file=sys.stderr)
-        return 1
+        return Exit.CONFIG
     try:
         report = asyncio.run(_report(config, args.date, args.site))
     except GatewayError as exc:

@@ -26,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from .errors import DocumentError, KeyStoreError
+from .errors import DocumentError, KeyStoreError, PassphraseError
 from .keyset import KeySet, TrustedKey, Withdrawal, fingerprint, load_keyset, sign_keyset, unsigned_keyset
 from .keystore import (
     ACTIVE,
@@ -333,7 +333,7 @@ def load_root_key(path: Path, passphrase: Secret) -> IssuerKey:
     except OSError as exc:
         raise KeyStoreError(f"cannot read {path}: {exc.strerror}") from None
     except (ValueError, TypeError):
-        raise KeyStoreError(f"cannot decrypt {path}: wrong {ROOT_ENV}?") from None
+        raise PassphraseError(f"cannot decrypt {path}: wrong {ROOT_ENV}?") from None
     if not isinstance(private, Ed25519PrivateKey):
         raise KeyStoreError(f"{path} is not an Ed25519 key")
     return IssuerKey(private)

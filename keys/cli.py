@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .authority import KeyAuthority, KeyEvent, load_root_key
 from .decide import decide
+from .exitcodes import Exit, Failure, for_error
 from .errors import DocumentError, KeysError, KeyStoreError, PolicyError
 from .keyset import fingerprint, read_unsigned, sign_payload
 from .policy import SitePolicy, load_policy
@@ -17,12 +18,16 @@ from .reasons import Reason
 from .revocations import load_revocations
 from .trust import TrustSet
 
-EXIT_ALLOW, EXIT_DENY, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 64
+# verify's exit codes, from the one table of every qrgate command (keys/exitcodes.py, docs/cli.md)
+EXIT_ALLOW, EXIT_DENY, EXIT_UNREADABLE, EXIT_USAGE = Exit.OK, Exit.REFUSED, Exit.DATAERR, Exit.USAGE
 MAX_INPUT = 1 << 20
 
 
-class CliError(Exception):
-    """A problem with what the user gave us; printed as one line, exit 64."""
+class CliError(Failure):
+    """A problem with what the user gave us: one line; DATAERR (a file's content) unless told."""
+
+    def __init__(self, message: str, code: Exit = Exit.DATAERR) -> None:
+        super().__init__(code, message)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,20 +45,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--reason", required=True, help="why (kept in the key set and shown to admins)")
     ks.add_parser("jwks", help="print the trust set as a JWKS")
     root = ks.add_parser("root", help="the root of trust: show its fingerprint, or rotate it")
-    root.add_argument("root_cmd", choices=("show", "rotate"))
+    root.add_argument("root_cmd", choices=("show", "rotate"),
+                      help="show: its fingerprint; rotate: a new root, announced by the old one")
     kset = ks.add_parser("keyset", help="the signed key set: show, publish, export/sign/import for an offline root")
     kset_sub = kset.add_subparsers(dest="keyset_cmd", required=True)
     kset_sub.add_parser("show", help="the served key set, and the one waiting for a signature")
     kset_sub.add_parser("publish", help="sign the key set again (the root key must be here)")
     exp = kset_sub.add_parser("export", help="write the pending (unsigned) key set to FILE")
-    exp.add_argument("file", type=Path)
+    exp.add_argument("file", type=Path, help="where to write it (carry it to the root's machine)")
     sign = kset_sub.add_parser("sign", help="on the root's machine: sign an exported key set")
     sign.add_argument("--in", dest="infile", type=Path, required=True, help="the exported key set")
     sign.add_argument("--out", type=Path, required=True, help="where to write the signed key set")
     sign.add_argument("--root-key", type=Path, required=True,
                       help="the root's encrypted key (root-KID.pem); passphrase from QRGATE_ROOT_PASSPHRASE")
     imp = kset_sub.add_parser("import", help="store a key set signed on the root's machine; it is served next")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="the signed key set 'keyset sign' wrote")
     keys.set_defaults(func=run_keys)
 
     v = sub.add_parser("verify", help="decide a pass offline, as a gate would")
@@ -64,16 +70,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--at", help="decide at this ISO 8601 time (default: now)")
     v.add_argument("--temperature", type=float, help="measured temperature in °C")
     v.set_defaults(func=run_verify)
-    _usage_errors_exit_64(v)
-
-
-def _usage_errors_exit_64(parser: argparse.ArgumentParser) -> None:
-    """argparse exits 2 on bad arguments, which `verify` uses for "unreadable": use 64 (EX_USAGE)."""
-    def error(message: str) -> None:
-        parser.print_usage(sys.stderr)
-        print(f"{parser.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-    parser.error = error  # type: ignore[method-assign,assignment]
 
 
 _SAID = {
@@ -127,7 +123,7 @@ def run_keys(args: argparse.Namespace) -> int:
             return _keyset(authority, args)
     except KeysError as exc:
         print(f"qrgate keys: {exc}", file=sys.stderr)
-        return 1
+        return for_error(exc)
     return 0
 
 
@@ -166,7 +162,7 @@ def _sign_offline(args: argparse.Namespace) -> int:
         signed = sign_payload(root, payload)
     except (CliError, KeysError) as exc:
         print(f"qrgate keys: {exc}", file=sys.stderr)
-        return 1
+        return for_error(exc)
     args.out.write_bytes(signed)
     print(f"signed key set version {keyset.version} with root {fingerprint(root.public_key)}: {args.out}")
     return 0
@@ -176,7 +172,7 @@ def _read_file(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        raise CliError(f"cannot read {path}: {exc.strerror}", Exit.NOINPUT) from None
     if len(data) > 64 * MAX_INPUT:
         raise CliError(f"{path} is too large")
     return data
@@ -188,7 +184,7 @@ def _parse_at(value: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise CliError(f"--at: {value!r} is not an ISO 8601 time") from None
+        raise CliError(f"--at: {value!r} is not an ISO 8601 time", Exit.USAGE) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -222,7 +218,7 @@ def run_verify(args: argparse.Namespace) -> int:
         now = _parse_at(args.at)
     except CliError as exc:
         print(f"qrgate verify: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exc.code
     if isinstance(text, bytes) and args.text == "-":
         text = text.rstrip(b"\r\n")
     decision = decide(text, trust, revocations, policy, now=now, temperature=args.temperature)

@@ -7,6 +7,7 @@ scanner and CLIs turn into a clear message.
 
     KeysError
     ├── KeyStoreError      the key folder is missing, locked or inconsistent
+    │   └── PassphraseError  no passphrase, or the wrong one (a set-up problem: exit 78)
     ├── DocumentError      a signed document is malformed, unsigned or signed by an unknown key
     └── PolicyError        a site policy's JSON form is invalid (names the field)
 """
@@ -19,6 +20,10 @@ class KeysError(Exception):
 
 
 class KeyStoreError(KeysError):
+    pass
+
+
+class PassphraseError(KeyStoreError):
     pass
 
 

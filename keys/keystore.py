@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from .errors import KeyStoreError
+from .errors import KeyStoreError, PassphraseError
 from .secret import Secret
 from .trust import TrustSet, b64url, b64url_decode, kid_for, raw_public
 
@@ -94,11 +94,11 @@ def resolve_passphrase(folder: Path, *, create: bool = False, env: str = "QRGATE
         try:
             return Secret(Path(path).read_text().strip())
         except OSError as exc:
-            raise KeyStoreError(f"cannot read {env}_FILE: {exc.strerror}") from None
+            raise PassphraseError(f"cannot read {env}_FILE: {exc.strerror}") from None
     file = folder / filename
     if not file.exists():
         if not create:
-            raise KeyStoreError(f"no passphrase for the keys in {folder}: set {env} (or {env}_FILE)")
+            raise PassphraseError(f"no passphrase for the keys in {folder}: set {env} (or {env}_FILE)")
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_private(file, secrets.token_urlsafe(32).encode())
     return Secret(file.read_text().strip())
@@ -183,7 +183,7 @@ class KeyStore:
         except OSError as exc:
             raise KeyStoreError(f"cannot read key {kid_hex}: {exc.strerror}") from None
         except (ValueError, TypeError):
-            raise KeyStoreError(f"cannot decrypt key {kid_hex}: wrong passphrase?") from None
+            raise PassphraseError(f"cannot decrypt key {kid_hex}: wrong passphrase?") from None
         if not isinstance(private, Ed25519PrivateKey):
             raise KeyStoreError(f"key {kid_hex} is not Ed25519")
         key = IssuerKey(private)

@@ -1,8 +1,9 @@
 """`qrgate-scanner`: argument parsing, wiring and exit codes; the work is done in the modules it calls.
 
-Exit codes: 0 done · 64 bad arguments · 66 input missing (camera, file, folder, no enrolment QR)
-· 69 gateway unreachable · 77 gateway refused (token used or expired, device disabled, bad bundle)
-· 78 data folder not enrolled or unreadable · 130 interrupted.
+Exit codes are the one table of every qrgate command (keys/exitcodes.py, docs/cli.md): 0 done
+· 2 bad arguments · 66 input missing (camera, file, folder, no enrolment QR) · 69 gateway
+unreachable · 77 gateway refused (token used or expired, device disabled, bad bundle) · 78 data
+folder not enrolled or unreadable · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+
+from keys.exitcodes import Exit
+from keys.exitcodes import Parser as Parser
 
 from .clock import DEFAULT_MAX_JUMP, boot_clock
 from .decoders import DECODERS, make_decoder
@@ -34,14 +37,10 @@ from .sync import (
 
 JUMP_HELP = ("seconds: a larger jump of the gateway's signed time is shown and logged but not applied "
              "until an admin runs 'clock accept' (default 600)")
-EXIT_OK, EXIT_USAGE, EXIT_NOINPUT = 0, 64, 66
-EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_CONFIG, EXIT_INTERRUPTED = 69, 77, 78, 130
+EXIT_OK, EXIT_USAGE, EXIT_NOINPUT = Exit.OK, Exit.USAGE, Exit.NOINPUT
+EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_CONFIG, EXIT_INTERRUPTED = (Exit.UNAVAILABLE, Exit.NOPERM, Exit.CONFIG,
+                                                                 Exit.INTERRUPTED)
 ENROL_TIMEOUT = 120.0
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
 
 
 def _temperature(text: str) -> float:
@@ -88,7 +87,7 @@ def _add_sources(p: argparse.ArgumentParser, group: argparse._MutuallyExclusiveG
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="qrgate-scanner", description="qrgate gate scanner: decides offline, logs, syncs")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = Parser(add_help=False)
     data.add_argument("--data", type=Path, default=Path("scanner-data"),
                       help="device data folder (default ./scanner-data)")
@@ -108,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sync)
 
     c = sub.add_parser("clock", parents=[data], help="the gate's time: show it, or accept a held jump (admin)")
-    c.add_argument("clock_cmd", choices=("show", "accept"))
+    c.add_argument("clock_cmd", choices=("show", "accept"),
+                   help="show: the gate's time and its source; accept: apply a held jump of the gateway's time")
     c.set_defaults(func=cmd_clock)
 
     r = sub.add_parser("run", parents=[data], help="scan and decide until stopped")

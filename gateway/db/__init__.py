@@ -14,6 +14,7 @@ them (gateway/db/sql.py). A Row reads by position (`row[0]`) and by name (`row["
 Driver errors never leave the store: they arrive as the exceptions below.
 
     StoreError
+     ├── Unavailable     the database cannot be reached or opened (server down, refused login)
      ├── Busy            the database is locked or the transaction lost a race: try again later
      └── Conflict        a constraint (unique, foreign key, check) refused the write
 """
@@ -37,6 +38,10 @@ MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 class StoreError(Exception):
     """A database failure, whatever the driver."""
+
+
+class Unavailable(StoreError):
+    """The database cannot be reached or opened: nothing was done (the message names it, never a password)."""
 
 
 class Busy(StoreError):

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import asyncpg
 
-from . import Busy, Conflict, Conn, Database, Params, Result, Row, StoreError, migrations, redacted
+from . import Busy, Conflict, Conn, Database, Params, Result, Row, StoreError, Unavailable, migrations, redacted
 from .sql import bind
 
 MIGRATION_LOCK = 0x71726761  # "qrga": nodes starting together migrate one after the other
@@ -32,6 +32,13 @@ def _raise(error: Exception) -> NoReturn:
 
 
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+def _why(error: BaseException) -> str:
+    """The driver's reason in words: 'Connection refused', not '[Errno 111] Connect call failed (…)'."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 def _rowcount(status: str) -> int:
@@ -124,7 +131,7 @@ class PostgresDatabase(Database):
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init,
                                              command_timeout=60)
         except DRIVER_ERRORS as error:
-            raise StoreError(f"cannot connect to {redacted(url)}: {error}") from error
+            raise Unavailable(f"cannot connect to {redacted(url)}: {_why(error)}") from error
         try:
             async with pool.acquire() as conn:
                 await _migrate(conn)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from keys.exitcodes import Exit
 from qrgate.cli import main
 
 ENV = ("QRGATE_KEY_PASSPHRASE", "QRGATE_KEY_PASSPHRASE_FILE", "QRGATE_ROOT_PASSPHRASE", "QRGATE_ROOT_PASSPHRASE_FILE")
@@ -59,14 +60,14 @@ def test_a_missing_or_empty_data_folder_is_refused_by_name(argv: list[str], tmp_
                                                            no_passphrase: None) -> None:
     typo = tmp_path / "dta"
     assert main([*argv[:2], *argv[2:], "--data", str(typo)] if argv[0] != "keys"
-                else ["keys", "--data", str(typo), *argv[1:]]) == 1
+                else ["keys", "--data", str(typo), *argv[1:]]) == Exit.CONFIG
     line = one_line(capsys)
     assert str(typo) in line and "qrgate init" in line
     assert not typo.exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main([*argv, "--data", str(empty)] if argv[0] != "keys"
-                else ["keys", "--data", str(empty), *argv[1:]]) == 1
+                else ["keys", "--data", str(empty), *argv[1:]]) == Exit.CONFIG
     assert "holds no qrgate database" in one_line(capsys)
     assert tree(empty) == []
 
@@ -90,7 +91,7 @@ def test_a_command_needing_keys_without_the_passphrase_is_one_line_and_writes_no
         argv = [kid if a == "KID" else a for a in argv]
     before = tree(data)
     args = ["keys", "--data", str(data), *argv[1:]] if argv[0] == "keys" else [*argv, "--data", str(data)]
-    assert main(args) == 1
+    assert main(args) == Exit.CONFIG
     assert "set QRGATE_KEY_PASSPHRASE" in one_line(capsys)
     assert tree(data) == before
 
@@ -99,7 +100,7 @@ def test_the_root_passphrase_is_asked_for_by_name_too(data: Path, capsys: pytest
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QRGATE_KEY_PASSPHRASE", "issuing secret")
     before = tree(data)
-    assert main(["keys", "--data", str(data), "rotate"]) == 1
+    assert main(["keys", "--data", str(data), "rotate"]) == Exit.CONFIG
     assert "set QRGATE_ROOT_PASSPHRASE" in one_line(capsys)
     assert tree(data) == before
     monkeypatch.setenv("QRGATE_ROOT_PASSPHRASE", "root secret")

@@ -97,5 +97,5 @@ async def test_copy_refuses_a_target_that_is_not_empty(tmp_path: Path) -> None:
     refused = qrgate("db", "copy", "--from", str(data), "--to", str(twice))
     assert refused.returncode == 1 and "not empty" in refused.stderr
     missing = qrgate("db", "copy", "--from", str(tmp_path / "nowhere"), "--to", str(tmp_path / "x"))
-    assert missing.returncode == 1 and "no gateway database" in missing.stderr
+    assert missing.returncode == 78 and "no gateway database" in missing.stderr
     assert not (tmp_path / "nowhere").exists()

@@ -99,7 +99,7 @@ def test_cli(case: dict[str, Any]) -> None:
     assert proc.stderr == b""
     out = json.loads(proc.stdout)
     assert (out["decision"], out["reason"]) == (case["decision"], case["reason"])
-    expected_exit = 2 if case["reason"] == "unreadable" else EXIT[case["decision"]]
+    expected_exit = 65 if case["reason"] == "unreadable" else EXIT[case["decision"]]
     assert proc.returncode == expected_exit
     assert set(out["message"]) == {"zh", "en"}
 

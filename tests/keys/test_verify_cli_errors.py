@@ -1,4 +1,4 @@
-"""`qrgate verify` usage errors: one line on stderr and exit 64, never a traceback or exit 2."""
+"""`qrgate verify` errors: one line on stderr, the code of the one table (keys/exitcodes.py), never a traceback."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from keys.exitcodes import Exit
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 QRGATE = str(Path(sys.executable).parent / "qrgate")
@@ -19,20 +21,20 @@ def _bad(tmp_path: Path, name: str, content: bytes) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["QG1:X", "--jwks", "/nonexistent/jwks.json"], b"cannot read /nonexistent/jwks.json"),
-    (["QG1:X", "--jwks", "{tmp}/bad.json"], b"--jwks:"),
-    (["QG1:X", "--jwks", JWKS, "--at", "tomorrow"], b"--at: 'tomorrow' is not an ISO 8601 time"),
-    (["QG1:X", "--jwks", JWKS, "--policy", "{tmp}/policy.json"], b"--policy: fever_threshold:"),
-    (["QG1:X", "--jwks", JWKS, "--revocations", "{tmp}/bad.json"], b"--revocations:"),
-    (["QG1:X", "--jwks", JWKS, "--temperature", "hot"], b"invalid float value"),
-    (["QG1:X"], b"the following arguments are required: --jwks"),
+@pytest.mark.parametrize(("args", "message", "code"), [
+    (["QG1:X", "--jwks", "/nonexistent/jwks.json"], b"cannot read /nonexistent/jwks.json", Exit.NOINPUT),
+    (["QG1:X", "--jwks", "{tmp}/bad.json"], b"--jwks:", Exit.DATAERR),
+    (["QG1:X", "--jwks", JWKS, "--at", "tomorrow"], b"--at: 'tomorrow' is not an ISO 8601 time", Exit.USAGE),
+    (["QG1:X", "--jwks", JWKS, "--policy", "{tmp}/policy.json"], b"--policy: fever_threshold:", Exit.DATAERR),
+    (["QG1:X", "--jwks", JWKS, "--revocations", "{tmp}/bad.json"], b"--revocations:", Exit.DATAERR),
+    (["QG1:X", "--jwks", JWKS, "--temperature", "hot"], b"invalid float value", Exit.USAGE),
+    (["QG1:X"], b"the following arguments are required: --jwks", Exit.USAGE),
 ])
-def test_usage_errors_exit_64(tmp_path: Path, args: list[str], message: bytes) -> None:
+def test_errors_are_one_line_with_the_tables_code(tmp_path: Path, args: list[str], message: bytes, code: int) -> None:
     _bad(tmp_path, "bad.json", b'{"keys": [{"kty": "RSA"}]}')
     _bad(tmp_path, "policy.json", b'{"kind": "community", "site": "X", "fever_threshold": 50}')
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     proc = subprocess.run([QRGATE, "verify", *argv], capture_output=True, timeout=60, check=False)
-    assert proc.returncode == 64
-    assert message in proc.stderr
+    assert proc.returncode == code
+    assert message in proc.stderr and len(proc.stderr.splitlines()) == 1
     assert b"Traceback" not in proc.stderr and proc.stdout == b""

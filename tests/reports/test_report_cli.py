@@ -62,4 +62,4 @@ async def test_cli_errors_are_one_clear_line(client: Client, tmp_path: Path) -> 
     assert code == 2 and "--date must be an ISO date" in err
     missing = tmp_path / "nowhere"
     code, _, err = await qrgate("report", "daily", "--date", "2020-02-14", "--data", str(missing))
-    assert code == 1 and f"no data folder {missing}" in err and not missing.exists()
+    assert code == 78 and f"no data folder {missing}" in err and not missing.exists()

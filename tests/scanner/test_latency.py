@@ -102,4 +102,4 @@ def test_stats_of_a_folder_that_is_not_enrolled(tmp_path: Path) -> None:
     assert main(["stats", "--data", str(tmp_path / "none")]) == 78
     with pytest.raises(SystemExit) as exc:
         main(["stats", "--data", str(tmp_path), "--day", "14 Feb"])
-    assert exc.value.code == 64
+    assert exc.value.code == 2
