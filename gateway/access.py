@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pass.revoke": _STAFF, "pass.reissue": _STAFF,
     "pass.reissue_revoked": _ADMIN,      # undoing a revocation is not a registrar's call
     "link.rotate": _STAFF,
+    "link.hand_out": _STAFF,             # the resident link as a QR and a printed slip: the holder's bearer secret
     "holder.reset": _STAFF,              # end a person's phone binding (lost or new phone)
     "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
@@ -134,6 +135,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/people/import/template.csv"): "people.create",
     ("POST", "/console/people/import/confirm"): "people.create",
     ("POST", "/console/people/new"): "people.create",
+    ("POST", "/console/people/cards.pdf"): "pass.qr",  # the cards of the People list's selection
     ("GET", "/console/people/{person_id}"): "people.read",
     ("GET", "/console/people/{person_id}/edit"): "people.update",
     ("POST", "/console/people/{person_id}/edit"): "people.update",
@@ -141,6 +143,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/people/{person_id}/{action}"): "person.clear",  # clear | end-quarantine
     ("POST", "/console/people/{person_id}/passes"): "pass.issue",
     ("POST", "/console/people/{person_id}/holder-reset"): "holder.reset",
+    ("GET", "/console/people/{person_id}/slip"): "link.hand_out",
+    ("POST", "/console/people/{person_id}/resident-link/rotate"): "link.rotate",
     ("GET", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",
     ("POST", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",
     ("POST", "/console/people/{person_id}/passes/{serial}/reissue"): "pass.reissue",

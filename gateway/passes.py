@@ -312,3 +312,16 @@ async def by_resident_token(db: Database, token: str) -> ResidentPass | None:
     return ResidentPass(person.id, person.name, person.document_masked, person.document_last4,
                         person.status, person.quarantine_end, bool(person.cleared), row.serial,
                         row.state, row.qr_text, row.issued_at, row.expires_at)
+
+
+async def resident_link(svc: Services, person_id: int, actor: Principal, base_url: str) -> str | None:
+    """The person's current resident link, for a worker to hand over (None: no pass issued yet).
+
+    The link is the holder's bearer secret: callers show it only to roles with `link.hand_out`.
+    """
+    person = await scoped.check_person(svc.db.read, actor, await people_store.get(svc.db.read, person_id=person_id),
+                                       person_id)
+    if person.resident_token_enc is None:
+        return None
+    token = svc.cipher.decrypt("resident_token", person.resident_token_enc)
+    return base_url.rstrip("/") + resident_path(token)

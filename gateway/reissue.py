@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 from datetime import timedelta
 
 from . import passes
@@ -160,3 +161,11 @@ async def cards_reprinted(db: Database, serials: list[str], actor: Principal) ->
         await store.mark_card_printed(tx, serials=serials, at=iso(now()), by=actor.actor)
         await audit.record(tx, actor.actor, "cards.reprint", "reprint-list", "new cards after a key withdrawal",
                            {"cards": len(serials)})
+
+
+async def cards_printed_for(db: Database, serials: list[str], actor: Principal, selection: dict[str, Any]) -> None:
+    """A bulk PDF of cards for a selection was made: each card is remembered (a later reissue puts its holder
+    on the reprint list) and the print is audited once, with the count and the selection (no names)."""
+    async with db.transaction() as tx:
+        await store.mark_card_printed(tx, serials=serials, at=iso(now()), by=actor.actor)
+        await audit.record(tx, actor.actor, "cards.print", "people", None, {"cards": len(serials), **selection})

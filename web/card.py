@@ -76,19 +76,33 @@ def card_pdf(p: ResidentPass) -> bytes:
     return buf.getvalue()
 
 
+LAYOUTS = ("a6", "a4")  # an A6 page per card, or A4 sheets of four A6 cards (2 × 2, cut along the borders)
+A4_PT = (595.28, 841.89)
+
+
 class CardsPdf:
-    """Many cards in one PDF, an A6 page each, written page by page (memory stays flat).
+    """Many cards in one PDF, written card by card (memory stays flat).
 
     Pillow's multi-page PDF keeps every page in memory (2 MB each at 300 dpi); this writes each
-    card's 1-bit image as a Flate-compressed image XObject as soon as it is drawn, and the page
-    tree, catalogue and cross-reference table at the end.
+    card's 1-bit image as a Flate-compressed image XObject as soon as it is drawn, each page once
+    its cards are written (one card on A6, four on A4), and the page tree, catalogue and
+    cross-reference table at the end. `add` is CPU work: callers on the event loop run it in a thread.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, layout: str = "a6") -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
+        self.layout = layout
+        self.cards = 0
         self._offsets: dict[int, int] = {}
         self._pages: list[int] = []
+        self._pending: list[int] = []  # image objects of the page being filled
         self._size = 0
         self._next = 3  # 1: catalogue, 2: page tree (written last)
+
+    def _number(self) -> int:
+        self._next += 1
+        return self._next - 1
 
     def _obj(self, number: int, body: bytes) -> bytes:
         self._offsets[number] = self._size
@@ -101,29 +115,50 @@ class CardsPdf:
         self._size = len(head)
         return head
 
-    def page(self, p: ResidentPass) -> bytes:
+    def _page(self) -> bytes:
+        """The page holding the pending card images: A6 at full size, or A4 in 2 × 2 quadrants."""
+        card_w, card_h = A6[0] * 72 / DPI, A6[1] * 72 / DPI
+        if self.layout == "a6":
+            box, spots = (card_w, card_h), [(0.0, 0.0)]
+        else:
+            box = A4_PT
+            left, bottom = (A4_PT[0] - 2 * card_w) / 2, (A4_PT[1] - 2 * card_h) / 2
+            spots = [(left, bottom + card_h), (left + card_w, bottom + card_h), (left, bottom), (left + card_w, bottom)]
+        draw = " ".join(f"q {card_w:.2f} 0 0 {card_h:.2f} {x:.2f} {y:.2f} cm /Im{i} Do Q"
+                        for i, (x, y) in enumerate(spots[:len(self._pending)])).encode()
+        images = " ".join(f"/Im{i} {n} 0 R" for i, n in enumerate(self._pending))
+        content, page = self._number(), self._number()
+        self._pages.append(page)
+        self._pending = []
+        return b"".join((
+            self._obj(content, f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream"),
+            self._obj(page, f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {box[0]:.2f} {box[1]:.2f}] "
+                            f"/Resources << /XObject << {images} >> >> /Contents {content} 0 R >>".encode()),
+        ))
+
+    def add(self, p: ResidentPass) -> bytes:
+        """One card more: its image now, and its page once the page is full."""
         image = _one_bit(p)
         data = zlib.compress(image.tobytes(), 6)  # mode "1" packs 8 pixels a byte, 1 = white
         width, height = image.size
-        pt_w, pt_h = width * 72 / DPI, height * 72 / DPI
-        img, content, page = self._next, self._next + 1, self._next + 2
-        self._next += 3
-        self._pages.append(page)
-        draw = f"q {pt_w:.2f} 0 0 {pt_h:.2f} 0 0 cm /Im0 Do Q".encode()
-        return b"".join((
-            self._obj(img, f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
-                           f"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode "
-                           f"/Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"),
-            self._obj(content, f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream"),
-            self._obj(page, f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pt_w:.2f} {pt_h:.2f}] "
-                            f"/Resources << /XObject << /Im0 {img} 0 R >> >> /Contents {content} 0 R >>".encode()),
-        ))
+        number = self._number()
+        self._pending.append(number)
+        self.cards += 1
+        chunk = self._obj(number, f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+                                  f"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode "
+                                  f"/Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream")
+        if len(self._pending) == (1 if self.layout == "a6" else 4):
+            chunk += self._page()
+        return chunk
+
+    page = add  # the reprint list's name for it
 
     def finish(self) -> bytes:
-        if not self._pages:
+        if not self.cards:
             raise ValueError("no cards")
+        tail = self._page() if self._pending else b""
         kids = " ".join(f"{n} 0 R" for n in self._pages)
-        tail = self._obj(2, f"<< /Type /Pages /Kids [{kids}] /Count {len(self._pages)} >>".encode())
+        tail += self._obj(2, f"<< /Type /Pages /Kids [{kids}] /Count {len(self._pages)} >>".encode())
         tail += self._obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
         xref_at = self._size
         rows = [f"{self._offsets[n]:010d} 00000 n \n" for n in range(1, self._next)]
@@ -132,7 +167,7 @@ class CardsPdf:
         return tail + xref
 
 
-def cards_pdf(cards: list[ResidentPass]) -> bytes:
-    """Several cards in one PDF (all in memory: for a few; the reprint list streams `CardsPdf`)."""
-    pdf = CardsPdf()
-    return pdf.start() + b"".join(pdf.page(p) for p in cards) + pdf.finish()
+def cards_pdf(cards: list[ResidentPass], layout: str = "a6") -> bytes:
+    """Several cards in one PDF (all in memory: for a few; the console streams `CardsPdf`)."""
+    pdf = CardsPdf(layout)
+    return pdf.start() + b"".join(pdf.add(p) for p in cards) + pdf.finish()

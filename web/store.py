@@ -66,29 +66,72 @@ class PersonListRow:
 PEOPLE_FILTERS = ("quarantine", "ends_today", "red", "no_pass")
 
 
+_PEOPLE_WHERE = (
+    " AND (:name IS NULL OR lower(p.name) LIKE lower(:name) ESCAPE '\\')"
+    " AND (:doc IS NULL OR p.document_hmac = :doc)"
+    " AND (:phone IS NULL OR p.phone_hmac = :phone)"
+    " AND (:community IS NULL OR p.community = :community)"
+    " AND (:f IS DISTINCT FROM 'quarantine' OR p.quarantine_end > :today)"
+    " AND (:f IS DISTINCT FROM 'ends_today' OR p.quarantine_end = :today)"
+    " AND (:f IS DISTINCT FROM 'red' OR p.status = 'red')"
+    " AND (:f IS DISTINCT FROM 'no_pass' OR NOT EXISTS"
+    "      (SELECT 1 FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0))")
+
+
+def _people_params(name: str | None, document_hmac: str | None, phone_hmac: str | None, community: str | None,
+                   filter: str | None, today: str) -> dict[str, Any]:
+    like = None if name is None else name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return {"name": like, "doc": document_hmac, "phone": phone_hmac, "community": community, "f": filter,
+            "today": today}
+
+
 async def people_list(conn: Conn, *, name: str | None, document_hmac: str | None, phone_hmac: str | None,
                       community: str | None, filter: str | None, today: str, after_id: int,
                       limit: int, reach: Reach = EVERYTHING) -> list[PersonListRow]:
     """People matching the console's search box and one filter, within a reach; a name matches as a prefix."""
-    params: dict[str, Any] = {}
+    params = _people_params(name, document_hmac, phone_hmac, community, filter, today)
     sql = ("SELECT p.id, p.name, p.document_masked, p.community, p.status, p.quarantine_end,"
            " (SELECT serial FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0) AS live_serial"
-           " FROM people p WHERE p.id > :after"
-           " AND (:name IS NULL OR lower(p.name) LIKE lower(:name) ESCAPE '\\')"
-           " AND (:doc IS NULL OR p.document_hmac = :doc)"
-           " AND (:phone IS NULL OR p.phone_hmac = :phone)"
-           " AND (:community IS NULL OR p.community = :community)"
-           " AND (:f IS DISTINCT FROM 'quarantine' OR p.quarantine_end > :today)"
-           " AND (:f IS DISTINCT FROM 'ends_today' OR p.quarantine_end = :today)"
-           " AND (:f IS DISTINCT FROM 'red' OR p.status = 'red')"
-           " AND (:f IS DISTINCT FROM 'no_pass' OR NOT EXISTS"
-           "      (SELECT 1 FROM passes WHERE person_id = p.id AND state = 'live' AND bound = 0))"
+           " FROM people p WHERE p.id > :after" + _PEOPLE_WHERE +
            f" AND {reach_clause(reach, params, 'p.')}"
            " ORDER BY p.id LIMIT :limit")
-    like = None if name is None else name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    params.update({"after": after_id, "name": like, "doc": document_hmac, "phone": phone_hmac,
-                   "community": community, "f": filter, "today": today, "limit": limit})
+    params.update({"after": after_id, "limit": limit})
     return [PersonListRow(**dict(r)) for r in await conn.fetch_all(sql, params)]
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """A person of a selection and the live (paper) pass their card carries."""
+
+    person_id: int
+    name: str
+    document_last4: str
+    status: str
+    serial: str
+    qr_text: str
+    expires_at: str
+
+
+_CARDS_FROM = (" FROM people p JOIN passes s ON s.person_id = p.id AND s.state = 'live' AND s.bound = 0"
+               " WHERE p.id > :after")
+
+
+async def card_rows(conn: Conn, *, name: str | None, community: str | None, filter: str | None, today: str,
+                    after_id: int, limit: int, reach: Reach = EVERYTHING) -> list[CardRow]:
+    """The People list's selection (same filters, within a reach), those with a live pass, by id."""
+    params = _people_params(name, None, None, community, filter, today)
+    sql = ("SELECT p.id AS person_id, p.name, p.document_last4, p.status, s.serial, s.qr_text, s.expires_at"
+           + _CARDS_FROM + _PEOPLE_WHERE + f" AND {reach_clause(reach, params, 'p.')} ORDER BY p.id LIMIT :limit")
+    params.update({"after": after_id, "limit": limit})
+    return [CardRow(**dict(r)) for r in await conn.fetch_all(sql, params)]
+
+
+async def card_count(conn: Conn, *, name: str | None, community: str | None, filter: str | None, today: str,
+                     reach: Reach = EVERYTHING) -> int:
+    params = _people_params(name, None, None, community, filter, today)
+    sql = "SELECT COUNT(*)" + _CARDS_FROM + _PEOPLE_WHERE + f" AND {reach_clause(reach, params, 'p.')}"
+    params["after"] = 0
+    return int(await conn.fetch_value(sql, params) or 0)
 
 
 @dataclass(frozen=True, slots=True)

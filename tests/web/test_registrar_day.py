@@ -1,19 +1,25 @@
 """A scoped registrar's day in Debian's Chromium: log in and land on Today (only her community's
-items), follow an item to its action, import a household list with errors, fix it, import it,
-switch the language; no page shows an ISO/UTC time or a raw code.
+items),
+follow an item to its action, import a household list with errors, fix it, import it, issue a pass
+and hand over the link (its QR on the file and the slip, decoded), print her community's cards
+(decoded), switch the language; no page shows an ISO/UTC time or a raw code.
 
-Screenshots: test-artifacts/screenshots/today.png, import-preview.png, console-en.png.
+Screenshots: test-artifacts/screenshots/today.png, import-preview.png, resident-slip.png, console-en.png.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pypdfium2
 import pytest
+import zxingcpp
 from live import LiveGateway
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from test_words import problems
 from web_helpers import GOOD_ID, PASSWORD
@@ -67,8 +73,13 @@ def _clean(page: Page) -> None:
     assert not problems(f"<body>{text}</body>", username="liu"), (page.url, problems(text, username="liu"))
 
 
+def _qr(png: bytes) -> str:
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
+    return code.text
+
+
 def test_a_scoped_registrars_day(gateway: LiveGateway, browser: Browser, tmp_path: Path) -> None:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
     page.goto(gateway.url + "/console/login")
     page.fill("#f-username", "liu")
     page.fill("#f-password", PASSWORD)
@@ -117,6 +128,30 @@ def test_a_scoped_registrars_day(gateway: LiveGateway, browser: Browser, tmp_pat
     page.click("text=张三")
     expect(page.locator("#person-name")).to_contain_text("张三")
     _clean(page)
+    # her pass, and the link handed over: its QR on the file and on the slip open her pass page
+    page.click("#issue-form button[type=submit]")
+    link = page.locator("#resident-link").inner_text()
+    page.click("text=返回")
+    assert _qr(page.locator("#resident-link-qr").screenshot()) == link
+    _clean(page)
+    page.click("#slip-link")
+    expect(page.locator("#slip")).to_contain_text("张*")
+    expect(page.locator("#slip")).not_to_contain_text("张三")
+    assert _qr(page.locator("#slip .slip-qr").screenshot()) == link
+    page.screenshot(path=str(SHOTS / "resident-slip.png"), full_page=True)
+    _clean(page)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    phone.goto(link)
+    expect(phone.locator("#name")).to_have_text("张三")  # her own page: her name
+    # the cards of her community in one PDF (A4 sheets of four): the QR on it is her pass
+    page.goto(gateway.url + "/console/people?community=HEYUAN")
+    page.select_option("#f-layout", "a4")
+    with page.expect_download() as download:
+        page.click("#cards-form button[type=submit]")
+    pdf = pypdfium2.PdfDocument(download.value.path())
+    codes = [c.text for c in zxingcpp.read_barcodes(pdf[0].render(scale=2).to_pil(),
+                                                     formats=zxingcpp.BarcodeFormat.QRCode)]
+    assert len(pdf) == 1 and len(codes) == 1 and codes[0].startswith("QG1:")
     for path in ("/console/sites", "/console/entries", "/console/alerts", "/console/dashboard", "/console/today",
                  "/console/reprints"):
         page.goto(gateway.url + path)

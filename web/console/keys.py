@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -13,10 +12,8 @@ from gateway.appkeys import reissue_runner_key
 from gateway.errors import InvalidInput
 from gateway.store.reissue import ReprintRow
 from gateway.validate import reason as valid_reason
-from keys import Status
 
-from ..card import CardsPdf
-from ..passview import ResidentPass
+from . import cards
 from .common import int_param, redirect, render, services, user
 
 PAGE = 500  # reprint-list rows read at a time while the PDF streams
@@ -75,35 +72,28 @@ async def reprint_list(request: web.Request) -> web.Response:
         "rows": rows, "next_after": rows[-1].person_id if len(rows) == 100 else None})
 
 
-def _view(row: ReprintRow) -> ResidentPass:
-    return ResidentPass(serial=row.serial, qr_text=row.qr_text, name=row.name, document=row.document_last4,
-                        status=Status(row.status), expires_at=datetime.fromisoformat(row.expires_at), revoked=False)
-
-
 async def reprint_cards(request: web.Request) -> web.StreamResponse:
-    """One PDF of every card on the reprint list, streamed page by page; they leave the list once sent."""
+    """One PDF of every card on the reprint list (of the caller's scope), streamed card by card; they
+    leave the list once it is sent whole."""
     svc = services(request)
     reach = await _reach(request)
-    rows = await reissue.reprint_list(svc.db, limit=PAGE, reach=reach)
-    if not rows:
+    layout = cards.layout_of((await request.post()).get("layout"))
+    first = await reissue.reprint_list(svc.db, limit=PAGE, reach=reach)
+    if not first:
         raise redirect("/console/reprints")
-    response = web.StreamResponse(headers={
-        "Content-Type": "application/pdf", "Cache-Control": "no-store",
-        "Content-Disposition": 'attachment; filename="qrgate-reprint-cards.pdf"'})
-    await response.prepare(request)
-    pdf, sent = CardsPdf(), []
-    await response.write(pdf.start())
-    while rows:
-        for row in rows:  # Pillow work off the event loop, one card at a time
-            await response.write(await asyncio.to_thread(pdf.page, _view(row)))
-            sent.append(row.serial)
-        rows = await reissue.reprint_list(svc.db, after_person=rows[-1].person_id, limit=PAGE, reach=reach)
-    await response.write(pdf.finish())
-    # only a PDF that was sent whole takes its people off the list (a broken download raises above); recorded
-    # before the end of the response, so whoever has the whole PDF sees the list without them
-    await reissue.cards_reprinted(svc.db, sent, user(request).principal())
-    await response.write_eof()
-    return response
+
+    async def rows() -> AsyncIterator[ReprintRow]:
+        batch = first
+        while batch:
+            for row in batch:
+                yield row
+            batch = await reissue.reprint_list(svc.db, after_person=batch[-1].person_id, limit=PAGE, reach=reach)
+
+    async def done(sent: list[str]) -> None:
+        # recorded before the end of the response, so whoever has the whole PDF sees the list without them
+        await reissue.cards_reprinted(svc.db, sent, user(request).principal())
+
+    return await cards.stream(request, rows(), layout=layout, filename="qrgate-reprint-cards.pdf", done=done)
 
 
 def setup(app: web.Application) -> None:

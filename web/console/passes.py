@@ -8,6 +8,8 @@ from datetime import datetime
 from aiohttp import web
 
 from gateway import bindings, passes, registry
+from gateway.clock import now
+from gateway.reports import mask_name
 from gateway import reissue as bulk_reissue
 from gateway.errors import InvalidInput
 from gateway.validate import reason as valid_reason
@@ -85,6 +87,27 @@ async def holder_reset(request: web.Request) -> web.Response:
     raise redirect(f"/console/people/{person_id}", done="holder_reset")
 
 
+async def rotate_link(request: web.Request) -> web.Response:
+    """A new resident link (the old one stops at once), audited with its reason; the file shows the new QR."""
+    person_id = int(request.match_info["person_id"])
+    form = await request.post()
+    await passes.rotate_resident_link(services(request), person_id, valid_reason(form.get("reason")),
+                                      user(request).principal(), _base_url(request))
+    raise web.HTTPSeeOther(f"/console/people/{person_id}?done=rotated#resident-link-section")
+
+
+async def slip(request: web.Request) -> web.Response:
+    """A printable slip to hand a resident: masked name, the link's QR, how to use it (zh and en)."""
+    person_id = int(request.match_info["person_id"])
+    svc = services(request)
+    person = await registry.get_for(svc, user(request).principal(), person_id)
+    link = await passes.resident_link(svc, person_id, user(request).principal(), _base_url(request))
+    if link is None:
+        raise web.HTTPNotFound()
+    return render(request, "console/slip.html", {"p": person, "masked_name": mask_name(person.name),
+                                                 "link_qr": qr_svg(link), "printed": now()})
+
+
 async def card(request: web.Request) -> web.Response:
     person_id, serial = await _pass_of_person(request)
     svc = services(request)
@@ -106,6 +129,8 @@ def setup(app: web.Application) -> None:
     one = person + r"/passes/{serial:[0-9a-f]{24}}"
     app.router.add_post(person + "/passes", issue)
     app.router.add_post(person + "/holder-reset", holder_reset)
+    app.router.add_post(person + "/resident-link/rotate", rotate_link)
+    app.router.add_get(person + "/slip", slip)
     app.router.add_get(one + "/revoke", revoke_confirm)
     app.router.add_post(one + "/revoke", revoke)
     app.router.add_post(one + "/reissue", reissue)

@@ -8,13 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, bindings, canonical, key_areas, quarantine, registry, scoped
+from gateway import access, bindings, canonical, key_areas, passes, quarantine, registry, scoped
 from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
 from gateway.store.people import PersonRow
 
 from .. import labels, store
+from ..passview import qr_svg
+from ..sessions import ConsoleUser
 from .common import form_body, int_param, lang_of, redirect, render, say, services, user
 
 PAGE = 50
@@ -67,13 +69,17 @@ async def people_list(request: web.Request) -> web.Response:
 async def person_file(request: web.Request) -> web.Response:
     svc = services(request)
     person = await registry.get_for(svc, user(request).principal(), _person_id(request))
-    return render(request, "console/person.html", await _file(svc, person, {}, {}))
+    return render(request, "console/person.html", await _file(svc, person, {}, {}, user(request)))
 
 
-async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    """Everything the person's file shows: history, passes, entries at gates, health checks."""
+async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors: dict[str, str],
+                me: ConsoleUser) -> dict[str, Any]:
+    """Everything the person's file shows: history, passes, entries at gates, health checks, and for the
+    roles that hand it over, the resident link as a QR."""
     read = svc.db.read
-    return {"p": person, "history": await people_store.status_history(read, person_id=person.id),
+    link = await passes.resident_link(svc, person.id, me.principal(), svc.config.base_url) \
+        if access.may(me.role, "link.hand_out") else None
+    return {"link": link, "link_qr": qr_svg(link) if link else None, "p": person, "history": await people_store.status_history(read, person_id=person.id),
             "checks": [(c, ", ".join(json.loads(c.symptoms))) for c in
                        await people_store.health_checks(read, person_id=person.id)],
             "passes": await store.passes_of(read, person_id=person.id),
@@ -164,7 +170,8 @@ async def health_check(request: web.Request) -> web.Response:
         values = {"temperature": raw if isinstance(raw, str) else "",
                   "symptoms": symptoms if isinstance(symptoms, str) else ""}
         person = await registry.get_for(svc, user(request).principal(), person_id)
-        return render(request, "console/person.html", await _file(svc, person, values, _field_error(exc)), 422)
+        return render(request, "console/person.html",
+                      await _file(svc, person, values, _field_error(exc), user(request)), 422)
     raise redirect(f"/console/people/{person_id}", done="checked")
 
 
