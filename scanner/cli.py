@@ -22,12 +22,12 @@ from keys.exitcodes import Parser as Parser
 
 from .clock import DEFAULT_MAX_JUMP, boot_clock
 from .decoders import DECODERS, make_decoder
+from .situation import explain
 from .sources import Camera, FrameSource, ImageFolder, SourceError, StdinLines, VideoFile
 from .state import DeviceState, Snapshot, StateError
 from .sync import (
     BackgroundSync,
     GatewayRefused,
-    GatewayUnreachable,
     SyncError,
     check_gateway_url,
     enroll,
@@ -178,7 +178,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         except ValueError as exc:
             return _fail(str(exc), EXIT_USAGE)
         expect = args.root
-    device = enroll(gateway, token, args.data, name=args.name, expect_root=expect)
+    try:
+        device = enroll(gateway, token, args.data, name=args.name, expect_root=expect)
+    except SyncError as exc:  # nothing stored: say what is true of the folder as it was
+        return _fail(explain(exc, args.data, enrolling=True), _exit_for(exc))
     print(f"enrolled as {device.device_id} at site {device.site}; data in {args.data}")
     roots = DeviceState(args.data).pinned_root()
     if roots is not None:
@@ -313,17 +316,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _exit_for(exc: SyncError) -> int:
+    return EXIT_REFUSED if isinstance(exc, GatewayRefused) else EXIT_UNREACHABLE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except GatewayUnreachable as exc:
-        return _fail(f"{exc} (the gate keeps deciding offline; retry later)", EXIT_UNREACHABLE)
-    except GatewayRefused as exc:
-        hint = " (the gate keeps deciding offline until its data is stale; contact the admin)" if exc.disabled else ""
-        return _fail(str(exc) + hint, EXIT_REFUSED)
-    except SyncError as exc:
-        return _fail(str(exc), EXIT_UNREACHABLE)
+    except SyncError as exc:  # GatewayUnreachable, GatewayRefused: the words depend on the device's state
+        return _fail(explain(exc, args.data), _exit_for(exc))
     except StateError as exc:
         return _fail(str(exc), EXIT_CONFIG)
     except SourceError as exc:

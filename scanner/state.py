@@ -175,7 +175,8 @@ class DeviceState:
     def device(self) -> Device:
         path = self.dir / "device.json"
         if not path.exists():
-            raise StateError(f"{self.dir} is not enrolled: run 'qrgate-scanner enroll' first")
+            raise StateError(f"{self.dir} is not enrolled: run 'qrgate-scanner enroll --gateway URL --token TOKEN "
+                             f"--data {self.dir}' first (the token is on the console's site page)")
         try:
             raw = json.loads(path.read_text())
             return Device(gateway=str(raw["gateway"]), device_id=str(raw["device_id"]),

@@ -89,6 +89,8 @@ def _request(method: str, url: str, body: Any = None, credential: Secret | None 
         raise GatewayRefused(exc.code, code, message) from None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, OSError) and reason.strerror:
+            reason = reason.strerror  # "Connection refused", not "[Errno 111] Connection refused"
         raise GatewayUnreachable(f"cannot reach {urllib.parse.urlsplit(url).netloc}: {reason}") from None
     if len(raw) > MAX_RESPONSE:
         raise SyncError("gateway response too large")
