@@ -61,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = kset_sub.add_parser("import", help="store a key set signed on the root's machine; it is served next")
     imp.add_argument("file", type=Path, help="the signed key set 'keyset sign' wrote")
     keys.set_defaults(func=run_keys)
+    _folders_after_the_subcommand(keys)
 
     v = sub.add_parser("verify", help="decide a pass offline, as a gate would")
     v.add_argument("text", help="the QR text, or - to read it from standard input")
@@ -70,6 +71,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--at", help="decide at this ISO 8601 time (default: now)")
     v.add_argument("--temperature", type=float, help="measured temperature in °C")
     v.set_defaults(func=run_verify)
+
+
+def _folders_after_the_subcommand(parser: argparse.ArgumentParser) -> None:
+    """`qrgate keys init --data DIR` works as `qrgate keys --data DIR init` does (as every other command's)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.add_argument("--data", type=Path, default=argparse.SUPPRESS,
+                                   help="data folder (default: ./data; also before the subcommand)")
+                child.add_argument("--dir", type=Path, default=argparse.SUPPRESS,
+                                   help="key folder (default: DATA/keys; also before the subcommand)")
+                _folders_after_the_subcommand(child)
 
 
 _SAID = {
