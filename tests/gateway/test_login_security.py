@@ -7,6 +7,8 @@ import asyncio
 import ipaddress
 import logging
 import re
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -189,9 +191,17 @@ def test_the_demo_prints_credentials_to_the_terminal_only(tmp_path: Path, monkey
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     banners: list[str] = []
     terminal: list[str] = []
-    monkeypatch.setattr(demo, "serve", lambda config, factory, banner="": banners.append(banner) or 0)
+    def serve_on(config: GatewayConfig, factory: object, sock: socket.socket, banner: Callable[[], str]) -> int:
+        sock.close()  # bound by demo.run before seeding; the banner is made once the server listens
+        banners.append(banner())
+        return 0
+
+    monkeypatch.setattr(demo, "serve_on", serve_on)
     monkeypatch.setattr(demo, "_to_terminal", lambda text: terminal.append(text) or True)
-    assert demo.run(GatewayConfig.for_data_dir(tmp_path / "demo"), create_app) == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert demo.run(GatewayConfig.for_data_dir(tmp_path / "demo", port=port), create_app) == 0
     out = capsys.readouterr()
     login = demo.json.loads((tmp_path / "demo" / demo.LOGIN_FILE).read_text())
     for secret in (login["password"], login["api_token"], *login["resident_links"].values()):
