@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
     "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
     "handover.list": _ALL, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
+    "webhook.list": _ADMIN, "webhook.change": _ADMIN,  # a township's webhook holds its signing secret
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
     "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
     "cards.reprint": _STAFF,             # the reprint list (of the scope's people) gives their cards
@@ -97,6 +98,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/handovers"): "handover.list",
     ("GET", f"{API}/handovers/{{handover_id}}"): "handover.list",
     ("POST", f"{API}/handovers/{{handover_id}}/steps"): "handover.step",
+    ("GET", f"{API}/webhooks"): "webhook.list",
+    ("PUT", f"{API}/webhooks/{{township}}"): "webhook.change",
+    ("GET", f"{API}/webhook-deliveries"): "webhook.list",
+    ("POST", f"{API}/webhook-deliveries/{{delivery_id}}/retry"): "webhook.change",
     ("GET", f"{API}/alerts"): "alerts.list",
     ("GET", f"{API}/audit"): "audit.list",
     ("GET", f"{API}/tokens"): "token.list",
@@ -160,6 +165,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/handovers"): "handover.list",
     ("GET", "/console/handovers/{handover_id}"): "handover.list",
     ("POST", "/console/handovers/{handover_id}/steps"): "handover.step",
+    ("GET", "/console/webhooks"): "webhook.list",
+    ("POST", "/console/webhooks"): "webhook.change",
+    ("POST", "/console/webhook-deliveries/{delivery_id}/retry"): "webhook.change",
     ("GET", "/console/alerts"): "alerts.list",
     ("POST", "/console/alerts/{alert_id}/handled"): "alerts.handle",
     ("GET", "/console/today"): "today.read",

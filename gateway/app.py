@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from . import jobs, logsafe, reissue, retention
+import aiohttp
+
+from . import jobs, logsafe, reissue, retention, webhooks
 from .api.routes import setup_routes
 from .appkeys import cipher_key, config_key, db_key, keystore_key, reissue_runner_key, services_key
 from .config import GatewayConfig
@@ -65,6 +67,28 @@ async def reissue_ctx(app: web.Application) -> AsyncIterator[None]:
     await runner.close()
 
 
+async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Send queued webhook deliveries every `webhook_interval_seconds`, on one node of the city."""
+    config = app[config_key]
+
+    async def loop() -> None:
+        async with aiohttp.ClientSession() as session:
+            while True:
+                try:
+                    if await jobs.take_lease(app[db_key], "webhooks", max(30.0, 3 * config.webhook_interval_seconds)):
+                        sent = await webhooks.deliver_due(app[services_key], session)
+                        app[metrics_key].job_done("webhooks", sent)
+                except Exception:  # a failed round must not stop the next one
+                    log.exception("webhook deliveries failed")
+                await asyncio.sleep(config.webhook_interval_seconds)
+
+    task = asyncio.create_task(loop(), name="qrgate-webhooks")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 AppFactory = Callable[[GatewayConfig], web.Application]
 
 
@@ -77,5 +101,6 @@ def create_gateway_app(config: GatewayConfig) -> web.Application:
     app.cleanup_ctx.append(services_ctx)
     app.cleanup_ctx.append(retention_ctx)
     app.cleanup_ctx.append(reissue_ctx)
+    app.cleanup_ctx.append(webhooks_ctx)
     setup_routes(app)
     return app

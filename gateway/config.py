@@ -54,6 +54,8 @@ class GatewayConfig:
         30, "A checkpoint hand-over or referral not acknowledged within this many minutes is overdue.")
     handover_close_hours: int = _setting(
         24, "A checkpoint hand-over or referral not closed within this many hours is overdue.")
+    webhook_interval_seconds: float = _setting(
+        5.0, "How often the webhook job sends the deliveries that are due (one node of the city at a time).")
     login_max_failures: int = _setting(
         5, "Failed console logins of one account from one client before a lockout starts"
            " (3× for one account from anywhere, 10× for one client on any account).")

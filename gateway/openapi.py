@@ -171,6 +171,11 @@ SCHEMAS: dict[str, S] = {
         "clinic": _null(_str()), "place": _null(_str()), "note": _null(_str()), "created_at": TIME,
         "acknowledged_at": _null(TIME), "acknowledged_by": _null(_str()), "transferred_at": _null(TIME),
         "transferred_by": _null(_str()), "closed_at": _null(TIME), "closed_by": _null(_str())}),
+    "Webhook": _obj({"township": _str(), "url": _str(), "enabled": BOOL, "updated_at": TIME, "updated_by": _str()}),
+    "WebhookDelivery": _obj({"id": INT, "township": _str(), "handover_id": INT, "event": _str(),
+                             "state": _str(enum=["pending", "delivered", "dead"]), "attempts": INT,
+                             "next_try_ts": _null({"type": "number"}), "last_status": _null(INT),
+                             "last_error": _null(_str()), "created_at": TIME, "delivered_at": _null(TIME)}),
     "AuditRow": _obj({"id": INT, "at": TIME, "actor": _str(), "action": _str(), "target": _str(),
                       "reason": _null(_str()), "details": {"type": "object"}}),
 }
@@ -387,6 +392,24 @@ def paths() -> dict[str, S]:
                                    "place": _null(_str(minLength=1, maxLength=200)),
                                    "note": _null(_str(minLength=1, maxLength=500))}, required=["step"]),
                         params=[HANDOVER_ID], errors=(401, 403, 404, 409))},
+        f"{api}/webhooks": {
+            "get": _op("Township webhooks (never the secret)", "admin", 200,
+                       _obj({"webhooks": {"type": "array", "items": _ref("Webhook")}}), errors=(401, 403))},
+        f"{api}/webhooks/{{township}}": {
+            "put": _op("Set a township's webhook; a new secret is answered once (audited)", "admin", 200,
+                       _obj({**SCHEMAS["Webhook"]["properties"], "secret": _null(_str())}),
+                       body=_obj({"url": _str(minLength=1, maxLength=500), "secret": _null(_str(minLength=16, maxLength=200)),
+                                  "new_secret": _null(BOOL), "enabled": _null(BOOL),
+                                  "reason": _str(minLength=1, maxLength=500)}, required=["url", "reason"]),
+                       params=[_p("township", CODE)])},
+        f"{api}/webhook-deliveries": {
+            "get": _op("Webhook deliveries (state=dead: the dead-letter list)", "admin", 200,
+                       _list("deliveries", _ref("WebhookDelivery"), "next_after", INT),
+                       params=[_q("state", _str(enum=["pending", "delivered", "dead"])), *PAGE])},
+        f"{api}/webhook-deliveries/{{delivery_id}}/retry": {
+            "post": _op("Send a dead delivery again (audited)", "admin", 200, _ref("WebhookDelivery"),
+                        body=REASON_BODY, params=[_p("delivery_id", {"type": "integer", "minimum": 1})],
+                        errors=(401, 403, 404, 409))},
         f"{api}/alerts": {
             "get": _op("Alerts", "admin, viewer", 200, _list("alerts", _ref("Alert"), "next_after", INT),
                        params=[_q("kind", _str()), _q("site", _str()), *PAGE])},

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, checkpoint, health, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens
+from . import bindings, checkpoint, health, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens, webhooks
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -48,6 +48,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/handovers", checkpoint.list_handovers),
     ("GET", f"{API}/handovers/{{handover_id}}", checkpoint.get_handover),
     ("POST", f"{API}/handovers/{{handover_id}}/steps", checkpoint.step_handover),
+    ("GET", f"{API}/webhooks", webhooks.list_webhooks),
+    ("PUT", f"{API}/webhooks/{{township}}", webhooks.put_webhook),
+    ("GET", f"{API}/webhook-deliveries", webhooks.list_deliveries),
+    ("POST", f"{API}/webhook-deliveries/{{delivery_id}}/retry", webhooks.retry_delivery),
     ("GET", f"{API}/alerts", monitor.list_alerts),
     ("GET", f"{API}/audit", monitor.list_audit),
     ("GET", f"{API}/tokens", tokens.list_tokens),

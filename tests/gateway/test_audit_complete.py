@@ -188,7 +188,36 @@ async def _handover_step(w: World) -> Call:
                 {"step": "acknowledge"}, REGISTRAR_ACTOR)
 
 
+async def _put_webhook(w: World) -> Call:
+    return Call("PUT", f"{R}/webhooks/T-BC", w.headers("admin"), {"url": "http://127.0.0.1:9/hook", "reason": "set up"},
+                ADMIN_ACTOR)
+
+
+async def _retry_webhook(w: World) -> Call:
+    import time
+
+    import aiohttp
+
+    from gateway import webhooks
+    from gateway.appkeys import services_key
+
+    resp = await w.client.put(f"{R}/webhooks/T-BC", headers=w.headers("admin"),
+                              json={"url": "http://127.0.0.1:9/hook", "reason": "port 9: nobody answers"})
+    assert resp.status == 200
+    await _handover_step(w)  # a record whose hand-over is queued for T-BC
+    at = time.time()
+    async with aiohttp.ClientSession() as session:
+        for attempt in range(1, webhooks.MAX_ATTEMPTS + 1):
+            await webhooks.deliver_due(w.client.app[services_key], session, at=at)
+            at += webhooks.backoff(attempt)
+    dead = (await (await w.client.get(f"{R}/webhook-deliveries?state=dead", headers=w.headers("admin"))).json())
+    return Call("POST", f"{R}/webhook-deliveries/{dead['deliveries'][0]['id']}/retry", w.headers("admin"),
+                {"reason": "township back"}, ADMIN_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
+    ("PUT", f"{R}/webhooks/{{township}}"): _put_webhook,
+    ("POST", f"{R}/webhook-deliveries/{{delivery_id}}/retry"): _retry_webhook,
     ("POST", f"{R}/handovers/{{handover_id}}/steps"): _handover_step,
     ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
     ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
