@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
     "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
     "handover.list": _ALL, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
+    "major_event.list": _ALL, "major_event.ack": _STAFF,  # 重大事项报告 of the caller's sites and communities
     "webhook.list": _ADMIN, "webhook.change": _ADMIN,  # a township's webhook holds its signing secret
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
     "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
@@ -98,6 +99,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/handovers"): "handover.list",
     ("GET", f"{API}/handovers/{{handover_id}}"): "handover.list",
     ("POST", f"{API}/handovers/{{handover_id}}/steps"): "handover.step",
+    ("GET", f"{API}/major-events"): "major_event.list",
+    ("POST", f"{API}/major-events/{{event_id}}/acknowledge"): "major_event.ack",
     ("GET", f"{API}/webhooks"): "webhook.list",
     ("PUT", f"{API}/webhooks/{{township}}"): "webhook.change",
     ("GET", f"{API}/webhook-deliveries"): "webhook.list",
@@ -165,6 +168,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/handovers"): "handover.list",
     ("GET", "/console/handovers/{handover_id}"): "handover.list",
     ("POST", "/console/handovers/{handover_id}/steps"): "handover.step",
+    ("POST", "/console/major-events/{event_id}/acknowledge"): "major_event.ack",
     ("GET", "/console/webhooks"): "webhook.list",
     ("POST", "/console/webhooks"): "webhook.change",
     ("POST", "/console/webhook-deliveries/{delivery_id}/retry"): "webhook.change",

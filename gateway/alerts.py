@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from . import major_events
 from .clock import iso, now
 from .config import GatewayConfig
 from .db import Conn
@@ -58,6 +59,7 @@ async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[dict[str, 
                          details={"other_entry": other_id, "other_site": other.site,
                                   "other_scanned_at": other.scanned_at,
                                   "window_minutes": config.shared_pass_minutes})
+    await major_events.from_alerts(tx, config, out)
     return out
 
 

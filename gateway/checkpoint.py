@@ -22,9 +22,10 @@ from keys import Reason
 from keys.checkpoint import (DIRECTIONS, MAX_PEOPLE, ROLES, TEMPERATURE_RANGE, TRANSPORTS, VEHICLE_KINDS,
                              PlateError, normalise_plate)
 
-from . import bindings, handovers as inbox, key_areas, passes, quarantine, registry, webhooks
+from . import bindings, handovers as inbox, key_areas, major_events, passes, quarantine, registry, webhooks
 from .auth import Principal
 from .clock import iso, iso_ms, now
+from .config import GatewayConfig
 from .db import Conn
 from .errors import Forbidden, InvalidInput
 from .ingest import HEX24, place
@@ -248,7 +249,7 @@ async def _store_record(svc: Services, tx: Conn, device: Principal, site: str, r
                 **common, "kind": "handover", "basis": json.dumps({"key_area": links}),
                 "transport": None, "clinic": None})
             handovers.append(hid)
-            await _forward(tx, hid)
+            await _forward(tx, svc.config, hid)
             await audit.record(tx, device.actor, "handover.open", f"handover:{hid}", None,
                                {"kind": "handover", "community": record["community"], "links": links,
                                 "person": person_id, "record": record["id"]})
@@ -259,18 +260,19 @@ async def _store_record(svc: Services, tx: Conn, device: Principal, site: str, r
                 **common, "kind": "referral", "basis": json.dumps({"temperature": person["temperature"]}),
                 "transport": transport, "clinic": clinic})
             referrals.append(hid)
-            await _forward(tx, hid)
+            await _forward(tx, svc.config, hid)
             await audit.record(tx, device.actor, "handover.open", f"handover:{hid}", None,
                                {"kind": "referral", "community": record["community"], "transport": transport,
                                 "person": person_id, "record": record["id"]})
     return handovers, referrals
 
 
-async def _forward(tx: Conn, handover_id: int) -> None:
-    """Queue the new hand-over or referral for its township's webhook (sent later, never inline)."""
+async def _forward(tx: Conn, config: GatewayConfig, handover_id: int) -> None:
+    """Queue the new hand-over or referral for its township's webhook (sent later, never inline); a major event?"""
     row = await store.get(tx, handover_id=handover_id)
     assert row is not None
     await webhooks.enqueue(tx, row.township, handover_id, f"{row.kind}.opened", inbox.handover_json(row))
+    await major_events.from_handover(tx, config, row)
 
 
 async def _known_person(svc: Services, tx: Conn, person: dict[str, Any]) -> int | None:

@@ -8,6 +8,8 @@ from typing import Any
 
 
 DATABASE_ENV = "QRGATE_DATABASE"
+# the rules that can make a major-event report (gateway/major_events.py says what each matches)
+MAJOR_EVENT_RULES = ("school_fever", "checkpoint_key_area", "checkpoint_fever", "broken_chain", "shared_pass")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -56,6 +58,9 @@ class GatewayConfig:
         24, "A checkpoint hand-over or referral not closed within this many hours is overdue.")
     webhook_interval_seconds: float = _setting(
         5.0, "How often the webhook job sends the deliveries that are due (one node of the city at a time).")
+    major_event_rules: tuple[str, ...] = _setting(
+        ("school_fever", "checkpoint_key_area", "broken_chain", "shared_pass"),
+        "Rules that make a major-event report (重大事项报告): any of " + ", ".join(MAJOR_EVENT_RULES) + ".")
     login_max_failures: int = _setting(
         5, "Failed console logins of one account from one client before a lockout starts"
            " (3× for one account from anywhere, 10× for one client on any account).")
@@ -63,6 +68,12 @@ class GatewayConfig:
         (), "Addresses or networks of reverse proxies whose X-Forwarded-For names the client (default: none).")
     login_lockout_seconds: int = _setting(
         60, "First lockout; doubles with each further failure, capped at one hour.")
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.major_event_rules) - set(MAJOR_EVENT_RULES))
+        if unknown:
+            raise ValueError(f"major_event_rules: unknown rule(s) {', '.join(unknown)}; "
+                             f"the rules are {', '.join(MAJOR_EVENT_RULES)}")
 
     @classmethod
     def for_data_dir(cls, path: Path | str, **overrides: Any) -> GatewayConfig:

@@ -171,6 +171,9 @@ SCHEMAS: dict[str, S] = {
         "clinic": _null(_str()), "place": _null(_str()), "note": _null(_str()), "created_at": TIME,
         "acknowledged_at": _null(TIME), "acknowledged_by": _null(_str()), "transferred_at": _null(TIME),
         "transferred_by": _null(_str()), "closed_at": _null(TIME), "closed_by": _null(_str())}),
+    "MajorEvent": _obj({"id": INT, "rule": _str(), "created_at": TIME, "site": _null(_str()),
+                        "community": _null(_str()), "source": _str(), "details": {"type": "object"},
+                        "acknowledged_at": _null(TIME), "acknowledged_by": _null(_str())}),
     "Webhook": _obj({"township": _str(), "url": _str(), "enabled": BOOL, "updated_at": TIME, "updated_by": _str()}),
     "WebhookDelivery": _obj({"id": INT, "township": _str(), "handover_id": INT, "event": _str(),
                              "state": _str(enum=["pending", "delivered", "dead"]), "attempts": INT,
@@ -392,6 +395,14 @@ def paths() -> dict[str, S]:
                                    "place": _null(_str(minLength=1, maxLength=200)),
                                    "note": _null(_str(minLength=1, maxLength=500))}, required=["step"]),
                         params=[HANDOVER_ID], errors=(401, 403, 404, 409))},
+        f"{api}/major-events": {
+            "get": _op("Major-event reports (重大事项报告) of the caller's sites and communities", ANYONE, 200,
+                       _list("major_events", _ref("MajorEvent"), "next_after", INT),
+                       params=[_q("open", _str(enum=["0", "1", "true", "false"])), *PAGE])},
+        f"{api}/major-events/{{event_id}}/acknowledge": {
+            "post": _op("Acknowledge a major-event report (audited)", STAFF, 200, _ref("MajorEvent"),
+                        body=_obj({"note": _null(_str(minLength=1, maxLength=500))}, required=[]),
+                        params=[_p("event_id", {"type": "integer", "minimum": 1})], errors=(401, 403, 404, 409))},
         f"{api}/webhooks": {
             "get": _op("Township webhooks (never the secret)", "admin", 200,
                        _obj({"webhooks": {"type": "array", "items": _ref("Webhook")}}), errors=(401, 403))},

@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from keys import PolicyError, Reason
 
-from . import monitoring
+from . import major_events, monitoring
 from .clock import iso
 from .db import Database
 from .errors import NotFound
 from .sites import policy_of
+from .store import checkpoint as checkpoint_store
 from .store import reports as store
 from .store import sites as site_store
 from .store.reports import AlertRow, CountRow, DeviceRow, FeverRow, PeopleRow, Window
@@ -281,6 +282,7 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
         city.update({"sites": len(reports), "zero_report_sites": sum(r["zero_report"] for r in reports)})
         finished[CITY] = all(now.timestamp() >= rows.window.end_ts for rows in every)
 
+    await _checkpoints_and_major_events(db, reports, city, sites, fetched)
     firsts = await store.first_fingerprints(db.read, day=day.isoformat())
     scoped = [(r["site"], r) for r in reports] + ([(CITY, city)] if city is not None else [])
     for scope, figs in scoped:
@@ -297,6 +299,48 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
               if site is None or visible is not None else None)
     return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city,
             "health_monitoring": health}
+
+
+async def _checkpoints_and_major_events(db: Database, reports: list[dict[str, Any]], city: dict[str, Any] | None,
+                                       sites: list[SiteInfo], fetched: dict[str, _Rows]) -> None:
+    """Road checkpoints' figures (per checkpoint site and the city) and the day's major-event reports.
+
+    Either makes a day something to report: a checkpoint's denials, fevers, hand-overs, or any
+    major event (重大事项报告) take the scope off the zero report."""
+    kinds = {s.code: s for s in sites}
+    for figs in reports:
+        info = kinds[figs["site"]]
+        window = fetched[info.timezone].window
+        events = await major_events.of_day(db.read, start_ts=window.start_ts, end_ts=window.end_ts, site=info.code)
+        if info.kind == "checkpoint":
+            figs["checkpoint"] = await checkpoint_store.counts_between(
+                db.read, start_ts=window.start_ts, end_ts=window.end_ts, sites=[info.code])
+        _add(figs, events, info.timezone)
+    if city is not None:
+        window = fetched[DEFAULT_TIMEZONE].window
+        city["checkpoint"] = await checkpoint_store.counts_between(db.read, start_ts=window.start_ts,
+                                                                   end_ts=window.end_ts, sites=None)
+        _add(city, await major_events.of_day(db.read, start_ts=window.start_ts, end_ts=window.end_ts),
+             DEFAULT_TIMEZONE)
+
+
+def _add(figs: dict[str, Any], events: list[Any], timezone: str) -> None:
+    figs["major_events"] = [{**major_events.event_json(e), "local_time": _local(e.created_ts, timezone)}
+                            for e in events]
+    found = figs.get("checkpoint") or {}
+    worth = {k: found.get(k, 0) for k in ("denied", "fevers", "handovers", "referrals")}
+    if any(worth.values()) or events:
+        figs["zero_report"] = False
+        figs["summary"] = {"zh": figs["summary"]["zh"].replace(ZERO_LINE["zh"], "有异常情况"),
+                           "en": figs["summary"]["en"].replace(ZERO_LINE["en"], "To report")}
+        if any(worth.values()):
+            figs["summary"]["zh"] += (f"；卡口：拒绝 {worth['denied']} 人，发热 {worth['fevers']} 人，"
+                                      f"重点地区人员移交 {worth['handovers']} 件，发热转诊 {worth['referrals']} 件")
+            figs["summary"]["en"] += (f"; checkpoint: {worth['denied']} denied, {worth['fevers']} fever(s), "
+                                      f"{worth['handovers']} key-area hand-over(s), {worth['referrals']} referral(s)")
+        if events:
+            figs["summary"]["zh"] += f"；重大事项报告 {len(events)} 件"
+            figs["summary"]["en"] += f"; {len(events)} major-event report(s)"
 
 
 def _by_site(rows: Iterable[_Sited]) -> dict[str, list[_Sited]]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import access, monitoring, reports, scoped
+from gateway import access, major_events, monitoring, reports, scoped
 from gateway.access import Reach
 from gateway.errors import Forbidden
 from gateway.clock import iso, now
@@ -127,7 +127,10 @@ async def dashboard(request: web.Request) -> web.Response:
         svc.db.read, days=[day.isoformat(), (day + timedelta(days=1)).isoformat()], limit=MAX_ENDING, reach=reach)
     unsynced = [d for d in await report_store.unsynced_devices(svc.db.read, since_iso=iso(moment - UNSYNCED_AFTER))
                 if reach.covers_site(d.site)]
+    # 重大事项报告: every open one of the caller's scope, first, whatever day is shown
+    open_events = await major_events.listing(svc, user(request).principal(), open_only=True, limit=200)
     context: dict[str, Any] = {
+        "major_events": [major_events.event_json(e) for e in open_events],
         "day": day, "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "timezone": tz, "report": report, "city": report["city"], "chart": chart, "site_choice": site,
         "ending": [(p, reports.mask_name(p.name)) for p in ending], "ending_limit": MAX_ENDING,

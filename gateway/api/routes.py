@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, checkpoint, health, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens, webhooks
+from . import bindings, checkpoint, health, major_events, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens, webhooks
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -48,6 +48,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/handovers", checkpoint.list_handovers),
     ("GET", f"{API}/handovers/{{handover_id}}", checkpoint.get_handover),
     ("POST", f"{API}/handovers/{{handover_id}}/steps", checkpoint.step_handover),
+    ("GET", f"{API}/major-events", major_events.list_major_events),
+    ("POST", f"{API}/major-events/{{event_id}}/acknowledge", major_events.acknowledge_major_event),
     ("GET", f"{API}/webhooks", webhooks.list_webhooks),
     ("PUT", f"{API}/webhooks/{{township}}", webhooks.put_webhook),
     ("GET", f"{API}/webhook-deliveries", webhooks.list_deliveries),

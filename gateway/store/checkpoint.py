@@ -47,9 +47,11 @@ class HandoverRow:
 
 
 _H = ", ".join(f"h.{f.name}" for f in fields(HandoverRow)[:24])
-_SELECT = (f"SELECT {_H}, r.plate, r.vehicle_kind, r.origin, r.recorded_at, p.name, p.document_masked,"
-           " p.temperature FROM handovers h JOIN checkpoint_records r ON r.id = h.record_id"
-           " JOIN checkpoint_people p ON p.id = h.checkpoint_person_id")
+# a person who showed a pass is named from their file
+_SELECT = (f"SELECT {_H}, r.plate, r.vehicle_kind, r.origin, r.recorded_at, COALESCE(p.name, f.name),"
+           " COALESCE(p.document_masked, f.document_masked), p.temperature FROM handovers h"
+           " JOIN checkpoint_records r ON r.id = h.record_id JOIN checkpoint_people p ON p.id = h.checkpoint_person_id"
+           " LEFT JOIN people f ON f.id = h.person_id")
 
 
 async def existing_ids(conn: Conn, *, ids: list[str]) -> set[str]:

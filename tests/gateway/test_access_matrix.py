@@ -92,7 +92,8 @@ def concrete(path: str, world: World, side: str) -> str:
               "code": f"{side}-SITE", "device_id": world.devices[side], "token_id": "1", "action": "clear",
               "token": "x" * 32, "prefix": "31", "kid": "0" * 16, "job_id": "1",
               "alert_id": str(world.alerts[side]), "handover_id": "1",
-              "township": "T-1", "delivery_id": "1"}
+              "township": "T-1", "delivery_id": "1",
+              "event_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

@@ -215,7 +215,15 @@ async def _retry_webhook(w: World) -> Call:
                 {"reason": "township back"}, ADMIN_ACTOR)
 
 
+async def _ack_major_event(w: World) -> Call:
+    await _handover_step(w)  # a key-area person found at a checkpoint: a major-event report
+    events = await (await w.client.get(f"{R}/major-events", headers=w.headers("admin"))).json()
+    return Call("POST", f"{R}/major-events/{events['major_events'][0]['id']}/acknowledge", w.headers("registrar"),
+                {"note": "seen"}, REGISTRAR_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
+    ("POST", f"{R}/major-events/{{event_id}}/acknowledge"): _ack_major_event,
     ("PUT", f"{R}/webhooks/{{township}}"): _put_webhook,
     ("POST", f"{R}/webhook-deliveries/{{delivery_id}}/retry"): _retry_webhook,
     ("POST", f"{R}/handovers/{{handover_id}}/steps"): _handover_step,

@@ -14,7 +14,7 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, cards, handovers, imports, key_areas, keys, passes, people, sites, today, webhooks
+from . import activity, auth, cards, handovers, imports, key_areas, keys, major_events, passes, people, sites, today, webhooks
 from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -124,6 +124,7 @@ def create_console() -> web.Application:
     activity.setup(console)
     handovers.setup(console)
     webhooks.setup(console)
+    major_events.setup(console)
     keys.setup(console)
     key_areas.setup(console)
     dashboard.setup(console)
