@@ -16,7 +16,7 @@ Check order (docs/pass-format.md, "Check order"):
  6 revoked        serial is on the revocation list
  7 not_yet_valid  now < nbf (60 s leeway for clock skew)
  8 expired        now >= exp
- 9 site_closed    now < policy.open_from
+ 9 site_closed    the policy requires a resumption approval it does not have, or now < policy.open_from
 10 wrong_site     no affiliation matches the site's lists and visitors are not allowed
 11 status_red / status_yellow
 12 quarantine     now < 00:00 of quarantine_end in the site's time zone
@@ -194,7 +194,7 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
         return _deny(Reason.EXPIRED, verified)
     holder = verified.holder
     if policy is not None:
-        if policy.open_from is not None and now < policy.open_from:
+        if policy.awaiting_approval or (policy.open_from is not None and now < policy.open_from):
             return _deny(Reason.SITE_CLOSED, verified)
         if not _matches_site(holder, policy):
             return _deny(Reason.WRONG_SITE, verified)

@@ -69,6 +69,10 @@ class SitePolicy:
     code_max_ahead: int = DEFAULT_MAX_AHEAD  # ... to gate time + this
     require_temperature: bool = False  # 每人必测: no reading, no entry (default for checkpoints and schools)
     fever_hold_minutes: int = 240  # after a fever denial the same pass needs a new reading for this long
+    # 复工审批: a firm may not resume before its approval; until then the gate says site_closed
+    # whatever open_from says. Both are written only when required (older gates keep reading the rest).
+    resumption_required: bool = False
+    resumption_approved: bool = False
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,7 +91,8 @@ class SitePolicy:
         known = {"kind", "site", "communities", "employers", "schools", "visitors", "open_from",
                  "require_cleared", "fever_threshold", "max_data_age", "timezone",
                  "allow_reentry", "passback_minutes", "holder_binding", "code_max_age",
-                 "code_max_ahead", "require_temperature", "fever_hold_minutes"}
+                 "code_max_ahead", "require_temperature", "fever_hold_minutes", "resumption_required",
+                 "resumption_approved"}
         for key in obj:
             if key not in known:
                 raise PolicyError(str(key)[:40], "is not a policy field")
@@ -155,10 +160,17 @@ class SitePolicy:
             require_temperature=_bool(obj, "require_temperature",
                                       kind in (SiteKind.CHECKPOINT, SiteKind.SCHOOL)),
             fever_hold_minutes=hold,
+            resumption_required=_bool(obj, "resumption_required", False),
+            resumption_approved=_bool(obj, "resumption_approved", False),
         )
 
+    @property
+    def awaiting_approval(self) -> bool:
+        """The site must have its resumption approved and has not: closed, whatever open_from says."""
+        return self.resumption_required and not self.resumption_approved
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind.value,
             "site": self.site,
             "communities": list(self.communities),
@@ -178,6 +190,12 @@ class SitePolicy:
             "require_temperature": self.require_temperature,
             "fever_hold_minutes": self.fever_hold_minutes,
         }
+        if self.resumption_required or self.resumption_approved:
+            # absent means "no approval required": a policy without them reads as before, and a gate
+            # from before approvals still reads every policy that does not need one
+            out["resumption_required"] = self.resumption_required
+            out["resumption_approved"] = self.resumption_approved
+        return out
 
 
 def _code(value: object, name: str) -> str:

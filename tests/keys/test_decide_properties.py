@@ -123,3 +123,29 @@ def test_hostile_cbor_inside_a_valid_prefix() -> None:
     ]
     for data in hostile:
         assert _decide(PREFIX + base45.encode(data)) is Reason.UNREADABLE
+
+
+FIRM = {"kind": "factory", "site": "KS-F0042", "employers": ["KS-F0042"]}
+
+
+@SETTINGS
+@given(st.one_of(st.none(), st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1), timezones=st.just(UTC))),
+       st.booleans())
+def test_a_firm_awaiting_approval_is_closed_whatever_open_from_says(open_from: datetime | None,
+                                                                     approved: bool) -> None:
+    """Required and not approved: site_closed at any opening time; approved: exactly as without the flag."""
+    opening = {"open_from": open_from.isoformat()} if open_from else {}
+    plain = SitePolicy.from_json({**FIRM, **opening})
+    gated = SitePolicy.from_json({**FIRM, **opening, "resumption_required": True, "resumption_approved": approved})
+    without = decide(VALID, TRUST, REVOKED, plain, now=NOW, temperature=36.5)
+    found = decide(VALID, TRUST, REVOKED, gated, now=NOW, temperature=36.5)
+    if approved:
+        assert (found.allowed, found.reason) == (without.allowed, without.reason)
+    else:
+        assert not found.allowed and found.reason is Reason.SITE_CLOSED
+    assert SitePolicy.from_json(gated.to_json()) == gated
+
+
+def test_a_policy_needing_no_approval_keeps_its_json_form() -> None:
+    assert "resumption_required" not in SitePolicy.from_json(FIRM).to_json()
+    assert SitePolicy.from_json({**FIRM, "resumption_required": False}).to_json() == SitePolicy.from_json(FIRM).to_json()
