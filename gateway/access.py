@@ -19,26 +19,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
-ROLES = (ADMIN, REGISTRAR, VIEWER)
+APPROVER = "approver"  # 行业主管部门: approves or refuses the resumption of the firms in its scope
+ROLES = (ADMIN, REGISTRAR, VIEWER, APPROVER)
 SCOPE_KINDS = ("community", "employer", "school", "site")
 CITY = "city"
 MAX_SCOPE_ENTRIES = 50
 
 _ALL = frozenset(ROLES)
+_READERS = frozenset((ADMIN, REGISTRAR, VIEWER))  # the people and their entries: not an approver's
 _STAFF = frozenset((ADMIN, REGISTRAR))
 _ADMIN = frozenset((ADMIN,))
 PUBLIC, DEVICE_ONLY, LOGGED_IN = "public", "device", "logged_in"
 
 # action -> roles allowed (scope limits the data further)
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "people.list": _ALL, "people.read": _ALL, "people.create": _STAFF, "people.update": _STAFF,
+    "people.list": _READERS, "people.read": _READERS, "people.create": _STAFF, "people.update": _STAFF,
     "people.address": _STAFF,            # the viewer sees who and what status, not where they live
     "people.lookup_number": _STAFF,      # look-up by full document or phone number
     "people.reveal": _ADMIN,             # the full numbers, audited
     "health.add": _STAFF, "health.list": _STAFF,
     "quarantine.end": _ADMIN, "person.clear": _ADMIN,
-    "key_area.list": _ALL, "key_area.change": _ADMIN,
-    "pass.issue": _STAFF, "pass.read": _ALL,
+    "key_area.list": _READERS, "key_area.change": _ADMIN,
+    "pass.issue": _STAFF, "pass.read": _READERS,
     "pass.qr": _STAFF,                   # the QR text, the card, the issued page: holding it is holding the pass
     "pass.revoke": _STAFF, "pass.reissue": _STAFF,
     "pass.reissue_revoked": _ADMIN,      # undoing a revocation is not a registrar's call
@@ -46,15 +48,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "link.hand_out": _STAFF,             # the resident link as a QR and a printed slip: the holder's bearer secret
     "holder.reset": _STAFF,              # end a person's phone binding (lost or new phone)
     "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
+    # 复工审批: the site's contact (a registrar scoped to it) or a worker applies; an approver decides
+    "resumption.apply": _STAFF, "resumption.list": _ALL, "resumption.decide": frozenset((ADMIN, APPROVER)),
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
-    "entries.list": _ALL, "alerts.list": _ALL, "report.daily": _ALL,
-    "handover.list": _ALL, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
-    "major_event.list": _ALL, "major_event.ack": _STAFF,  # 重大事项报告 of the caller's sites and communities
+    "entries.list": _READERS, "alerts.list": _READERS, "report.daily": _ALL,
+    "handover.list": _READERS, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
+    "major_event.list": _READERS, "major_event.ack": _STAFF,  # 重大事项报告 of the caller's sites and communities
     "webhook.list": _ADMIN, "webhook.change": _ADMIN,  # a township's webhook holds its signing secret
     "audit.list": _ADMIN, "token.list": _ADMIN, "token.revoke": _ADMIN,
     "keys.list": _ADMIN, "keys.rotate": _ADMIN, "keys.withdraw": _ADMIN,  # issuer keys, bulk reissue
     "cards.reprint": _STAFF,             # the reprint list (of the scope's people) gives their cards
-    "today.read": _ALL,                  # the worker's Today page; each list is cut to the role and scope
+    "today.read": _READERS,              # the worker's Today page; each list is cut to the role and scope
     "alerts.handle": _STAFF,             # mark an open alert handled (audited)
     "metrics.read": frozenset((ADMIN, VIEWER)),  # Prometheus scrapes with a viewer token
     LOGGED_IN: _ALL,
@@ -88,6 +92,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", f"{API}/sites/{{code}}"): "site.update",
     ("PATCH", f"{API}/sites/{{code}}"): "site.update",
     ("POST", f"{API}/sites/{{code}}/enrolments"): "enrolment.create",
+    ("POST", f"{API}/sites/{{code}}/resumptions"): "resumption.apply",
+    ("GET", f"{API}/resumptions"): "resumption.list",
+    ("GET", f"{API}/resumptions/{{resumption_id}}"): "resumption.list",
+    ("POST", f"{API}/resumptions/{{resumption_id}}/decision"): "resumption.decide",
     ("POST", f"{API}/devices/enroll"): PUBLIC,  # the single-use enrolment token is the credential
     ("GET", f"{API}/devices/bundle"): DEVICE_ONLY,
     ("POST", f"{API}/devices/status"): DEVICE_ONLY,
@@ -163,6 +171,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/sites/{code}/edit"): "site.update",
     ("POST", "/console/sites/{code}/edit"): "site.update",
     ("POST", "/console/sites/{code}/enrolments"): "enrolment.create",
+    ("GET", "/console/sites/{code}/resumption"): "resumption.list",
+    ("POST", "/console/sites/{code}/resumption"): "resumption.apply",
+    ("GET", "/console/resumptions"): "resumption.list",
+    ("GET", "/console/resumptions/{resumption_id}"): "resumption.list",
+    ("POST", "/console/resumptions/{resumption_id}/decision"): "resumption.decide",
     ("POST", "/console/devices/{device_id}/disable"): "device.disable",
     ("GET", "/console/entries"): "entries.list",
     ("GET", "/console/handovers"): "handover.list",

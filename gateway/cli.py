@@ -9,12 +9,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import commands
+from .access import ROLES
 from .app import AppFactory
 from .config import DATABASE_ENV
 from .db import is_url, redacted
 from .forwarded import check_trusted
-
-ROLES = ("admin", "registrar", "viewer")
 
 
 def _data(p: argparse.ArgumentParser, default: str = "data") -> None:

@@ -8,6 +8,7 @@ from keys import checkpoint as cp
 from keys.policy import DIRECTIONS
 
 from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
+from .resumption import ITEMS as RESUMPTION_ITEMS
 
 S = dict[str, Any]
 
@@ -94,6 +95,12 @@ SCHEMAS: dict[str, S] = {
                       required=["code", "name", "kind"]),
     "Site": _obj({"code": _str(), "name": _str(), "kind": _str(), "policy": {"type": "object"},
                   "created_at": TIME, "updated_at": TIME}),
+    "Resumption": _obj({"id": INT, "site": _str(), "site_name": _str(),
+                        "state": _str(enum=["pending", "approved", "refused"]),
+                        "items": _obj({k: _obj({"done": BOOL, "note": _null(_str())}) for k in RESUMPTION_ITEMS}),
+                        "open_from": _null(TIME), "note": _null(_str()), "applied_by": _str(),
+                        "applied_at": TIME, "decided_by": _null(_str()), "decided_at": _null(TIME),
+                        "decision_reason": _null(_str()), "approved_open_from": _null(TIME)}),
     "Enrolment": _obj({"token": _str(), "expires_at": TIME, "site": _str(), "qr_text": _str()}),
     "EnrolledDevice": _obj({"device_id": _str(), "credential": _str(), "site": _str(), "server_time": TIME,
                             "jwks": _ref("Jwks"), **TRUST_DOCS, "direction": _str(enum=list(DIRECTIONS))}),
@@ -226,6 +233,7 @@ SERIAL = _p("serial", _str())
 SITE_CODE = _p("code", _str())
 HANDOVER_ID = _p("handover_id", {"type": "integer", "minimum": 1})
 PREFIX = _p("prefix", _str(pattern=r"^[0-9]{2,6}$"))
+RESUMPTION_ID = _p("resumption_id", {"type": "integer", "minimum": 1})
 PAGE = [_q("after", {"type": "integer", "minimum": 0}), _q("limit", {"type": "integer", "minimum": 1})]
 STAFF, ANYONE = "admin, registrar", "admin, registrar, viewer"
 
@@ -339,6 +347,33 @@ def paths() -> dict[str, S]:
                                    "direction": _str(enum=list(DIRECTIONS))},
                                   required=[]),
                         params=[SITE_CODE], errors=(401, 403, 404))},
+        f"{api}/sites/{{code}}/resumptions": {
+            "post": _op("Apply for resumption (复工审批) with the five items in place (docs/checkpoint.md)", STAFF,
+                        201, _ref("Resumption"),
+                        body=_obj({"items": _obj({k: _obj({"done": {"type": "boolean", "enum": [True]},
+                                                           "note": _null(_str(maxLength=500))},
+                                                          required=["done"]) for k in RESUMPTION_ITEMS}),
+                                   "open_from": _null(_str(description="ISO 8601; no offset: site time")),
+                                   "note": _null(_str(maxLength=500))}, required=["items"]),
+                        params=[SITE_CODE], errors=(401, 403, 404, 409))},
+        f"{api}/resumptions": {
+            "get": _op("Resumption applications in the caller's scope, newest first", "all", 200,
+                       _obj({"resumptions": {"type": "array", "items": _ref("Resumption")}}),
+                       params=[_q("site", _str(minLength=1, maxLength=64)),
+                               _q("state", _str(enum=["pending", "approved", "refused"])),
+                               _q("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                       errors=(401, 403, 422))},
+        f"{api}/resumptions/{{resumption_id}}": {
+            "get": _op("A resumption application", "all", 200, _ref("Resumption"), params=[RESUMPTION_ID],
+                       errors=(401, 403, 404, 422))},
+        f"{api}/resumptions/{{resumption_id}}/decision": {
+            "post": _op("Approve (the site's signed policy gets resumption_approved and open_from) or refuse",
+                        "admin, approver", 200, _ref("Resumption"),
+                        body=_obj({"decision": _str(enum=["approve", "refuse"]),
+                                   "reason": _str(minLength=1, maxLength=500),
+                                   "open_from": _null(_str(description="ISO 8601; approval only"))},
+                                  required=["decision", "reason"]),
+                        params=[RESUMPTION_ID], errors=(401, 403, 404, 409))},
         f"{api}/devices/enroll": {
             "post": _op("Exchange an enrolment token for a device credential", "none", 201,
                         _ref("EnrolledDevice"), body=_obj({"token": _str(), "name": _str(maxLength=100)},

@@ -13,6 +13,7 @@ from keys.policy import DIRECTIONS as KEY_DIRECTIONS
 
 from .auth import DEVICE_PREFIX, Principal, hash_secret, new_secret
 from .clock import iso, now
+from .db import Conn
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .services import Services
 from .store import audit
@@ -101,7 +102,10 @@ async def update_site(svc: Services, site_code: str, body: dict[str, Any], actor
 # what PATCH may change, field by field; `kind` and `site` are the site's identity (PUT replaces them)
 EDITABLE = ("communities", "employers", "schools", "visitors", "open_from", "require_cleared",
             "fever_threshold", "max_data_age", "timezone", "allow_reentry", "passback_minutes",
-            "holder_binding", "code_max_age", "code_max_ahead", "require_temperature", "fever_hold_minutes")
+            "holder_binding", "code_max_age", "code_max_ahead", "require_temperature", "fever_hold_minutes",
+            "resumption_required")
+# set only by an approver's decision (gateway/resumption.py), never by an edit
+APPROVAL_FIELDS = ("resumption_approved",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +116,16 @@ class SiteEdit:
     changes: dict[str, tuple[Any, Any]]
 
 
-def merged_policy(current: SitePolicy, patch: dict[str, Any]) -> SitePolicy:
+def merged_policy(current: SitePolicy, patch: dict[str, Any], allowed: tuple[str, ...] = EDITABLE) -> SitePolicy:
     """The current policy with the fields of `patch` replaced; InvalidInput names the first bad field."""
     for key in patch:
         if key in ("kind", "site"):
             raise InvalidInput(f"policy.{key} is the site's identity: replace the site (PUT) to change it",
                                field=f"policy.{key}")
-        if key not in EDITABLE:
+        if key in APPROVAL_FIELDS and key not in allowed:
+            raise InvalidInput(f"policy.{key} is set by a resumption approval, not by an edit",
+                               field=f"policy.{key}", code="set_by_approval")
+        if key not in allowed:
             raise InvalidInput(f"unknown policy field {str(key)[:40]!r}", field=f"policy.{str(key)[:40]}")
     try:
         return SitePolicy.from_json({**current.to_json(), **patch})
@@ -144,19 +151,26 @@ async def edit_site(svc: Services, site_code: str, body: dict[str, Any], actor: 
         row = await store.get_site(tx, code=site_code)
         if row is None:
             raise NotFound(f"no site {site_code[:64]!r}")
-        old = policy_of(row).to_json()
-        new = merged_policy(policy_of(row), patch).to_json()
-        changes = {k: (old[k], new[k]) for k in new if old[k] != new[k]}
-        if name is not None and name != row.name:
-            changes["name"] = (row.name, name)
-        if not changes:
-            return SiteEdit(row, {})
-        await store.update_site(tx, code=site_code, name=name or row.name, kind=row.kind,
-                                policy=json.dumps(new, ensure_ascii=False), at=iso(now()))
-        await audit.record(tx, actor.actor, action, f"site:{site_code}", why,
-                           {"changed": sorted(changes), "old": {k: v[0] for k, v in changes.items()},
-                            "new": {k: v[1] for k, v in changes.items()}})
-        updated = await store.get_site(tx, code=site_code)
+        return await edit_in(tx, row, patch, actor, name=name, why=why, action=action)
+
+
+async def edit_in(tx: Conn, row: SiteRow, patch: dict[str, Any], actor: Principal, *, name: str | None = None,
+                  why: str | None = None, action: str = "site.edit",
+                  allowed: tuple[str, ...] = EDITABLE) -> SiteEdit:
+    """Edit inside the caller's transaction (an approval writes the policy with its decision)."""
+    old = policy_of(row).to_json()
+    new = merged_policy(policy_of(row), patch, allowed).to_json()
+    changes = {k: (old.get(k), new.get(k)) for k in (*new, *old) if old.get(k) != new.get(k)}
+    if name is not None and name != row.name:
+        changes["name"] = (row.name, name)
+    if not changes:
+        return SiteEdit(row, {})
+    await store.update_site(tx, code=row.code, name=name or row.name, kind=row.kind,
+                            policy=json.dumps(new, ensure_ascii=False), at=iso(now()))
+    await audit.record(tx, actor.actor, action, f"site:{row.code}", why,
+                       {"changed": sorted(changes), "old": {k: v[0] for k, v in changes.items()},
+                        "new": {k: v[1] for k, v in changes.items()}})
+    updated = await store.get_site(tx, code=row.code)
     assert updated is not None
     return SiteEdit(updated, changes)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import access, major_events, monitoring, reports, scoped
+from gateway import access, major_events, monitoring, reports, resumption, scoped
 from gateway.access import Reach
 from gateway.errors import Forbidden
 from gateway.clock import iso, now
@@ -22,6 +22,7 @@ from .console.common import render, services, user
 
 UNSYNCED_AFTER = timedelta(hours=1)  # a gate syncs every few minutes when online
 MAX_ENDING = 200
+MAX_PENDING = 100
 # chart geometry, in SVG user units
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 760, 240, 48, 28, 12
 
@@ -139,6 +140,8 @@ async def dashboard(request: web.Request) -> web.Response:
         "not_checked_total": len(missing),
         "unsynced": unsynced, "unsynced_hours": int(UNSYNCED_AFTER.total_seconds() // 3600),
         "generated": datetime.fromtimestamp(moment.timestamp(), ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+        "pending_resumptions": await resumption.listing(svc, user(request).principal(), state="pending",
+                                                        limit=MAX_PENDING),
     }
     return render(request, "dashboard.html", context)
 

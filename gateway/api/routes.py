@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, checkpoint, health, major_events, key_areas, keys, monitor, monitoring, passes, people, reports, sites, tokens, webhooks
+from . import bindings, checkpoint, health, key_areas, keys, major_events, monitor, monitoring, passes, people, \
+    reports, resumption, sites, tokens, webhooks
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -37,6 +38,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("PUT", f"{API}/sites/{{code}}", sites.update_site),
     ("PATCH", f"{API}/sites/{{code}}", sites.edit_site),
     ("POST", f"{API}/sites/{{code}}/enrolments", sites.create_enrolment),
+    ("POST", f"{API}/sites/{{code}}/resumptions", resumption.apply),
+    ("GET", f"{API}/resumptions", resumption.list_resumptions),
+    ("GET", f"{API}/resumptions/{{resumption_id}}", resumption.get_resumption),
+    ("POST", f"{API}/resumptions/{{resumption_id}}/decision", resumption.decide),
     ("POST", f"{API}/devices/enroll", sites.enroll_device),
     ("GET", f"{API}/devices/bundle", sites.device_bundle),
     ("POST", f"{API}/devices/status", sites.device_status),

@@ -93,7 +93,7 @@ def concrete(path: str, world: World, side: str) -> str:
               "token": "x" * 32, "prefix": "31", "kid": "0" * 16, "job_id": "1",
               "alert_id": str(world.alerts[side]), "handover_id": "1",
               "township": "T-1", "delivery_id": "1",
-              "event_id": "1"}
+              "event_id": "1", "resumption_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -174,7 +174,7 @@ WALKED = sorted(r for r in access.ROUTES.items() if r[1] not in (access.PUBLIC, 
 OWN_SETTINGS = {path for (_, path), action in access.ROUTES.items() if action == access.LOGGED_IN}
 
 
-@pytest.mark.parametrize("role", ["registrar", "viewer", "admin"])
+@pytest.mark.parametrize("role", ["registrar", "viewer", "approver", "admin"])
 async def test_every_route_every_role_in_and_out_of_scope(aiohttp_client: Any, tmp_path: Any, role: str) -> None:
     client = await aiohttp_client(create_app(GatewayConfig.for_data_dir(tmp_path / "data")))
     world = await build_world(client)

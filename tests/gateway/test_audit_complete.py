@@ -222,11 +222,32 @@ async def _ack_major_event(w: World) -> Call:
                 {"note": "seen"}, REGISTRAR_ACTOR)
 
 
+FIVE_IN_PLACE = {k: {"done": True} for k in ("conditions", "entry_control", "notices", "briefings", "commitment")}
+APPROVER_ACTOR = "token:4(test-approver)"
+
+
+async def _apply_resumption(w: World) -> Call:
+    await w.post(f"{R}/sites", "admin", {"code": "F1", "name": "works", "kind": "factory",
+                                         "policy": {"resumption_required": True}})
+    return Call("POST", f"{R}/sites/F1/resumptions", w.headers("registrar"), {"items": FIVE_IN_PLACE},
+                REGISTRAR_ACTOR)
+
+
+async def _decide_resumption(w: World) -> Call:
+    await w.post(f"{R}/sites", "admin", {"code": "F1", "name": "works", "kind": "factory",
+                                         "policy": {"resumption_required": True}})
+    applied = await w.post(f"{R}/sites/F1/resumptions", "registrar", {"items": FIVE_IN_PLACE})
+    return Call("POST", f"{R}/resumptions/{applied['id']}/decision", w.headers("approver"),
+                {"decision": "approve", "reason": "five in place"}, APPROVER_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/major-events/{{event_id}}/acknowledge"): _ack_major_event,
     ("PUT", f"{R}/webhooks/{{township}}"): _put_webhook,
     ("POST", f"{R}/webhook-deliveries/{{delivery_id}}/retry"): _retry_webhook,
     ("POST", f"{R}/handovers/{{handover_id}}/steps"): _handover_step,
+    ("POST", f"{R}/sites/{{code}}/resumptions"): _apply_resumption,
+    ("POST", f"{R}/resumptions/{{resumption_id}}/decision"): _decide_resumption,
     ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
     ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
     ("POST", f"{R}/people"): _new_person,

@@ -14,7 +14,8 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, cards, handovers, imports, key_areas, keys, major_events, passes, people, sites, today, webhooks
+from . import activity, auth, cards, handovers, imports, key_areas, keys, major_events, passes, people, resumption, \
+    sites, today, webhooks
 from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -94,7 +95,8 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    raise redirect("/console/today")
+    # an approver reaches no people: their work is the applications waiting for a decision
+    raise redirect("/console/resumptions" if request[user_key].role == access.APPROVER else "/console/today")
 
 
 async def set_language(request: web.Request) -> web.StreamResponse:
@@ -121,6 +123,7 @@ def create_console() -> web.Application:
     cards.setup(console)
     passes.setup(console)
     sites.setup(console)
+    resumption.setup(console)
     activity.setup(console)
     handovers.setup(console)
     webhooks.setup(console)

@@ -18,7 +18,7 @@ def _next(target: str | None) -> str:
     if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target \
             and len(target) < 500:
         return target
-    return "/console/today"  # login lands on what needs doing
+    return "/console/"  # the home page sends each role to its work (Today; an approver: applications)
 
 
 async def login_page(request: web.Request) -> web.Response:

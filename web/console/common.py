@@ -29,7 +29,7 @@ MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators gi
 # user-written is echoed
 FLASH = frozenset(("registered", "saved", "issued", "revoked", "reissued", "checked", "site", "disabled",
                    "cleared", "ended", "lang", "holder_reset", "imported", "handled", "rotated",
-                   "handover_step", "no_cards", "too_many_cards"))
+                   "handover_step", "no_cards", "too_many_cards", "applied", "decided"))
 
 
 def services(request: web.Request) -> Services:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import scoped, sites
+from gateway import resumption, scoped, sites
 from gateway.errors import Conflict, InvalidInput
 from gateway.store import sites as site_store
 from gateway.validate import reason as valid_reason
@@ -16,6 +16,7 @@ from .. import labels
 from ..passview import qr_svg
 from .common import form_body, lang_of, redirect, render, services, user
 from .passes import _base_url
+from .resumption import site_state
 
 LIST_FIELDS = ("communities", "employers", "schools")
 
@@ -30,6 +31,8 @@ def _policy(form: dict[str, Any]) -> dict[str, Any]:
     policy["visitors"] = form.get("visitors") == "yes"
     if form.get("require_cleared") == "yes":
         policy["require_cleared"] = True
+    if form.get("resumption_required") == "yes":
+        policy["resumption_required"] = True
     if form.get("open_from"):
         policy["open_from"] = form["open_from"]
     if form.get("fever_threshold"):
@@ -54,7 +57,7 @@ async def site_list(request: web.Request) -> web.Response:
 async def create_site(request: web.Request) -> web.Response:
     form = await request.post()
     values = form_body(form, ("code", "name", "kind", "communities", "employers", "schools", "open_from",
-                              "fever_threshold", "visitors", "require_cleared"))
+                              "fever_threshold", "visitors", "require_cleared", "resumption_required"))
     body = {"code": values.get("code"), "name": values.get("name"), "kind": values.get("kind"),
             "policy": _policy(values)}
     try:
@@ -71,15 +74,17 @@ async def site_page(request: web.Request) -> web.Response:
     svc = services(request)
     await scoped.check_site(svc.db.read, user(request).principal(), request.match_info["code"])
     row = await sites.get_site(svc, request.match_info["code"])
+    history = await resumption.listing(svc, user(request).principal(), site=row.code, limit=1)
     return render(request, "console/site.html", {
-        "site": row, "policy": json.loads(row.policy),
+        "site": row, "policy": json.loads(row.policy), "firm": row.kind in resumption.FIRM_KINDS,
+        "resumption_state": site_state(row, history),
         "devices": await sites.list_devices(svc, row.code), "root_fingerprint": sites.root_fingerprint(svc)})
 
 
 # the affiliation lists each kind admits by (a checkpoint may list any, or none: open to anyone)
 KIND_LISTS = {"community": ("communities",), "factory": ("employers",), "construction_site": ("employers",),
               "school": ("schools",), "checkpoint": LIST_FIELDS}
-CHECKS = ("visitors", "require_temperature", "require_cleared", "allow_reentry")
+CHECKS = ("visitors", "require_temperature", "require_cleared", "allow_reentry", "resumption_required")
 NUMBERS = ("fever_threshold", "max_data_age", "passback_minutes", "fever_hold_minutes", "code_max_age",
            "code_max_ahead")
 EDIT_FIELDS = ("name", "reason", "open_from", "timezone", "holder_binding", *LIST_FIELDS, *CHECKS, *NUMBERS)

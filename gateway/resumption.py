@@ -1,0 +1,182 @@
+"""Resumption approval (复工审批, directive §一 items 2 and 4): a firm applies, an approver decides.
+
+A factory or construction site applies with the five items in place (五个到位), each ticked with an
+optional note; the approver of the 行业主管部门 (role `approver`, scoped like the others) approves or
+refuses with a reason. Approval writes the site's policy in the same transaction:
+`resumption_approved` and the opening time (`open_from`), so the gates learn it at their next sync.
+A site whose policy has `resumption_required` is closed (`site_closed`) until then, whatever its
+`open_from` says (keys/decide.py). Each step is audited; one application waits at a time per site.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from keys import SitePolicy
+
+from . import scoped, sites
+from .auth import Principal
+from .clock import iso, now
+from .db import Conn
+from .errors import Conflict, InvalidInput, NotFound
+from .services import Services
+from .store import audit
+from .store import resumptions as store
+from .store import sites as site_store
+from .store.resumptions import ResumptionRow
+from .store.sites import SiteRow
+from .validate import choice, optional_text, reason, reject_unknown
+
+# 五个到位, in the directive's order (§一 item 4)
+ITEMS = ("conditions", "entry_control", "notices", "briefings", "commitment")
+FIRM_KINDS = ("factory", "construction_site")
+STATES = ("pending", "approved", "refused")
+DECISIONS = {"approve": "approved", "refuse": "refused"}
+MAX_NOTE = 500
+MAX_LIST = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Resumption:
+    row: ResumptionRow
+    site_name: str
+
+    @property
+    def items(self) -> dict[str, dict[str, Any]]:
+        stored: dict[str, dict[str, Any]] = json.loads(self.row.items)
+        return {k: stored.get(k, {"done": False, "note": None}) for k in ITEMS}
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.row
+        return {"id": r.id, "site": r.site, "site_name": self.site_name, "state": r.state, "items": self.items,
+                "open_from": r.open_from, "note": r.note, "applied_by": r.applied_by, "applied_at": r.applied_at,
+                "decided_by": r.decided_by, "decided_at": r.decided_at, "decision_reason": r.decision_reason,
+                "approved_open_from": r.approved_open_from}
+
+
+def parse_items(value: object) -> dict[str, dict[str, Any]]:
+    """The five items, each {"done": true, "note"?}; an item not in place is refused by name."""
+    if not isinstance(value, dict):
+        raise InvalidInput(f"items must be an object with the five items: {', '.join(ITEMS)}", field="items")
+    reject_unknown(value, ITEMS, prefix="items.")
+    items: dict[str, dict[str, Any]] = {}
+    for key in ITEMS:
+        item = value.get(key)
+        if not isinstance(item, dict):
+            raise InvalidInput(f"items.{key} must be {{\"done\": true, \"note\": ...}}", field=f"items.{key}")
+        reject_unknown(item, ("done", "note"), prefix=f"items.{key}.")
+        if item.get("done") is not True:
+            raise InvalidInput(f"items.{key} must be in place before the firm applies (五个到位)",
+                               field=f"items.{key}", code="item_not_in_place")
+        note = optional_text(item.get("note"), f"items.{key}.note", max_len=MAX_NOTE)
+        items[key] = {"done": True, "note": note}
+    return items
+
+
+def opening(policy: SitePolicy, value: object, field: str) -> str | None:
+    """An opening time as the policy reads it (no offset: the site's time zone), in ISO 8601."""
+    if value is None:
+        return None
+    try:
+        parsed = sites.merged_policy(policy, {"open_from": value})
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message.replace("policy.open_from", field), field=field) from None
+    assert parsed.open_from is not None
+    return parsed.open_from.isoformat()
+
+
+async def _site(conn: Conn, principal: Principal, site_code: str) -> SiteRow:
+    """The site, or NotFound when missing or outside the principal's scope (the same answer)."""
+    await scoped.check_site(conn, principal, site_code)
+    row = await site_store.get_site(conn, code=site_code)
+    if row is None:
+        raise NotFound(f"no site {site_code[:64]!r}")
+    return row
+
+
+async def apply(svc: Services, site_code: str, body: dict[str, Any], actor: Principal) -> Resumption:
+    """A firm applies for resumption; 409 when another application waits or the site is approved."""
+    reject_unknown(body, ("items", "open_from", "note"))
+    items = parse_items(body.get("items"))
+    note = optional_text(body.get("note"), "note", max_len=MAX_NOTE)
+    async with svc.db.transaction() as tx:
+        site = await _site(tx, actor, site_code)
+        if site.kind not in FIRM_KINDS:
+            raise Conflict(f"site {site.code!r} is a {site.kind}: only a factory or a construction site "
+                           "applies for resumption", field="site", code="not_a_firm")
+        policy = sites.policy_of(site)
+        open_from = opening(policy, body.get("open_from"), "open_from")
+        if policy.resumption_approved:
+            raise Conflict(f"site {site.code!r} is already approved to resume", code="already_approved")
+        if await store.pending_of(tx, site=site.code) is not None:
+            raise Conflict(f"site {site.code!r} has an application waiting for a decision",
+                           code="resumption_pending")
+        stamp = iso(now())
+        new_id = await store.insert(tx, site=site.code, items=json.dumps(items, ensure_ascii=False),
+                                    open_from=open_from, note=note, applied_by=actor.actor, at=stamp)
+        await audit.record(tx, actor.actor, "resumption.apply", f"site:{site.code}", None,
+                           {"resumption": new_id, "open_from": open_from,
+                            "items": {k: v["note"] for k, v in items.items()}})
+        row = await store.get(tx, resumption_id=new_id)
+    assert row is not None
+    return Resumption(row, site.name)
+
+
+async def decide(svc: Services, resumption_id: int, body: dict[str, Any], actor: Principal) -> Resumption:
+    """Approve (the policy gets resumption_approved and open_from) or refuse, with a reason."""
+    reject_unknown(body, ("decision", "reason", "open_from"))
+    decision = choice(body.get("decision"), "decision", tuple(DECISIONS))
+    why = reason(body.get("reason"))
+    if decision == "refuse" and body.get("open_from") is not None:
+        raise InvalidInput("open_from is for an approval", field="open_from")
+    async with svc.db.transaction() as tx:
+        row = await store.get(tx, resumption_id=resumption_id)
+        if row is None:
+            raise NotFound(f"no resumption application {resumption_id}")
+        try:
+            site = await _site(tx, actor, row.site)
+        except NotFound:
+            raise NotFound(f"no resumption application {resumption_id}") from None
+        if row.state != "pending":
+            raise Conflict(f"application {resumption_id} is already {row.state}", code="already_decided")
+        approved_open: str | None = None
+        if decision == "approve":
+            policy = sites.policy_of(site)
+            approved_open = (opening(policy, body.get("open_from"), "open_from") or row.open_from
+                             or iso(now()))
+            await sites.edit_in(tx, site, {"resumption_approved": True, "open_from": approved_open}, actor,
+                                why=f"resumption {resumption_id} approved: {why}",
+                                allowed=(*sites.EDITABLE, *sites.APPROVAL_FIELDS))
+        stamp = iso(now())
+        if not await store.decide(tx, resumption_id=resumption_id, state=DECISIONS[decision], by=actor.actor,
+                                  at=stamp, reason=why, approved_open_from=approved_open):
+            raise Conflict(f"application {resumption_id} was decided meanwhile", code="already_decided")
+        await audit.record(tx, actor.actor, f"resumption.{decision}", f"resumption:{resumption_id}", why,
+                           {"site": site.code, "open_from": approved_open})
+        decided = await store.get(tx, resumption_id=resumption_id)
+    assert decided is not None
+    return Resumption(decided, site.name)
+
+
+async def get(svc: Services, resumption_id: int, principal: Principal) -> Resumption:
+    row = await store.get(svc.db.read, resumption_id=resumption_id)
+    if row is None:
+        raise NotFound(f"no resumption application {resumption_id}")
+    try:
+        site = await _site(svc.db.read, principal, row.site)
+    except NotFound:
+        raise NotFound(f"no resumption application {resumption_id}") from None
+    return Resumption(row, site.name)
+
+
+async def listing(svc: Services, principal: Principal, *, site: str | None = None, state: str | None = None,
+                  limit: int = MAX_LIST) -> list[Resumption]:
+    """Newest first, within the principal's scope."""
+    if state is not None:
+        state = choice(state, "state", STATES)
+    reach = await scoped.reach(svc.db.read, principal)
+    rows = await store.search(svc.db.read, site=site, state=state, sites=reach.site_list(), limit=limit)
+    names = {r.code: r.name for r in await site_store.list_sites(svc.db.read)}
+    return [Resumption(r, names.get(r.site, r.site)) for r in rows]

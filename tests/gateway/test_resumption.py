@@ -1,0 +1,198 @@
+"""Resumption approval (复工审批, issue #14 part 3) through the API, with the gate's own decision.
+
+A factory whose policy requires approval is closed (`site_closed`) at its gate whatever `open_from`
+says; it applies with the five items in place, is refused, applies again, is approved: the next
+bundle's signed policy carries `resumption_approved` and the approved opening time, and the same
+pass is admitted. Nobody touches `open_from` by hand. Every step is audited.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.appkeys import db_key
+from gateway.auth import create_token
+from gateway.resumption import ITEMS
+from keys import Reason, TrustSet, decide, load_policy, load_revocations
+
+from .conftest import Client, bearer, enrol_device, make_site, person_body
+
+FIVE = {k: {"done": True, "note": f"{k} 已落实"} for k in ITEMS}
+
+
+async def _gate_decides(client: Client, device: dict[str, Any], qr_text: str) -> Reason:
+    """What the gate decides after a sync: its bundle's signed documents, verified, then keys.decide."""
+    trust = TrustSet.from_jwks(device["jwks"])
+    bundle = await (await client.get("/api/v1/devices/bundle", headers=bearer(device["credential"]))).json()
+    policy = load_policy(base64.b64decode(bundle["policy"]), trust)
+    revocations = load_revocations(base64.b64decode(bundle["revocations"]), trust)
+    return decide(qr_text, trust, revocations, policy, now=datetime.now(UTC)).reason
+
+
+async def _world(client: Client, admin: dict[str, str]) -> tuple[dict[str, str], dict[str, str], dict[str, Any], str]:
+    # open_from long past: only the missing approval keeps the gate closed
+    await make_site(client, admin, "F1", "factory", employers=["E1"], open_from="2020-02-01",
+                    resumption_required=True)
+    await make_site(client, admin, "F2", "factory", employers=["E2"], resumption_required=True)
+    db = client.app[db_key]
+    contact = bearer(await create_token(db, role="registrar", label="F1 contact", scope="site:F1"))
+    approver = bearer(await create_token(db, role="approver", label="工信局", scope="employer:E1"))
+    person = await (await client.post("/api/v1/people", headers=admin,
+                                      json=person_body(5, community=None, employer="E1"))).json()
+    issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json()
+    return contact, approver, await enrol_device(client, admin, "F1"), issued["qr_text"]
+
+
+async def test_refused_then_approved_the_gate_denies_before_and_admits_after(client: Client,
+                                                                            admin: dict[str, str]) -> None:
+    contact, approver, device, qr_text = await _world(client, admin)
+    assert await _gate_decides(client, device, qr_text) is Reason.SITE_CLOSED
+
+    resp = await client.post("/api/v1/sites/F1/resumptions", headers=contact, json={"items": FIVE})
+    assert resp.status == 201, await resp.text()
+    first = await resp.json()
+    assert first["state"] == "pending" and first["items"]["briefings"]["note"] == "briefings 已落实"
+    pending = await (await client.get("/api/v1/resumptions?state=pending", headers=approver)).json()
+    assert [r["id"] for r in pending["resumptions"]] == [first["id"]]
+    again = await client.post("/api/v1/sites/F1/resumptions", headers=contact, json={"items": FIVE})
+    assert again.status == 409 and (await again.json())["error"]["code"] == "resumption_pending"
+
+    resp = await client.post(f"/api/v1/resumptions/{first['id']}/decision", headers=approver,
+                             json={"decision": "refuse", "reason": "消毒记录不全"})
+    assert resp.status == 200 and (await resp.json())["state"] == "refused"
+    assert await _gate_decides(client, device, qr_text) is Reason.SITE_CLOSED
+    resp = await client.post(f"/api/v1/resumptions/{first['id']}/decision", headers=approver,
+                             json={"decision": "approve", "reason": "too late"})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "already_decided"
+
+    second = await (await client.post("/api/v1/sites/F1/resumptions", headers=contact,
+                                      json={"items": FIVE, "open_from": "2020-02-10T08:00",
+                                            "note": "补齐消毒台账"})).json()
+    resp = await client.post(f"/api/v1/resumptions/{second['id']}/decision", headers=approver,
+                             json={"decision": "approve", "reason": "五个到位，同意复工"})
+    approved = await resp.json()
+    assert approved["state"] == "approved" and approved["approved_open_from"] == "2020-02-10T08:00:00+08:00"
+    assert await _gate_decides(client, device, qr_text) is Reason.OK
+    site = await (await client.get("/api/v1/sites/F1", headers=admin)).json()
+    assert site["policy"]["resumption_approved"] is True
+    assert site["policy"]["open_from"] == "2020-02-10T08:00:00+08:00"
+
+    rows = await client.app[db_key].read.fetch_all(
+        "SELECT actor, action, target, reason, details FROM audit WHERE action LIKE 'resumption.%'"
+        " OR (action = 'site.edit' AND target = 'site:F1') ORDER BY id")
+    assert [(r["action"], r["target"]) for r in rows] == [
+        ("resumption.apply", "site:F1"), ("resumption.refuse", f"resumption:{first['id']}"),
+        ("resumption.apply", "site:F1"), ("site.edit", "site:F1"), ("resumption.approve", f"resumption:{second['id']}")]
+    assert rows[1]["reason"] == "消毒记录不全" and "工信局" in rows[1]["actor"]
+    edit = json.loads(rows[3]["details"])
+    assert edit["old"] == {"open_from": "2020-02-01T00:00:00+08:00", "resumption_approved": False}
+    assert edit["new"] == {"open_from": "2020-02-10T08:00:00+08:00", "resumption_approved": True}
+    # approved: no second application
+    resp = await client.post("/api/v1/sites/F1/resumptions", headers=contact, json={"items": FIVE})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "already_approved"
+
+
+async def test_every_item_must_be_in_place_and_input_is_checked(client: Client, admin: dict[str, str]) -> None:
+    contact, approver, _, _ = await _world(client, admin)
+    missing = {k: v for k, v in FIVE.items() if k != "notices"}
+    cases = [({"items": missing}, "items.notices"),
+             ({"items": {**FIVE, "commitment": {"done": False}}}, "items.commitment"),
+             ({"items": {**FIVE, "conditions": {"done": True, "note": "x" * 501}}}, "items.conditions.note"),
+             ({"items": {**FIVE, "extra": {"done": True}}}, "items.extra"), ({"items": []}, "items"),
+             ({"items": FIVE, "open_from": "next week"}, "open_from"),
+             ({"items": FIVE, "colour": "red"}, "colour")]
+    for body, field in cases:
+        resp = await client.post("/api/v1/sites/F1/resumptions", headers=contact, json=body)
+        assert resp.status == 422, body
+        assert (await resp.json())["error"]["field"] == field, body
+    applied = await (await client.post("/api/v1/sites/F1/resumptions", headers=contact,
+                                       json={"items": FIVE})).json()
+    for body, field in [({"decision": "maybe", "reason": "x"}, "decision"), ({"decision": "approve"}, "reason"),
+                        ({"decision": "refuse", "reason": "x", "open_from": "2020-02-10"}, "open_from"),
+                        ({"decision": "approve", "reason": "x", "open_from": "soon"}, "open_from")]:
+        resp = await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=approver, json=body)
+        assert resp.status == 422 and (await resp.json())["error"]["field"] == field, body
+    # a community is not a firm
+    await make_site(client, admin, "C1", "community", communities=["C1"])
+    resp = await client.post("/api/v1/sites/C1/resumptions", headers=admin, json={"items": FIVE})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "not_a_firm"
+    # the approval flag is the approver's: an edit may not set it
+    resp = await client.patch("/api/v1/sites/F2", headers=admin, json={"policy": {"resumption_approved": True}})
+    assert resp.status == 422 and (await resp.json())["error"]["code"] == "set_by_approval"
+
+
+async def test_scope_roles_and_the_approver(client: Client, admin: dict[str, str], registrar: dict[str, str],
+                                            tokens: dict[str, str]) -> None:
+    contact, approver, _, _ = await _world(client, admin)
+    db = client.app[db_key]
+    # the F1 contact cannot apply for F2 (outside the scope: as if it did not exist)
+    resp = await client.post("/api/v1/sites/F2/resumptions", headers=contact, json={"items": FIVE})
+    assert resp.status == 404
+    applied = await (await client.post("/api/v1/sites/F2/resumptions", headers=admin, json={"items": FIVE})).json()
+    # the E1 approver neither sees nor decides F2's application
+    assert (await (await client.get("/api/v1/resumptions", headers=approver)).json())["resumptions"] == []
+    assert (await client.get(f"/api/v1/resumptions/{applied['id']}", headers=approver)).status == 404
+    resp = await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=approver,
+                             json={"decision": "approve", "reason": "x"})
+    assert resp.status == 404
+    # a registrar or a viewer reads but does not decide; an approver does not apply or read people
+    viewer = bearer(tokens["viewer"])
+    for headers in (registrar, viewer):
+        resp = await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=headers,
+                                 json={"decision": "approve", "reason": "x"})
+        assert resp.status == 403
+    assert (await client.get(f"/api/v1/resumptions/{applied['id']}", headers=viewer)).status == 200
+    city_approver = bearer(await create_token(db, role="approver", label="city", scope="city"))
+    assert (await client.post("/api/v1/sites/F2/resumptions", headers=city_approver,
+                              json={"items": FIVE})).status == 403
+    assert (await client.get("/api/v1/people", headers=city_approver)).status == 403
+    resp = await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=city_approver,
+                             json={"decision": "approve", "reason": "全市统一审批"})
+    assert resp.status == 200
+
+
+async def test_the_role_migration_keeps_accounts_tokens_and_sessions(tmp_path: Any) -> None:
+    """A database from before 0470 (roles listed in CHECKs) upgrades with every row kept, then takes an approver."""
+    import sqlite3
+
+    from gateway import accounts
+    from gateway.db import Database, migrations
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL)")
+    for version, name, sql in migrations("sqlite"):
+        if version < 470:
+            raw.executescript(f"BEGIN;\n{sql}\n;INSERT INTO schema_migrations VALUES ({version}, '{name}', 'x');"
+                              "\nCOMMIT;")
+    raw.execute("INSERT INTO accounts (id, username, password_hash, role, created_at, scope, lang)"
+                " VALUES (7, 'li', 'h', 'viewer', '2020-02-01', 'community:C1', 'en')")
+    raw.execute("INSERT INTO web_sessions VALUES ('s1', 7, 'csrf', '2020-02-01', '2099-01-01')")
+    raw.execute("INSERT INTO api_tokens (id, token_hash, role, label, created_at, scope)"
+                " VALUES (3, 'th', 'registrar', 'desk', '2020-02-01', 'site:F1')")
+    raw.commit()
+    try:
+        raw.execute("INSERT INTO accounts (username, password_hash, role, created_at) VALUES ('x', 'h', 'approver', 'y')")
+        raise AssertionError("the old schema lists the roles")
+    except sqlite3.IntegrityError:
+        pass
+    raw.close()
+    db = await Database.open(path)
+    try:
+        account = dict(await db.read.fetch_one("SELECT * FROM accounts WHERE id = 7"))
+        assert account == {"id": 7, "username": "li", "password_hash": "h", "role": "viewer",
+                           "created_at": "2020-02-01", "disabled_at": None, "scope": "community:C1", "lang": "en"}
+        assert dict(await db.read.fetch_one("SELECT * FROM web_sessions"))["account_id"] == 7
+        assert (await db.read.fetch_one("SELECT scope FROM api_tokens WHERE id = 3"))[0] == "site:F1"
+        await accounts.create_account(db, "gxj", "correct horse battery", "approver", scope="employer:E1")
+        assert await db.read.fetch_value("SELECT role FROM accounts WHERE username = 'gxj'") == "approver"
+        async with db.transaction() as tx:  # the session still points at its account
+            await tx.execute("DELETE FROM web_sessions")
+            await tx.execute("DELETE FROM accounts WHERE id = 7")
+    finally:
+        await db.close()
