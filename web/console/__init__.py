@@ -95,8 +95,7 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    # an approver reaches no people: their work is the applications waiting for a decision
-    raise redirect("/console/resumptions" if request[user_key].role == access.APPROVER else "/console/today")
+    raise redirect(auth.landing(request[user_key].role))
 
 
 async def set_language(request: web.Request) -> web.StreamResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway import accounts
+from gateway import access, accounts
 from gateway.clock import now
 from gateway.errors import LoginRefused
 from gateway.forwarded import client_address
@@ -13,17 +13,22 @@ from .. import sessions
 from .common import csrf_key, redirect, render, say, services, user, user_key
 
 
-def _next(target: str | None) -> str:
+def landing(role: str | None) -> str:
+    """Where a role's work starts: Today, or for an approver (who reaches no people) the applications."""
+    return "/console/resumptions" if role == access.APPROVER else "/console/today"
+
+
+def _next(target: str | None, role: str | None = None) -> str:
     """Only a console path: never an open redirect to another site."""
     if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target \
             and len(target) < 500:
         return target
-    return "/console/"  # the home page sends each role to its work (Today; an approver: applications)
+    return landing(role)  # login lands on what needs doing
 
 
 async def login_page(request: web.Request) -> web.Response:
     if request.get(user_key) is not None:
-        raise redirect(_next(request.query.get("next")))
+        raise redirect(_next(request.query.get("next"), request[user_key].role))
     return _login_form(request, {}, None, 200)
 
 
@@ -57,7 +62,7 @@ async def login(request: web.Request) -> web.Response:
             return response
         return _login_form(request, values, say(request, "用户名或密码错误", "Wrong username or password"), 401)
     cookie = await sessions.open_session(svc.db, account_id=account.id, now=now())
-    response = redirect(_next(request.query.get("next")))
+    response = redirect(_next(request.query.get("next"), account.role))
     sessions.set_cookie(response, request, sessions.SESSION_COOKIE, cookie,
                         max_age=int(sessions.SESSION_TTL.total_seconds()))
     sessions.clear_cookie(response, sessions.LOGIN_CSRF_COOKIE)
