@@ -64,3 +64,29 @@ def normalise_plate(raw: str) -> tuple[str, str]:
 def new_energy(plate: str) -> bool:
     """A green (new-energy) plate: eight characters."""
     return len(plate) == 8
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+_OTHER = re.compile(r"^[A-Z0-9]{5,30}$")
+
+
+def normalise_document(kind: str, raw: str) -> str:
+    """A document number as stored (NFKC, upper case, no spaces); ValueError when its shape is wrong.
+
+    The scanner's first look (an ID card's GB 11643 check digit catches a misread digit at the
+    roadside); the gateway checks the rest (region, birth date) when the record arrives."""
+    if kind not in DOCUMENT_TYPES:
+        raise ValueError(f"document type must be one of {', '.join(DOCUMENT_TYPES)}")
+    if not isinstance(raw, str) or len(raw) > 100:
+        raise ValueError("a document number is at most 100 characters of text")
+    value = unicodedata.normalize("NFKC", raw).replace(" ", "").upper()
+    if kind == "resident_id":
+        if not _ID.match(value):
+            raise ValueError("a resident ID number is 17 digits followed by a digit or X")
+        if _ID_CHECK[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11] != value[17]:
+            raise ValueError("the resident ID number's check digit (GB 11643) is wrong: read it again")
+    elif not _OTHER.match(value):
+        raise ValueError("a document number is 5..30 letters and digits")
+    return value

@@ -130,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-sound", action="store_true", help="no sound on decisions")
     r.set_defaults(func=cmd_run)
 
+    cp = sub.add_parser("checkpoint", parents=[data],
+                        help="road checkpoint: record one vehicle and each person in it (JSON lines on stdin)")
+    cp.add_argument("--plate", help="number plate (none for a person on foot)")
+    cp.add_argument("--kind", default="car", help="car, van, bus, truck, motorcycle, other, none (on foot)")
+    cp.add_argument("--direction", default="in", help="in or out (default in)")
+    cp.add_argument("--origin", help="6-digit region code the vehicle comes from")
+    cp.add_argument("--township", required=True, help="destination township code (区镇/办事处)")
+    cp.add_argument("--community", required=True, help="destination community code")
+    cp.add_argument("--no-sync", action="store_true", help="queue only (offline): the next sync uploads it")
+    cp.set_defaults(func=cmd_checkpoint)
     st = sub.add_parser("stats", parents=[data],
                         help="the gate's capture-to-decision latency for a day (median, p95) from its log")
     st.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="a day of the gate's clock (default today)")
@@ -301,6 +311,59 @@ def cmd_run(args: argparse.Namespace) -> int:
         if syncer is not None:
             syncer.stop()
         output.close()
+    return EXIT_OK
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    """Each stdin line is one person as JSON: {"pass": QR text} or {"document_type", "document_number"}
+    or {"resident": true}, with "temperature" (required), "role", "name". One JSON line per person
+    decided; the record is queued and, unless --no-sync or offline, uploaded."""
+    from .checkpoint import CheckpointInputError, RecordQueue, decide_person, fever_threshold, make_record, vehicle
+    from .gate import Gate
+    from .log import EntryLog
+
+    state = DeviceState(args.data)
+    device = state.device()
+    current = Current(state.load())
+    try:
+        car = vehicle(args.plate, args.kind, args.direction, args.origin, args.township, args.community)
+    except CheckpointInputError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    people = []
+    with EntryLog(state.log_path) as log:
+        gate = Gate(device, log, current.get, direction=car.direction)
+        threshold = fever_threshold(gate)
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                if not isinstance(raw, dict):
+                    raise CheckpointInputError("each line is one person as a JSON object")
+                person = decide_person(gate, raw, fever_threshold=threshold, car=car.kind != "none")
+            except (ValueError, CheckpointInputError) as exc:  # json's errors are ValueErrors
+                print(f"qrgate-scanner: person {number}: {str(exc)[:200]}", file=sys.stderr)
+                print(json.dumps({"person": number, "refused": str(exc)[:200]}, ensure_ascii=False))
+                continue
+            people.append(person)
+            shown = {k: v for k, v in person.items() if k != "document_number"}  # never a full number on screen
+            print(json.dumps({"person": number, **shown}, ensure_ascii=False), flush=True)
+        if not people:
+            return _fail("no person recorded: nothing queued", EXIT_USAGE)
+        record = make_record(gate, car, people)
+    with RecordQueue(state.dir) as queue:
+        queue.append(record)
+    sent = False
+    if not args.no_sync:
+        try:
+            sync_once(args.data)
+            sent = True
+        except SyncError as exc:
+            print(f"qrgate-scanner: offline, the record stays queued: {exc}", file=sys.stderr)
+    with RecordQueue(state.dir) as queue:
+        waiting = queue.count(unsent_only=True)
+    print(json.dumps({"record": record["id"], "people": len(people), "uploaded": sent and waiting == 0,
+                      "queued": waiting}))
     return EXIT_OK
 
 

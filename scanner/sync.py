@@ -358,6 +358,11 @@ def sync_once(data_dir: Path, max_clock_jump: float = DEFAULT_MAX_JUMP) -> SyncR
             _record(state, "device_enabled", "the gateway accepts this device again")
         with EntryLog(state.log_path) as log:
             pushed, duplicates, alerts = push_entries(log, device)
+        if (state.dir / "checkpoint.db").exists():  # a checkpoint's vehicle records, queued like entries
+            from .checkpoint import RecordQueue, push_records
+
+            with RecordQueue(state.dir) as queue:
+                push_records(queue, device)
     except GatewayRefused as exc:
         if exc.disabled and state.mark_disabled(datetime.now().astimezone(), str(exc)):
             _record(state, DEVICE_DISABLED, str(exc))
