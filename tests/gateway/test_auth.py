@@ -34,6 +34,8 @@ ALLOWED = {
     "viewer": {("GET", "/api/v1/people"), ("GET", "/api/v1/people/{person_id}"), ("GET", "/api/v1/passes/{serial}"),
                ("GET", "/api/v1/sites"), ("GET", "/api/v1/sites/{code}"), ("GET", "/api/v1/entries"),
                ("GET", "/api/v1/alerts")},
+    # the resumption approver (行业主管部门): sites and applications, no people
+    "approver": {("GET", "/api/v1/sites"), ("GET", "/api/v1/sites/{code}")},
     "device": {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries"), ("POST", "/api/v1/devices/status")},
 }
 PROTECTED = sorted({r[:2] for r in OWN} - PUBLIC)
