@@ -1,4 +1,5 @@
-"""Retention: entry logs older than `retention_days` are deleted (personal data minimised)."""
+"""Retention: entry logs older than `retention_days` are deleted (personal data minimised); road
+checkpoint people of that age lose their names and document numbers once their hand-overs are closed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from .clock import now
 from .config import GatewayConfig
 from .db import Database
 from .store import audit
+from .store import checkpoint as checkpoint_store
 from .store import entries as store
 
 
@@ -19,4 +21,8 @@ async def purge(db: Database, config: GatewayConfig, at: datetime | None = None)
         if removed:
             await audit.record(tx, "system:retention", "entries.purge", "entries", None,
                                {"removed": removed, "before": cutoff.isoformat(timespec="seconds")})
+        redacted = await checkpoint_store.redact_before(tx, before_ts=cutoff.timestamp())
+        if redacted:
+            await audit.record(tx, "system:retention", "checkpoint.redact", "checkpoint_people", None,
+                               {"people": redacted, "before": cutoff.isoformat(timespec="seconds")})
     return removed

@@ -126,3 +126,15 @@ async def counts_between(conn: Conn, *, start_ts: float, end_ts: float,
     return {"vehicles": int(row[0]), "people": int(row[1]), "denied": int(row[2]), "no_document": int(row[3]),
             "fevers": int(row[4]), "key_area_people": int(row[5]), "handovers": kinds.get("handover", 0),
             "referrals": kinds.get("referral", 0)}
+
+
+async def redact_before(conn: Conn, *, before_ts: float) -> int:
+    """Drop the names and document numbers of people stopped before `before_ts` whose hand-overs are
+    all closed (or who had none): the counts stay, the personal data goes."""
+    result = await conn.execute(
+        "UPDATE checkpoint_people SET name = NULL, document_enc = NULL, document_hmac = NULL"
+        " WHERE (document_enc IS NOT NULL OR name IS NOT NULL)"
+        " AND record_id IN (SELECT id FROM checkpoint_records WHERE recorded_ts < :b)"
+        " AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.checkpoint_person_id = checkpoint_people.id"
+        " AND h.state <> 'closed')", {"b": before_ts})
+    return result.rowcount

@@ -148,3 +148,29 @@ async def test_only_a_checkpoint_device_uploads_records(client: Client, admin: d
     resp = await upload(client, bearer(gate["credential"]), record([person()]))
     assert resp.status == 403 and (await resp.json())["error"]["code"] == "not_a_checkpoint"
     assert (await upload(client, admin, record([person()]))).status == 403
+
+
+async def test_retention_drops_checkpoint_personal_data_once_closed(client: Client, admin: dict[str, str]) -> None:
+    from datetime import datetime, timedelta
+
+    from gateway import retention
+    from gateway.appkeys import config_key
+
+    device = await checkpoint_world(client, admin)
+    answer = await (await upload(client, device, record([
+        person(document_type="resident_id", document_number=HUBEI_ID, name="李乘客"),
+        person(document_type="resident_id", document_number=ZHEJIANG_ID, name="王")], plate="苏E12345",
+        origin=None))).json()
+    assert len(answer["handovers"]) == 1  # the Hubei ID only
+    db = client.app[db_key]
+    later = datetime.now().astimezone() + timedelta(days=3650)
+    await retention.purge(db, client.app[config_key], at=later)
+    rows = await db.read.fetch_all("SELECT name, document_enc IS NULL FROM checkpoint_people ORDER BY position")
+    assert [tuple(r) for r in rows] == [("李乘客", 0), (None, 1)]  # an open hand-over keeps its person
+    for step, extra in (("acknowledge", {}), ("close", {})):
+        await client.post(f"{R}/handovers/{answer['handovers'][0]}/steps", headers=admin, json={"step": step, **extra})
+    await retention.purge(db, client.app[config_key], at=later)
+    rows = await db.read.fetch_all("SELECT name, document_enc IS NULL FROM checkpoint_people ORDER BY position")
+    assert [tuple(r) for r in rows] == [(None, 1), (None, 1)]
+    count = await db.read.fetch_value("SELECT COUNT(*) FROM checkpoint_people")
+    assert count == 2  # the day's figures stay
