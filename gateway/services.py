@@ -40,11 +40,11 @@ async def open_services(config: GatewayConfig, *, actor: str = "gateway", reason
     keystore = authority.issuers
     cipher = PrivacyCipher.from_file(config.data_key)
     db = await Database.open(config.database_target, pool_size=config.database_pool_size)
-    for path in (config.database, config.database.with_name(config.database.name + "-wal"),
-                 config.database.with_name(config.database.name + "-shm")):
-        if db.backend == "sqlite" and path.exists():
-            os.chmod(path, 0o600)  # personal data: owner only, whatever the umask
-    try:
+    try:  # from here the database is closed whatever fails (its threads would keep the process alive)
+        for path in (config.database, config.database.with_name(config.database.name + "-wal"),
+                     config.database.with_name(config.database.name + "-shm")):
+            if db.backend == "sqlite" and path.exists():
+                os.chmod(path, 0o600)  # personal data: owner only, whatever the umask
         if events:  # the first start (or `qrgate keys init`) made keys: audit each thing made
             async with db.transaction() as tx:
                 for event in events:

@@ -181,3 +181,16 @@ def test_a_missing_or_wrong_passphrase_is_one_line_naming_it(command: str, given
                     Exit.CONFIG)
     assert names in line, line
     assert tree(made) == before
+
+
+def test_a_database_file_this_user_cannot_write_is_one_line_and_the_process_ends(made: Path) -> None:
+    """It failed after the database opened: the open database must be closed, or its threads keep
+    the process alive (this test's timeout) after the message."""
+    if os.geteuid() != 0:
+        pytest.skip("an owner can chmod its own file back: needs root's chattr +i")
+    database = made / "gateway.sqlite3"
+    with unusable(database):
+        line = one_line(qrgate("serve", "--data", str(made), "--port", str(free_port()),
+                               env=environment(QRGATE_KEY_PASSPHRASE="issuing", QRGATE_ROOT_PASSPHRASE="root")),
+                        Exit.CONFIG)
+    assert f"cannot use {database}: permission denied" in line
