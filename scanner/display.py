@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageGrab
 
 from .gate import Outcome
 from .sound import Sounder
@@ -198,6 +199,64 @@ class TemperatureEntry:
         return None
 
 
+class PaintCheck:
+    """Whether a new OpenCV window ever reached the X display, looked at once a check is due.
+
+    Under load Qt 5's xcb plugin can miss the MapNotify of the window it just mapped (with
+    QT_LOGGING_RULES=qt.qpa.*=true such a run logs no XCB_MAP_NOTIFY and never creates a backing store).
+    Its QXcbWindow::isExposed() is that map flag, so Qt then never paints: the server shows the window
+    mapped and black for the whole run, while the gate keeps deciding behind it. So the window reads its
+    own area back from the display (Pillow's X11 grab) until it sees anything but black (the preview's
+    bar and every panel carry non-black pixels), and the caller opens a new window when it stays black.
+    """
+
+    FIRST_LOOK = 1.5  # seconds after opening: Qt paints within a few turns, seconds under heavy load
+    EVERY = 0.5
+    MAX_REOPEN = 5
+    MAX_ERRORS = 5  # a display that cannot be read back: stop looking, never stop the gate
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.done = False
+        self.reopened = -1  # opened() counts the first opening too
+        self.errors = 0
+        self.next_look = 0.0
+
+    @classmethod
+    def for_environment(cls) -> PaintCheck | None:
+        """A check for Qt on X11 (the only place it was seen); none on Wayland, Windows, macOS."""
+        display = os.environ.get("DISPLAY")
+        platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
+        if not display or not platform.startswith("xcb") or sys.platform in ("win32", "darwin"):
+            return None
+        return cls(display)
+
+    def opened(self) -> None:
+        self.reopened += 1
+        self.next_look = time.monotonic() + self.FIRST_LOOK
+
+    def due(self) -> bool:
+        return not self.done and time.monotonic() >= self.next_look
+
+    def unpainted(self, rect: Sequence[int]) -> bool:
+        """True when the window's area is all black and a new window may still be opened."""
+        self.next_look = time.monotonic() + self.EVERY
+        x, y, w, h = rect
+        try:
+            if w <= 0 or h <= 0:
+                raise ValueError(f"window rectangle {rect}")
+            shot = np.asarray(ImageGrab.grab(bbox=(x, y, x + w, y + h), xdisplay=self.display))
+        except (OSError, ValueError):  # "X connection failed" happens under load: look again later
+            self.errors += 1
+            self.done = self.errors >= self.MAX_ERRORS
+            return False
+        if shot.size and int(shot.max()) > 2:
+            self.done = True
+            return False
+        self.done = self.reopened >= self.MAX_REOPEN
+        return not self.done
+
+
 class Window:
     """The OpenCV window: live preview, and the decision panel for `hold` seconds after each decision.
 
@@ -218,8 +277,15 @@ class Window:
         self.panel_until = 0.0
         self.status = status_line(None, None, english=True)
         self.disabled = False
-        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)  # no toolbar
-        cv2.resizeWindow(title, *size)
+        self.shown: np.ndarray | None = None  # what the window last showed, to show again in a new one
+        self.paint_check = PaintCheck.for_environment()
+        self._open()
+
+    def _open(self) -> None:
+        self.cv2.namedWindow(self.title, self.cv2.WINDOW_NORMAL | self.cv2.WINDOW_GUI_NORMAL)  # no toolbar
+        self.cv2.resizeWindow(self.title, *self.size)
+        if self.paint_check is not None:
+            self.paint_check.opened()
 
     @property
     def typed(self) -> str:
@@ -230,14 +296,13 @@ class Window:
         self.panel_until = time.monotonic() + self.hold
         self.status = status_line(outcome.synced_at, outcome.clock_warning, english=True)
         self.disabled = outcome.device_disabled
-        self.cv2.imshow(self.title, self.panel)
-        self._keys()
+        self._show(self._with_typed(self.panel))
         if self.sounder is not None:
             self.sounder.play(outcome.decision.allowed)
 
     def preview(self, image: np.ndarray) -> float | None:
         if self.panel is not None and time.monotonic() < self.panel_until:
-            return self._keys()
+            return self._turn()
         if self.snapshot is not None:
             snap = self.snapshot()
             self.disabled = snap.disabled_at is not None
@@ -247,11 +312,53 @@ class Window:
         frame[-40:] = (frame[-40:] * 0.3).astype(frame.dtype)
         self.cv2.putText(frame, bar, (12, self.size[1] - 12),
                          self.cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
-        self.cv2.imshow(self.title, with_banner(frame, self.disabled))
-        return self._keys()
+        return self._show(with_banner(frame, self.disabled))
+
+    def _show(self, image: np.ndarray) -> float | None:
+        self.shown = image
+        self.cv2.imshow(self.title, image)
+        return self._turn()
+
+    def _turn(self) -> float | None:
+        """One event-loop turn: the guard's key, and the paint check while one is due."""
+        entered = self._keys()
+        if self.paint_check is not None and self.paint_check.due() \
+                and self.paint_check.unpainted(self.cv2.getWindowImageRect(self.title)):
+            # Qt never saw this window mapped, so it will never paint it: a new window gets a new map
+            print("qrgate-scanner: the window stayed black (Qt missed its map event); opening it again",
+                  file=sys.stderr, flush=True)
+            self.cv2.destroyWindow(self.title)
+            self.cv2.waitKey(1)
+            self._open()
+            if self.typed:
+                self.cv2.setWindowTitle(self.title, f"{self.title} - temperature: {self.typed}")
+            if self.shown is not None:
+                self.cv2.imshow(self.title, self.shown)
+            self.cv2.waitKey(1)
+        return entered
+
+    def _with_typed(self, panel: np.ndarray) -> np.ndarray:
+        """The panel with what the guard is typing in its bottom bar's right end."""
+        if not self.typed:
+            return panel
+        image = panel.copy()
+        h, w = image.shape[:2]
+        self.cv2.putText(image, f"temperature: {self.typed}", (w - 330, h - 14),
+                         self.cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2)
+        return image
 
     def _keys(self) -> float | None:
-        return self.keyboard.press(self.cv2.waitKey(1))
+        before = self.keyboard.typed
+        entered = self.keyboard.press(self.cv2.waitKey(1))
+        if self.keyboard.typed != before:
+            # what was typed, where the guard looks (the panel or the preview bar) and in the title: OpenCV
+            # keeps one key per turn, so a test types the next key once the title shows the last one
+            self.cv2.setWindowTitle(self.title, f"{self.title} - temperature: {self.typed}" if self.typed
+                                    else self.title)
+            if self.panel is not None and time.monotonic() < self.panel_until:
+                self.shown = self._with_typed(self.panel)
+                self.cv2.imshow(self.title, self.shown)
+        return entered
 
     def close(self) -> None:
         self.cv2.destroyWindow(self.title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -72,12 +73,14 @@ def test_window_screenshots_under_xvfb(xvfb: str, outcomes: dict[str, Outcome],
 
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    window = Window(threading.Event(), sound=False, size=(1280, 720))
+    window = Window(threading.Event(), sound=False, size=(1280, 720), hold=60)  # the panel stays up
+    frame = np.full((720, 1280, 3), 128, np.uint8)
     try:
         for kind, colour in (("allow", ALLOW_RGB), ("deny", DENY_RGB)):
             window.show(outcomes[kind], 0.0)
-            shot = None
-            for _ in range(40):  # the window maps asynchronously: poll until the panel is on screen
+            shot, deadline = None, time.monotonic() + 30
+            while time.monotonic() < deadline:  # the window maps asynchronously: poll until the panel shows
+                window.preview(frame)  # a frame turn: the panel stays, keys and the paint check run
                 window.cv2.waitKey(50)
                 shot = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("RGB"))[:, :, ::-1]
                 if share(shot, colour) > 0.3:
@@ -156,8 +159,8 @@ def test_window_preview_shows_the_disabled_banner(xvfb: str, offline: OfflineGat
     window = Window(threading.Event(), sound=False, snapshot=offline.state.load)
     frame = np.full((720, 1280, 3), 128, np.uint8)  # a grey camera frame, before any decision
     try:
-        shot = None
-        for _ in range(40):  # the window maps asynchronously
+        shot, deadline = None, time.monotonic() + 30
+        while time.monotonic() < deadline:  # the window maps asynchronously
             window.preview(frame)
             window.cv2.waitKey(50)
             shot = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("RGB"))[:, :, ::-1]
@@ -166,5 +169,31 @@ def test_window_preview_shows_the_disabled_banner(xvfb: str, offline: OfflineGat
         from xdiag import describe
         assert shot is not None and share(shot[:40], DISABLED_RGB) > 0.5, describe(xvfb)
         assert share(shot[100:600], DISABLED_RGB) < 0.01  # a banner, not a panel: the preview stays visible
+    finally:
+        window.close()
+
+
+@pytest.mark.slow
+def test_paint_check_tells_a_black_area_from_a_painted_window(xvfb: str, outcomes: dict[str, Outcome],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check that reopens a window Qt never painted: black is unpainted, the panel is painted."""
+    from scanner.display import PaintCheck, Window
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    check = PaintCheck.for_environment()
+    assert check is not None and check.display == xvfb
+    check.opened()
+    assert not check.due()  # a new window gets time to paint first
+    assert check.unpainted((0, 0, 64, 64))  # an empty display is black (Xvfb's root)
+    window = Window(threading.Event(), sound=False, hold=60)
+    try:
+        window.show(outcomes["allow"], 0.0)
+        deadline = time.monotonic() + 30
+        while not window.paint_check.done and time.monotonic() < deadline:  # type: ignore[union-attr]
+            window.preview(np.zeros((720, 1280, 3), np.uint8))
+            time.sleep(0.05)
+        assert window.paint_check is not None and window.paint_check.done
+        assert window.paint_check.reopened <= PaintCheck.MAX_REOPEN
+        assert not window.paint_check.unpainted(window.cv2.getWindowImageRect(window.title))
     finally:
         window.close()

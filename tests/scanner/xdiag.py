@@ -22,3 +22,13 @@ def describe(display: str) -> str:
                      f"+{fields.get('Absolute upper-left X')}+{fields.get('Absolute upper-left Y')} "
                      f"{fields.get('Map State')}")
     return "; ".join(lines) or "no top-level windows"
+
+
+def titles(display: str) -> list[str]:
+    """The names (titles) of the display's top-level windows."""
+    try:
+        tree = subprocess.run(["xwininfo", "-root", "-children", "-display", display], capture_output=True,
+                              text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return re.findall(r'^\s+0x[0-9a-f]+ "(.*?)": ', tree, re.M)
