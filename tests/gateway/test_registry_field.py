@@ -14,6 +14,7 @@ from gateway import canonical, idcard, key_area_command
 from qrgate.cli import build_parser
 from gateway.config import GatewayConfig
 from gateway.errors import InvalidInput
+from keys.exitcodes import Exit
 from gateway.registry import local_today, normalise_document, normalise_origin, normalise_phone
 
 from .conftest import Client, person_body, resident_id
@@ -175,7 +176,7 @@ async def test_key_area_periods_count_by_arrival_day(client: Client, admin: dict
 
 def test_key_areas_cli(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "d"
-    assert key_area_command.run(argparse.Namespace(data=data, key_areas_cmd="list")) == 1  # no database
+    assert key_area_command.run(argparse.Namespace(data=data, key_areas_cmd="list")) == Exit.CONFIG  # no database: a wrong --data (docs/cli.md)
     config = GatewayConfig.for_data_dir(data)
     import asyncio
 

@@ -145,6 +145,9 @@ def test_bind_scan_replay_expiry_offline_and_reset(gateway: LiveGateway, browser
     admin.fill("#holder-reset input[name=reason]", "phone lost")
     admin.click("#holder-reset button[type=submit]")
     expect(admin.locator("#holder-state")).to_contain_text("—")
+    # a code this gate has not seen yet (the phone may still show the one decided above: that is a replay)
+    page.wait_for_function("(seen) => !seen.includes(document.getElementById('live-qr').dataset.code)",
+                           arg=[code, offline_code], timeout=15000)
     before_sync = page.locator("#live-qr").get_attribute("data-code")
     assert before_sync is not None
     # until it syncs, an offline gate cannot know (it admits, as it would a revoked paper pass)
