@@ -98,6 +98,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/resumptions/{{resumption_id}}/decision"): "resumption.decide",
     ("POST", f"{API}/devices/enroll"): PUBLIC,  # the single-use enrolment token is the credential
     ("GET", f"{API}/devices/bundle"): DEVICE_ONLY,
+    ("GET", f"{API}/devices/time"): DEVICE_ONLY,
+    # signed, the same for every gate, no personal data (random serials): public like the JWKS, so a
+    # CDN or nginx can cache it (docs/deployment.md)
+    ("GET", f"{API}/revocations/{{part}}/{{digest}}"): PUBLIC,
     ("POST", f"{API}/devices/status"): DEVICE_ONLY,
     ("GET", f"{API}/devices"): "device.list",
     ("POST", f"{API}/devices/{{device_id}}/disable"): "device.disable",

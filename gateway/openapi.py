@@ -43,9 +43,13 @@ REASON_BODY = _obj({"reason": _str(minLength=1, maxLength=500)})
 # docs/device-api.md: the root-signed key set and the chain of root announcements
 TRUST_DOCS: S = {"root": _str(), "root_fingerprint": _str(), "keyset": _str(format="byte"), "keyset_version": INT,
                  "root_chain": {"type": "array", "items": _str(format="byte")}}
-BUNDLE: S = {"server_time": TIME, "device_id": _str(), "site": _str(), "jwks": {"$ref": "#/components/schemas/Jwks"},
-             **TRUST_DOCS, "revocations": _str(format="byte"), "revocations_kind": _str(enum=["full", "delta"]),
-             "revocations_seq": INT, "policy": _str(format="byte"), "time": _str(format="byte")}
+BUNDLE: S = {"device_id": _str(), "site": _str(), "jwks": {"$ref": "#/components/schemas/Jwks"},
+             **TRUST_DOCS, "revocations_index": _str(format="byte"), "revocations_seq": INT,
+             "revocation_parts": {"type": "object", "description": "part ('all' or 2 hex digits) -> SHA-256 (hex)",
+                                  "additionalProperties": _str(pattern="^[0-9a-f]{64}$")},
+             "policy": _str(format="byte"),
+             "time": _str(format="byte"), "server_time": TIME}  # the last two only when a nonce was sent
+SIGNED_TIME: S = {"time": _str(format="byte"), "server_time": TIME, "device_id": _str(), "revocations_seq": INT}
 
 SCHEMAS: dict[str, S] = {
     "Error": _obj({"error": _obj({"code": _str(), "message": _str(), "field": _null(_str())})}),
@@ -109,7 +113,8 @@ SCHEMAS: dict[str, S] = {
                     "update_problem": _null(_str()), "update_problem_at": _null(TIME),
                     "direction": _str(enum=list(DIRECTIONS))}),
     "Jwks": _obj({"keys": {"type": "array", "items": {"type": "object"}}}),
-    "Bundle": _obj(BUNDLE, required=[k for k in BUNDLE if k != "time"]),
+    "Bundle": _obj(BUNDLE, required=[k for k in BUNDLE if k not in ("time", "server_time")]),
+    "SignedTime": _obj(SIGNED_TIME, required=list(SIGNED_TIME)),
     "Entry": {"type": "object", "description": "docs/device-api.md, ENTRY", "additionalProperties": False,
               "required": ["id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash",
                            "hash"],
@@ -217,6 +222,14 @@ def _op(summary: str, roles: str, ok: int, schema: S | None, *, body: S | None =
         op["parameters"] = params
     if public:
         op["security"] = []
+    return op
+
+
+def _with_304(op: S) -> S:
+    """An answer that names its version in an ETag: If-None-Match with it gives 304 and no body."""
+    op["responses"]["304"] = {"description": "not modified: the version named in If-None-Match is current"}
+    op.setdefault("parameters", []).append({"name": "If-None-Match", "in": "header", "required": False,
+                                            "schema": _str()})
     return op
 
 
@@ -380,10 +393,22 @@ def paths() -> dict[str, S]:
                                                           required=["token"]),
                         errors=(403,), public=True)},
         f"{api}/devices/bundle": {
-            "get": _op("Key set, revocations (full or delta), policy, signed time", "device", 200,
-                       _ref("Bundle"), params=[_q("since", {"type": "integer", "minimum": 0}),
-                                               _q("nonce", _str(pattern="^([0-9a-f]{2}){16,32}$"))],
-                       errors=(401, 403, 404, 422))},
+            "get": _with_304(_op("Key set, revocation index, policy (signed once per version; ETag)", "device",
+                                 200, _ref("Bundle"),
+                                 params=[_q("since", {"type": "integer", "minimum": 0}),
+                                         _q("nonce", _str(pattern="^([0-9a-f]{2}){16,32}$"))],
+                                 errors=(401, 403, 404, 422)))},
+        f"{api}/devices/time": {
+            "get": _op("The server's time signed with the gate's nonce, naming the current revocation index",
+                       "device", 200, _ref("SignedTime"),
+                       params=[{**_q("nonce", _str(pattern="^([0-9a-f]{2}){16,32}$")), "required": True}],
+                       errors=(401, 403, 422))},
+        f"{api}/revocations/{{part}}/{{digest}}": {
+            "get": _with_304({**_op("A signed revocation part by its SHA-256 (public, immutable)", "none", 200,
+                                    None, params=[_p("part", _str(pattern="^(all|[0-9a-f]{2})$")),
+                                                  _p("digest", _str(pattern="^[0-9a-f]{64}$"))],
+                                    errors=(404, 422), public=True),
+                              })},
         f"{api}/devices/status": {
             "post": _op("A gate reports whether it can use its bundles (problem null) or why not", "device", 200,
                         _ref("Device"), body=_obj({"problem": _null(_str(maxLength=300))}),

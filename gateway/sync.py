@@ -1,4 +1,4 @@
-"""The device bundle: the root-signed key set, revocations (full or delta), the site policy, the signed time."""
+"""The device bundle: the root-signed key set, the revocation index and parts, the site policy, the signed time."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from keys import IssuerKey, sign_document, sign_policy, sign_revocations
+from keys import IssuerKey, sign_document
 from keys.trust import b64url
+
+from . import documents
 
 from .auth import Principal
 from .clock import iso, now
 from .errors import InvalidInput, NotFound
 from .services import Services
 from .sites import policy_of
-from .store import passes as pass_store
 from .store import sites as site_store
 
 TIME_DOC_TYPE = "qrgate/time"
@@ -83,52 +84,105 @@ class KeyCache:
 
 
 def _trust_docs(svc: Services) -> TrustDocs:
-    return _keys.setdefault(str(svc.config.keys_dir.resolve()), KeyCache()).get(svc, now())[1]
+    return _key_cache(svc).get(svc, now())[1]
 
 
 _keys: dict[str, KeyCache] = {}  # by key folder: tests run many gateways in one process
 _seen: dict[str, float] = {}
 
 
-async def bundle(svc: Services, device: Principal, since: int | None, nonce: bytes | None = None) -> dict[str, Any]:
-    """Everything a gate needs to decide offline, freshly signed at the server's time.
+def _key_cache(svc: Services) -> KeyCache:
+    return _keys.setdefault(str(svc.config.keys_dir.resolve()), KeyCache())
 
-    The one function that builds a bundle (docs/device-api.md): the key set signed by the root,
-    the root chain, revocations and policy signed by the issuing key, and — for a gate that sent a
-    nonce — the server's time signed together with that nonce, so a recorded answer cannot be
-    replayed to shift a gate's clock. `server_time` is for people reading the JSON: gates ignore it.
+
+@dataclass(frozen=True)
+class Bundle:
+    """A device's bundle: its ETag, and its body unless the gate holds this version already."""
+
+    etag: str
+    body: dict[str, Any] | None
+
+
+async def bundle(svc: Services, device: Principal, *, if_none_match: str | None = None,
+                 nonce: bytes | None = None) -> Bundle:
+    """Everything a gate needs to decide offline, assembled from documents signed once per version.
+
+    The one function that builds a bundle (docs/device-api.md): the key set signed by the root, the
+    root chain, the site policy and the revocation index, each kept signed (gateway/documents.py);
+    nothing is signed here. The ETag names exactly what the body holds, so a gate that sends it
+    back (If-None-Match) gets a 304 and nothing is read or assembled. The revocation parts the index
+    names are fetched apart (`revocation_part`), and the signed time too (`signed_time`); a gate
+    that still sends a nonce here gets the time inside (then the answer is not cacheable).
     """
     moment = now()
     site = await site_store.get_site(svc.db.read, code=device.site or "")
     if site is None:  # a device's site cannot be deleted; defensive for a hand-edited database
         raise NotFound(f"the site of device {device.id} is gone")
-    current = await pass_store.revocation_seq(svc.db.read)
-    delta = since is not None and 0 <= since <= current
-    seq, serials = await pass_store.revoked_serials(svc.db.read, since=since if delta else None,
-                                                    not_expired_at=iso(moment))
-    key, trust, jwks = _keys.setdefault(str(svc.config.keys_dir.resolve()), KeyCache()).get(svc, moment)
-    revocations = sign_revocations(key, [bytes.fromhex(s) for s in serials], seq=seq, issued_at=moment,
-                                   since=since if delta else None)
+    key, trust, jwks = _key_cache(svc).get(svc, moment)
+    revocations = await documents.revocations(svc, key, moment)
+    policy = await documents.policy(svc, key, site.code, policy_of(site), moment)
+    trust_part = {"jwks": jwks, "root": b64url(trust.root), "root_fingerprint": trust.fingerprint,
+                  "keyset": _b64(trust.keyset), "keyset_version": trust.version,
+                  "root_chain": [_b64(d) for d in trust.chain]}
+    trust_etag = await documents.keep_keyset(svc, trust.version, trust_part, moment)
+    etag = documents.etag_of(
+        f"{device.id}|{site.code}|{trust_etag}|{policy.etag}|{revocations.index.etag}".encode())[:32]
+    await _touch(svc, device, moment)
+    if nonce is None and if_none_match is not None and etag in etags(if_none_match):
+        return Bundle(etag, None)
+    out: dict[str, Any] = {
+        "device_id": device.id,
+        "site": site.code,
+        **trust_part,
+        "policy": _b64(policy.body),
+        "revocations_index": _b64(revocations.index.body),
+        "revocations_seq": revocations.seq,
+        "revocation_parts": {(p or "all"): e for p, e in sorted(revocations.parts.items())},
+    }
+    if nonce is not None:
+        out.update(_time(key, device, nonce, moment, revocations))
+    return Bundle(etag, out)
+
+
+def etags(header: str) -> set[str]:
+    """The entity tags an If-None-Match names (weak or strong: a bundle is compared by content)."""
+    return {t.strip().removeprefix("W/").strip('"') for t in header.split(",") if t.strip()}
+
+
+async def _touch(svc: Services, device: Principal, moment: datetime) -> None:
     if _seen.get(device.id, 0.0) < moment.timestamp() - SEEN_EVERY:
         _seen[device.id] = moment.timestamp()
         async with svc.db.transaction() as tx:
             await site_store.touch_device(tx, device_id=device.id, at=iso(moment))
-    out: dict[str, Any] = {
-        "server_time": iso(moment),
-        "device_id": device.id,
-        "site": site.code,
-        "jwks": jwks,
-        "root": b64url(trust.root),
-        "root_fingerprint": trust.fingerprint,
-        "keyset": _b64(trust.keyset),
-        "keyset_version": trust.version,
-        "root_chain": [_b64(d) for d in trust.chain],
-        "revocations": _b64(revocations),
-        "revocations_kind": "delta" if delta else "full",
-        "revocations_seq": seq,
-        "policy": _b64(sign_policy(key, policy_of(site), issued_at=moment)),
-    }
-    if nonce is not None:
-        body = {"nonce": nonce, "ms": int(moment.timestamp() * 1000), "device": device.id}
-        out["time"] = _b64(sign_document(key, TIME_DOC_TYPE, body, issued_at=moment))
-    return out
+
+
+def _time(key: IssuerKey, device: Principal, nonce: bytes, moment: datetime,
+          revocations: documents.RevocationState) -> dict[str, Any]:
+    body = {"nonce": nonce, "ms": int(moment.timestamp() * 1000), "device": device.id,
+            "revocations": bytes.fromhex(revocations.index.etag)}
+    return {"time": _b64(sign_document(key, TIME_DOC_TYPE, body, issued_at=moment)),
+            "server_time": iso(moment), "device_id": device.id, "revocations_seq": revocations.seq}
+
+
+async def signed_time(svc: Services, device: Principal, nonce: bytes) -> dict[str, Any]:
+    """The server's time signed with the gate's nonce, naming the current revocation index.
+
+    The one document signed per request (a nonce is never asked twice): it proves the answer is
+    fresh and vouches that the index it names is the current list at that time, which is what
+    keeps a gate's list from going stale between revocations (keys/decide.py, stale_data).
+    """
+    moment = now()
+    key = _key_cache(svc).get(svc, moment)[0]
+    revocations = await documents.revocations(svc, key, moment)
+    await _touch(svc, device, moment)
+    return _time(key, device, nonce, moment, revocations)
+
+
+async def revocation_part(svc: Services, part: str, etag: str) -> documents.Served | None:
+    """A revocation part by name ('all' or two hex digits) and digest; None if not kept."""
+    prefix = "" if part == "all" else part
+    if part != "all" and (len(part) != 2 or any(c not in "0123456789abcdef" for c in part)):
+        raise InvalidInput("part must be 'all' or two lower-case hex digits", field="part")
+    if len(etag) != 64 or any(c not in "0123456789abcdef" for c in etag):
+        raise InvalidInput("digest must be 64 lower-case hex digits", field="digest")
+    return await documents.revocation_part(svc, prefix, etag)

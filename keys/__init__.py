@@ -14,7 +14,16 @@ from .keystore import IssuerKey, KeyStore
 from .passes import PREFIX, SERIAL_LEN, IssuedPass, PassClaims, Status, issue_pass, mask_document
 from .policy import HolderBinding, SiteKind, SitePolicy, load_policy, sign_policy
 from .reasons import Reason, label
-from .revocations import RevocationList, load_revocations, sign_revocations
+from .revocations import (
+    RevocationIndex,
+    RevocationList,
+    load_partitioned,
+    load_revocation_index,
+    load_revocations,
+    sign_revocation_index,
+    sign_revocation_part,
+    sign_revocations,
+)
 from .secret import Secret
 from .trust import TrustSet, kid_for
 
@@ -22,8 +31,8 @@ __all__ = [
     "Accepted", "KeyAuthority", "KeyEvent", "KeySet", "accept_keyset", "fingerprint", "load_keyset",
     "Decision", "DocumentError", "HolderAlg", "HolderBinding", "HolderKey", "IssuedPass", "IssuerKey",
     "KeyStore", "KeyStoreError", "KeysError",
-    "PREFIX", "PassClaims", "PolicyError", "Reason", "RevocationList", "SERIAL_LEN", "Secret",
+    "PREFIX", "PassClaims", "PolicyError", "Reason", "RevocationIndex", "RevocationList", "SERIAL_LEN", "Secret",
     "SiteKind", "SitePolicy", "Status", "TrustSet", "decide", "issue_pass", "kid_for", "label",
-    "load_policy", "load_revocations", "make_code", "mask_document", "open_document", "sign_document",
-    "sign_policy", "sign_revocations",
+    "load_partitioned", "load_policy", "load_revocation_index", "load_revocations", "make_code", "mask_document", "open_document", "sign_document",
+    "sign_policy", "sign_revocation_index", "sign_revocation_part", "sign_revocations",
 ]

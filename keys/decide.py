@@ -3,7 +3,8 @@
 Check order (docs/pass-format.md, "Check order"):
  1 unreadable     not `QG1:` + Base45 + the one encoding of a COSE_Sign1 {EdDSA, 8-byte kid}, or over 4,096 chars
                   (or not a well-formed `QG2:` code around such a pass)
- 2 stale_data     the gate's revocation list is older than the policy's max_data_age, or dated more
+ 2 stale_data     the gate's revocation list was last known current (`current_at`: signed, or vouched by
+                  the gateway's signed time) longer ago than the policy's max_data_age, or dated more
                   than the clock leeway after `now` (the gate's clock is behind: it cannot tell the time)
  3 key_withdrawn  kid is one the trust set names as withdrawn
    unknown_key    kid not in the trust set (never trusted, or a retired key past its trusted-until)
@@ -168,7 +169,7 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
     sign1 = read.sign1 if isinstance(read, qg2.Code) else read
     if revocations is not None:
         max_age = policy.max_data_age if policy is not None else DEFAULT_MAX_DATA_AGE
-        age = now - revocations.issued_at
+        age = now - revocations.current_at
         if age > timedelta(seconds=max_age) or age < -CLOCK_LEEWAY:
             return _deny(Reason.STALE_DATA)
     key = trust.trusted_raw(sign1.kid, now)

@@ -4,9 +4,10 @@
     DATA/root.json      the root of trust pinned at enrolment (and the root that signed the held key set)
     DATA/keyset.cose    the key set the root signed: the issuing keys this gate trusts, the withdrawn ones
     DATA/trust.json     the trust set in JWKS form (read only by a gate enrolled without a root)
-    DATA/bundle.json    the signed revocation documents (a full list and the deltas on it),
-                        the signed site policy, the last sync time and the clock anchor (scanner/clock.py),
-                        and a clock jump held for an admin to confirm
+    DATA/bundle.json    the signed revocation index and the parts it names (or, kept from before
+                        partitions, a full list and the deltas on it), the signed site policy, the
+                        bundle's ETag, the signed time that vouched for the index, the last sync time
+                        and the clock anchor (scanner/clock.py), and a clock jump held for an admin
     DATA/problem.json   present while the bundles this gate receives cannot be used: why, and if reported
     DATA/disabled.json  present while the gateway refuses this device (403 device_disabled): since when
     DATA/entries.db     the entry log (scanner/log.py)
@@ -30,8 +31,11 @@ from keys import (
     SitePolicy,
     TrustSet,
     load_keyset,
+    load_partitioned,
     load_policy,
+    load_revocation_index,
     load_revocations,
+    open_document,
 )
 from keys.policy import DIRECTIONS
 from keys.trust import b64url, b64url_decode
@@ -39,6 +43,7 @@ from keys.trust import b64url, b64url_decode
 from .clock import ClockAnchor
 
 MAX_DELTAS = 100  # beyond this many stored deltas the next sync asks for a full list
+TIME_DOC_TYPE = "qrgate/time"
 
 
 class StateError(Exception):
@@ -251,6 +256,34 @@ class DeviceState:
             body["clock_held"] = held.to_json()
         write_file(self.dir / "bundle.json", json.dumps(body).encode(), 0o644)
 
+    def save_partitioned(self, *, etag: str | None, index: bytes, parts: dict[bytes, bytes], policy_doc: bytes,
+                         time_doc: bytes | None, synced_at: datetime, clock_offset: float,
+                         anchor: ClockAnchor | None = None, held: ClockAnchor | None = None) -> None:
+        """Store a bundle: the index, its parts (by prefix), the policy, the time that vouched for the index."""
+        body: dict[str, Any] = {"etag": etag, "index": _b64(index),
+                                "parts": {p.hex() or "all": _b64(d) for p, d in sorted(parts.items())},
+                                "policy": _b64(policy_doc), "synced_at": synced_at.isoformat(),
+                                "clock_offset": clock_offset}
+        if time_doc is not None:
+            body["time"] = _b64(time_doc)
+        if anchor is not None:
+            body["clock"] = anchor.to_json()
+        if held is not None:
+            body["clock_held"] = held.to_json()
+        write_file(self.dir / "bundle.json", json.dumps(body).encode(), 0o644)
+
+    def held_documents(self) -> HeldDocuments:
+        """The signed documents of the stored bundle, as stored (load() is what verifies them)."""
+        raw = self.raw_bundle()
+        try:
+            parts = {bytes.fromhex("" if p == "all" else p): _unb64(d) for p, d in (raw.get("parts") or {}).items()}
+            return HeldDocuments(raw.get("etag") if isinstance(raw.get("etag"), str) else None,
+                                 _unb64(raw["index"]) if "index" in raw else None, parts,
+                                 _unb64(raw["policy"]) if "policy" in raw else None,
+                                 _unb64(raw["time"]) if "time" in raw else None)
+        except (ValueError, TypeError):
+            return HeldDocuments(None, None, {}, None, None)
+
     def held_clock(self) -> ClockAnchor | None:
         """A measurement of the gateway's time that jumped too far to apply without an admin."""
         return ClockAnchor.from_json(self.raw_bundle().get("clock_held"))
@@ -282,23 +315,69 @@ class DeviceState:
             return Snapshot(trust, None, None, offset, synced_at, "no bundle yet: sync with the gateway", disabled,
                             **extra)
         try:
-            docs = [_unb64(d) for d in raw.get("revocations", [])]
-            if not docs:
-                raise DocumentError("no revocation list stored")
-            revocations = load_revocations(docs[0], trust)
-            for delta in docs[1:]:
-                revocations = load_revocations(delta, trust, revocations)
+            revocations = self._revocations(raw, trust)
             policy = load_policy(_unb64(raw.get("policy")), trust)
         except (DocumentError, ValueError, TypeError) as exc:
             return Snapshot(trust, None, None, offset, synced_at, f"stored bundle rejected: {exc}", disabled,
                             **extra)
         return Snapshot(trust, revocations, policy, offset, synced_at, disabled_at=disabled, **extra)
 
+    def _revocations(self, raw: dict[str, Any], trust: TrustSet) -> RevocationList:
+        if "index" not in raw:  # kept from before partitions: a full list and its deltas, each signed at sync
+            docs = [_unb64(d) for d in raw.get("revocations", [])]
+            if not docs:
+                raise DocumentError("no revocation list stored")
+            revocations = load_revocations(docs[0], trust)
+            for delta in docs[1:]:
+                revocations = load_revocations(delta, trust, revocations)
+            return revocations
+        held = self.held_documents()
+        assert held.index is not None
+        index = load_revocation_index(held.index, trust)
+        revocations = load_partitioned(index, held.parts, trust)
+        if held.time is not None and (self.dir / "device.json").exists():
+            at = vouched_at(held.time, trust, self.device().device_id, index.digest)
+            if at is not None:
+                revocations = revocations.vouched(at)
+        return revocations
+
     def revocation_docs(self) -> list[bytes]:
         try:
             return [_unb64(d) for d in self.raw_bundle().get("revocations", [])]
         except (ValueError, TypeError):
             return []
+
+
+@dataclass(frozen=True)
+class HeldDocuments:
+    etag: str | None
+    index: bytes | None
+    parts: dict[bytes, bytes]
+    policy: bytes | None
+    time: bytes | None
+
+
+def read_time(doc: bytes, trust: TrustSet, device_id: str) -> tuple[datetime, bytes | None, bytes | None]:
+    """(the signed time, its nonce, the digest of the revocation index it vouches for); DocumentError."""
+    opened = open_document(doc, trust, TIME_DOC_TYPE)
+    body = opened.body
+    if not isinstance(body, dict) or body.get("device") != device_id:
+        raise DocumentError("time: signed for another device")
+    ms = body.get("ms")
+    if not isinstance(ms, int) or isinstance(ms, bool) or abs(ms / 1000 - opened.issued_at.timestamp()) > 1:
+        raise DocumentError("time: bad time")
+    nonce, index = body.get("nonce"), body.get("revocations")
+    return (datetime.fromtimestamp(ms / 1000, opened.issued_at.tzinfo),
+            nonce if isinstance(nonce, bytes) else None, index if isinstance(index, bytes) else None)
+
+
+def vouched_at(doc: bytes, trust: TrustSet, device_id: str, index_digest: bytes) -> datetime | None:
+    """When the gateway's signed time said the index with this digest was the current list, if it did."""
+    try:
+        at, _, named = read_time(doc, trust, device_id)
+    except DocumentError:
+        return None
+    return at if named == index_digest else None
 
 
 def _direction(value: object) -> str:

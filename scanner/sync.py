@@ -28,15 +28,16 @@ from keys import (
     TrustSet,
     accept_keyset,
     fingerprint,
+    load_partitioned,
     load_policy,
-    load_revocations,
-    open_document,
+    load_revocation_index,
 )
+from keys.revocations import digest as revocation_digest
 from keys.trust import b64url_decode
 
 from .clock import DEFAULT_MAX_JUMP, NOTICE_JUMP, ClockAnchor, boot_clock, measure
 from .log import EntryLog, Stored
-from .state import MAX_DELTAS, Device, DeviceState, Snapshot, StateError
+from .state import Device, DeviceState, Snapshot, StateError, read_time
 
 TIME_DOC_TYPE = "qrgate/time"
 BATCH = 500
@@ -65,19 +66,25 @@ class GatewayRefused(SyncError):
         return self.code == DEVICE_DISABLED
 
 
-def _request(method: str, url: str, body: Any = None, credential: Secret | None = None,
-             timeout: float = TIMEOUT) -> Any:
+def _http(method: str, url: str, body: Any = None, credential: Secret | None = None,
+          timeout: float = TIMEOUT, etag: str | None = None, accept: str = "application/json") -> tuple[int, bytes, str | None]:
+    """(status, body, ETag) of a request; 304 when `etag` (If-None-Match) is still current."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Accept", "application/json")
+    req.add_header("Accept", accept)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     if credential is not None:
         req.add_header("Authorization", "Bearer " + credential.reveal().decode())
+    if etag is not None:
+        req.add_header("If-None-Match", f'"{etag}"')
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             raw = resp.read(MAX_RESPONSE + 1)
+            status, got = resp.status, resp.headers.get("ETag")
     except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return 304, b"", exc.headers.get("ETag")
         if exc.code >= 500:
             raise GatewayUnreachable(f"gateway error {exc.code}") from None
         code, message = "http_" + str(exc.code), exc.reason
@@ -94,10 +101,19 @@ def _request(method: str, url: str, body: Any = None, credential: Secret | None 
         raise GatewayUnreachable(f"cannot reach {urllib.parse.urlsplit(url).netloc}: {reason}") from None
     if len(raw) > MAX_RESPONSE:
         raise SyncError("gateway response too large")
+    return status, raw, got.strip().removeprefix("W/").strip('"') if got else None
+
+
+def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
         raise SyncError("gateway answered with something that is not JSON") from None
+
+
+def _request(method: str, url: str, body: Any = None, credential: Secret | None = None,
+             timeout: float = TIMEOUT) -> Any:
+    return _json(_http(method, url, body, credential, timeout)[1])
 
 
 def check_gateway_url(url: str) -> str:
@@ -201,85 +217,97 @@ def pull_bundle(state: DeviceState, device: Device, *, max_clock_jump: float = D
                 full: bool = False) -> Snapshot:
     """Fetch, verify and store the bundle; nothing is stored unless all of it verifies.
 
-    A stored delta chain that no longer verifies under the new key set (its key was withdrawn)
-    makes the gate ask again for the full list: a gate never stays stuck on what it held.
+    The bundle is asked for with the ETag held (304: nothing changed, the held documents stay);
+    of the revocation parts its index names, only those whose digest changed are fetched; then
+    the signed time with a fresh nonce, which also vouches that the index held is current.
     """
     current = state.load()
     roots = state.pinned_root()
-    docs = state.revocation_docs() if current.revocations is not None and not full else []
-    since = current.revocations.seq if current.revocations is not None and docs and len(docs) <= MAX_DELTAS \
-        else None
-    nonce = secrets.token_bytes(16)
-    query = {"nonce": nonce.hex(), **({"since": str(since)} if since is not None else {})}
-    url = device.gateway + "/api/v1/devices/bundle?" + urllib.parse.urlencode(query)
-    wall_sent, boot_sent = time.time(), boot_clock()
-    bundle = _request("GET", url, credential=device.credential)
-    wall_got, boot_got = time.time(), boot_clock()
-    if not isinstance(bundle, dict):
-        raise BundleRefused("bundle is not a JSON object")
+    held = state.held_documents()
+    etag = held.etag if current.can_decide and held.index is not None and not full else None
+    status, raw, new_etag = _http("GET", device.gateway + "/api/v1/devices/bundle", credential=device.credential,
+                                  etag=etag)
     if roots is None:
         raise BundleRefused("no root of trust pinned at enrolment: enrol this gate again")
-    wall_mid = (wall_sent + wall_got) / 2
-    boot_mid = (boot_got[0], (boot_sent[1] + boot_got[1]) / 2) if boot_sent[0] == boot_got[0] else boot_got
-    believed = _believed_now(current.anchor, wall_mid, boot_mid)
+    accepted = None
     try:
-        chain = [_doc({"d": d}, "d") for d in bundle.get("root_chain") or []]
-        keyset_doc = _doc(bundle, "keyset")
-        accepted = accept_keyset(keyset_doc, chain, roots[0], state.held_keyset(),
-                                 now=datetime.fromtimestamp(believed, UTC))
-        trust = accepted.keyset.trust_set()
-        server = _signed_time(bundle, trust, nonce, device)
-        rev_doc = _doc(bundle, "revocations")
-        if bundle.get("revocations_kind") == "delta" and docs:
-            try:
-                # re-verify the stored chain with the new trust, so a withdrawn key's list is not kept
-                base = load_revocations(docs[0], trust)
-                for d in docs[1:]:
-                    base = load_revocations(d, trust, base)
-                revocations = load_revocations(rev_doc, trust, base)
-            except DocumentError as exc:
-                if full:
-                    raise
-                _record(state, "revocations_refetch", f"stored revocations no longer verify ({exc}): "
-                                                      "asking for the full list")
-                return pull_bundle(state, device, max_clock_jump=max_clock_jump, full=True)
-            docs = [*docs, rev_doc]
+        if status == 304 and current.revocations is not None and current.policy is not None \
+                and held.index is not None and held.policy is not None:
+            trust, index_doc, parts, policy_doc = current.trust, held.index, held.parts, held.policy
+            revocations, policy = current.revocations, current.policy
+            new_etag = etag
         else:
-            revocations = load_revocations(rev_doc, trust)
-            docs = [rev_doc]
-        policy_doc = _doc(bundle, "policy")
-        policy = load_policy(policy_doc, trust)
+            bundle = _json(raw)
+            if not isinstance(bundle, dict):
+                raise BundleRefused("bundle is not a JSON object")
+            believed = _believed_now(current.anchor, time.time(), boot_clock())
+            chain = [_doc({"d": d}, "d") for d in bundle.get("root_chain") or []]
+            keyset_doc = _doc(bundle, "keyset")
+            accepted = accept_keyset(keyset_doc, chain, roots[0], state.held_keyset(),
+                                     now=datetime.fromtimestamp(believed, UTC))
+            trust = accepted.keyset.trust_set()
+            index_doc = _doc(bundle, "revocations_index")
+            index = load_revocation_index(index_doc, trust)
+            parts = {p: held.parts[p] if p in held.parts and revocation_digest(held.parts[p]) == d
+                     else _part(device, p, d) for p, d in index.parts.items()}
+            revocations = load_partitioned(index, parts, trust)
+            policy_doc = _doc(bundle, "policy")
+            policy = load_policy(policy_doc, trust)
+        nonce = secrets.token_bytes(16)
+        url = device.gateway + "/api/v1/devices/time?" + urllib.parse.urlencode({"nonce": nonce.hex()})
+        wall_sent, boot_sent = time.time(), boot_clock()
+        answer = _request("GET", url, credential=device.credential)
+        wall_got, boot_got = time.time(), boot_clock()
+        time_doc: bytes | None = _doc(answer if isinstance(answer, dict) else {}, "time")
+        assert time_doc is not None
+        server, named = _signed_time(time_doc, trust, nonce, device)
     except (DocumentError, SyncError) as exc:
+        if isinstance(exc, GatewayRefused | GatewayUnreachable) and not isinstance(exc, BundleRefused):
+            raise
         raise BundleRefused(str(exc)) from None
-    if current.revocations is not None and revocations.issued_at < current.revocations.issued_at:
-        # every bundle is signed afresh: an older list is a replay that would un-revoke passes
+    index_digest = revocation_digest(index_doc)
+    if named == index_digest:  # the gateway says: at `server`, this is the current list
+        revocations = revocations.vouched(datetime.fromtimestamp(server, UTC))
+    else:  # the list changed between the two requests: the next sync takes the new one
+        time_doc = held.time if held.time is not None and held.index == index_doc else None
+    if current.revocations is not None and revocations.seq < current.revocations.seq:
+        # an older version would un-revoke passes: a replay, or a gateway restored from an old backup
         raise BundleRefused("revocation list is older than the one this gate holds")
     if policy.site != device.site:
         raise BundleRefused(f"policy is for site {policy.site}, not {device.site}")
-    anchor, held = _clock(state, current.anchor, measure(server, wall_mid, boot_mid), believed, max_clock_jump)
+    wall_mid = (wall_sent + wall_got) / 2
+    boot_mid = (boot_got[0], (boot_sent[1] + boot_got[1]) / 2) if boot_sent[0] == boot_got[0] else boot_got
+    believed = _believed_now(current.anchor, wall_mid, boot_mid)
+    anchor, held_clock = _clock(state, current.anchor, measure(server, wall_mid, boot_mid), believed,
+                                max_clock_jump)
     synced_at = datetime.fromtimestamp(server, UTC).replace(microsecond=0)
-    state.save_keyset(keyset_doc, pinned=accepted.pinned, signed_by=accepted.signed_by)
-    state.save_trust(trust)
-    state.save_bundle(docs, policy_doc, synced_at=synced_at, clock_offset=anchor.offset, anchor=anchor, held=held)
+    if accepted is not None:
+        state.save_keyset(keyset_doc, pinned=accepted.pinned, signed_by=accepted.signed_by)
+        state.save_trust(trust)
+    state.save_partitioned(etag=new_etag, index=index_doc, parts=parts, policy_doc=policy_doc, time_doc=time_doc,
+                           synced_at=synced_at, clock_offset=anchor.offset, anchor=anchor, held=held_clock)
     return state.load()
+
+
+def _part(device: Device, prefix: bytes, digest: bytes) -> bytes:
+    """A revocation part by its digest; the caller checks the digest and the signature."""
+    url = f"{device.gateway}/api/v1/revocations/{prefix.hex() or 'all'}/{digest.hex()}"
+    return _http("GET", url, accept="application/cose")[1]
 
 
 def _believed_now(anchor: ClockAnchor | None, wall: float, boot: tuple[str, float]) -> float:
     return anchor.now(wall, boot)[0] if anchor is not None else wall
 
 
-def _signed_time(bundle: dict[str, Any], trust: TrustSet, nonce: bytes, device: Device) -> float:
-    """The gateway's time, signed with our nonce: a recorded answer cannot be replayed to move the clock."""
-    opened = open_document(_doc(bundle, "time"), trust, TIME_DOC_TYPE)
-    body = opened.body
-    if not isinstance(body, dict) or body.get("nonce") != nonce:
+def _signed_time(doc: bytes, trust: TrustSet, nonce: bytes, device: Device) -> tuple[float, bytes | None]:
+    """(the gateway's time signed with our nonce, the digest of the revocation index it names).
+
+    A recorded answer cannot be replayed to move the clock: the nonce is this request's.
+    """
+    at, got, named = read_time(doc, trust, device.device_id)
+    if got != nonce:
         raise DocumentError("time: not the answer to this request (a replay?)")
-    if body.get("device") != device.device_id:
-        raise DocumentError("time: signed for another device")
-    ms = body.get("ms")
-    if not isinstance(ms, int) or isinstance(ms, bool) or abs(ms / 1000 - opened.issued_at.timestamp()) > 1:
-        raise DocumentError("time: bad time")
-    return ms / 1000
+    return at.timestamp(), named
 
 
 def _clock(state: DeviceState, anchor: ClockAnchor | None, measured: ClockAnchor, believed: float,

@@ -44,6 +44,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/resumptions/{{resumption_id}}/decision", resumption.decide),
     ("POST", f"{API}/devices/enroll", sites.enroll_device),
     ("GET", f"{API}/devices/bundle", sites.device_bundle),
+    ("GET", f"{API}/devices/time", sites.device_time),
+    ("GET", f"{API}/revocations/{{part}}/{{digest}}", sites.revocation_part),
     ("POST", f"{API}/devices/status", sites.device_status),
     ("GET", f"{API}/devices", sites.list_devices),
     ("POST", f"{API}/devices/{{device_id}}/disable", sites.disable_device),

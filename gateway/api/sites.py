@@ -12,6 +12,7 @@ from .. import scoped
 from ..metrics import metrics_key
 from ..store import sites as site_store
 from ..store.sites import DeviceRow, SiteRow
+from ..errors import InvalidInput, NotFound
 from ..validate import reason, reject_unknown
 from .common import authorise, base_url, json_response, query_int, query_text, reach, read_json, \
     read_optional_json, services
@@ -92,13 +93,50 @@ async def disable_device(request: web.Request) -> web.Response:
     return json_response(device_json(row))
 
 
+BUNDLE_CACHE = "private, no-cache"  # a gate's own bundle: revalidate each time (If-None-Match, 304)
+PART_CACHE = "public, max-age=31536000, immutable"  # named by its digest: never changes
+
+
 async def device_bundle(request: web.Request) -> web.Response:
     device = await authorise(request)
-    since = query_int(request, "since", default=None, low=0, high=2**53)
+    # `since` was the base of a delta (before the list was partitioned): accepted, and not needed
+    query_int(request, "since", default=None, low=0, high=2**53)
     nonce = query_text(request, "nonce", max_len=64)
-    answer = await sync.bundle(services(request), device, since, sync.parse_nonce(nonce))
-    request.config_dict[metrics_key].bundles.labels("200").inc()
-    return json_response(answer)
+    answer = await sync.bundle(services(request), device, if_none_match=request.headers.get("If-None-Match"),
+                               nonce=sync.parse_nonce(nonce))
+    counter = request.config_dict[metrics_key].bundles
+    if answer.body is None:
+        counter.labels("304").inc()
+        return web.Response(status=304, headers={"ETag": f'"{answer.etag}"', "Cache-Control": BUNDLE_CACHE})
+    counter.labels("200").inc()
+    response = json_response(answer.body)
+    if nonce is None:
+        response.headers.update({"ETag": f'"{answer.etag}"', "Cache-Control": BUNDLE_CACHE})
+    else:  # the signed time inside answers this request only
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def device_time(request: web.Request) -> web.Response:
+    device = await authorise(request)
+    nonce = sync.parse_nonce(query_text(request, "nonce", max_len=64))
+    if nonce is None:
+        raise InvalidInput("nonce is required", field="nonce")
+    response = json_response(await sync.signed_time(services(request), device, nonce))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def revocation_part(request: web.Request) -> web.Response:
+    """A signed revocation part by its digest: the same bytes for every gate, cacheable for ever."""
+    served = await sync.revocation_part(services(request), request.match_info["part"],
+                                        request.match_info["digest"])
+    if served is None:
+        raise NotFound("no such revocation part (the list has changed: fetch the bundle again)")
+    headers = {"ETag": f'"{served.etag}"', "Cache-Control": PART_CACHE}
+    if served.etag in sync.etags(request.headers.get("If-None-Match") or ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=served.body, content_type="application/cose", headers=headers)
 
 
 async def device_status(request: web.Request) -> web.Response:

@@ -116,3 +116,25 @@ async def record_revoker(conn: Conn, *, serial: str, role: str) -> None:
 async def revoker(conn: Conn, *, serial: str) -> str | None:
     row = await conn.fetch_one("SELECT role FROM pass_revokers WHERE serial = :s", {"s": serial})
     return None if row is None else str(row[0])
+
+
+async def live_revocation_count(conn: Conn, *, seq: int, not_expired_at: str) -> int:
+    return int(await conn.fetch_value("SELECT COUNT(*) FROM revocations WHERE seq <= :seq AND expires_at > :now",
+                                      {"seq": seq, "now": not_expired_at}) or 0)
+
+
+async def changed_prefixes(conn: Conn, *, since: int, seq: int, chars: int) -> set[str]:
+    """The first `chars` hex characters of the serials revoked after version `since`, up to `seq`."""
+    rows = await conn.fetch_all(f"SELECT DISTINCT substr(serial, 1, {int(chars)}) FROM revocations"
+                                " WHERE seq > :since AND seq <= :seq", {"since": since, "seq": seq})
+    return {str(r[0]) for r in rows}
+
+
+async def revoked_with_prefix(conn: Conn, *, prefix: str, seq: int, not_expired_at: str) -> list[str]:
+    """The serials on the full list at `seq` that start with `prefix` (hex; '' for all), not expired."""
+    # serials are lower-case hex: every serial starting with p sorts in [p, p + 'g'), so the
+    # unique index on serial serves the range
+    rows = await conn.fetch_all(
+        "SELECT serial FROM revocations WHERE serial >= :lo AND serial < :hi AND seq <= :seq AND expires_at > :now",
+        {"lo": prefix, "hi": prefix + "g", "seq": seq, "now": not_expired_at})
+    return [str(r[0]) for r in rows]

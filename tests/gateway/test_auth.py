@@ -15,10 +15,11 @@ from .conftest import Client, bearer, enrol_device, make_site, person_body
 # the gateway's own routes; other packages (reports) test the roles of theirs
 OWN = [r for r in ROUTES if r[2].__module__.rsplit(".", 1)[-1] in {"people", "passes", "sites", "monitor", "tokens"}]
 PUBLIC = {("GET", "/.well-known/jwks.json"), ("GET", "/api/v1/openapi.json"),
-          ("POST", "/api/v1/devices/enroll")}
+          ("POST", "/api/v1/devices/enroll"), ("GET", "/api/v1/revocations/{part}/{digest}")}
 # who may call what; everything not listed for a role must give 403
 ALLOWED = {
-    "admin": {r[:2] for r in OWN} - {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries"),
+    "admin": {r[:2] for r in OWN} - {("GET", "/api/v1/devices/bundle"), ("GET", "/api/v1/devices/time"),
+                                     ("POST", "/api/v1/entries"),
                                      ("POST", "/api/v1/devices/status")},
     "registrar": {("POST", "/api/v1/people"), ("POST", "/api/v1/people/import"), ("GET", "/api/v1/people"),
                   ("GET", "/api/v1/people/{person_id}"), ("PATCH", "/api/v1/people/{person_id}"),
@@ -36,7 +37,8 @@ ALLOWED = {
                ("GET", "/api/v1/alerts")},
     # the resumption approver (行业主管部门): sites and applications, no people
     "approver": {("GET", "/api/v1/sites"), ("GET", "/api/v1/sites/{code}")},
-    "device": {("GET", "/api/v1/devices/bundle"), ("POST", "/api/v1/entries"), ("POST", "/api/v1/devices/status")},
+    "device": {("GET", "/api/v1/devices/bundle"), ("GET", "/api/v1/devices/time"), ("POST", "/api/v1/entries"),
+               ("POST", "/api/v1/devices/status")},
 }
 PROTECTED = sorted({r[:2] for r in OWN} - PUBLIC)
 

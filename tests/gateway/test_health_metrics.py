@@ -31,7 +31,12 @@ async def test_metrics_count_requests_entries_and_bundles(client: Client, admin:
     batch = {"entries": [chain.entry() for _ in range(3)]}
     for _ in range(2):  # the second upload is all duplicates
         assert (await client.post("/api/v1/entries", headers=bearer(device["credential"]), json=batch)).status == 200
-    assert (await client.get("/api/v1/devices/bundle", headers=bearer(device["credential"]))).status == 200
+    first = await client.get("/api/v1/devices/bundle", headers=bearer(device["credential"]))
+    assert first.status == 200
+    for _ in range(3):  # unchanged: the gate's ETag gets 304 (the 304 ratio is 304 / all bundles)
+        again = await client.get("/api/v1/devices/bundle",
+                                 headers={**bearer(device["credential"]), "If-None-Match": first.headers["ETag"]})
+        assert again.status == 304
     assert (await client.get("/api/v1/people/123456789?x=42010219900101001X", headers=viewer)).status == 404
 
     resp = await client.get("/metrics", headers=viewer)
@@ -41,6 +46,7 @@ async def test_metrics_count_requests_entries_and_bundles(client: Client, admin:
     assert samples[("qrgate_entries_ingested_total", (("result", "stored"),))] == 3
     assert samples[("qrgate_entries_ingested_total", (("result", "duplicate"),))] == 3
     assert samples[("qrgate_bundles_total", (("answer", "200"),))] == 1
+    assert samples[("qrgate_bundles_total", (("answer", "304"),))] == 3
     key = ("qrgate_http_requests_total",
            (("method", "POST"), ("route", "/api/v1/entries"), ("status", "200")))
     assert samples[key] == 2

@@ -34,8 +34,8 @@ OPERATIONS = sorted((path, method) for path, item in document()["paths"].items()
 CASES = [(path, method, mode) for path, method in OPERATIONS
          for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
          if mode is GenerationMode.POSITIVE or {"parameters", "requestBody"} & set(document()["paths"][path][method])]
-DEVICE_ROUTES = {("/api/v1/devices/bundle", "get"), ("/api/v1/entries", "post"), ("/api/v1/devices/status", "post"),
-                 ("/api/v1/checkpoint/records", "post")}
+DEVICE_ROUTES = {("/api/v1/devices/bundle", "get"), ("/api/v1/devices/time", "get"), ("/api/v1/entries", "post"),
+                 ("/api/v1/devices/status", "post"), ("/api/v1/checkpoint/records", "post")}
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:

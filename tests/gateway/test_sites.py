@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 
 from gateway.appkeys import config_key
-from keys import TrustSet, load_policy, load_revocations
+from keys import TrustSet, load_policy, open_document
 
+from .bundles import revocations_of, seed_revoked
 from .conftest import Client, bearer, enrol_device, make_site, person_body
 
 
@@ -63,7 +65,7 @@ async def test_enrolment_is_single_use_and_expires(client: Client, admin: dict[s
     assert [d["name"] for d in devices["devices"]] == ["east"]
 
 
-async def test_bundle_full_then_delta(client: Client, admin: dict[str, str]) -> None:
+async def test_bundle_is_assembled_from_documents_signed_once(client: Client, admin: dict[str, str]) -> None:
     await make_site(client, admin, "S1", communities=["C1"])
     device = await enrol_device(client, admin, "S1")
     headers = bearer(device["credential"])
@@ -73,22 +75,69 @@ async def test_bundle_full_then_delta(client: Client, admin: dict[str, str]) -> 
         person = await (await client.post("/api/v1/people", headers=admin, json=person_body(seed))).json()
         people.append(await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json())
     await client.post(f"/api/v1/passes/{people[0]['serial']}/revoke", headers=admin, json={"reason": "a"})
-    bundle = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
-    assert (bundle["revocations_kind"], bundle["revocations_seq"]) == ("full", 1)
+    first = await client.get("/api/v1/devices/bundle", headers=headers)
+    bundle = await first.json()
+    assert bundle["revocations_seq"] == 1 and "time" not in bundle
     assert bundle["device_id"] == device["device_id"] and bundle["site"] == "S1"
-    full = load_revocations(base64.b64decode(bundle["revocations"]), trust)
-    assert full.serials == {bytes.fromhex(people[0]["serial"])}
+    assert (await revocations_of(client, bundle, trust)).serials == {bytes.fromhex(people[0]["serial"])}
     assert load_policy(base64.b64decode(bundle["policy"]), trust).communities == ("C1",)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+
+    # unchanged: 304, no body; and the same documents, byte for byte, without If-None-Match
+    again = await client.get("/api/v1/devices/bundle", headers={**headers, "If-None-Match": etag})
+    assert again.status == 304 and again.headers["ETag"] == etag and await again.read() == b""
+    assert await (await client.get("/api/v1/devices/bundle", headers=headers)).json() == bundle
+
+    # a revocation changes the ETag and the index; the old ETag now gets the whole new bundle
     await client.post(f"/api/v1/passes/{people[1]['serial']}/revoke", headers=admin, json={"reason": "b"})
-    delta = await (await client.get("/api/v1/devices/bundle?since=1", headers=headers)).json()
-    assert (delta["revocations_kind"], delta["revocations_seq"]) == ("delta", 2)
-    merged = load_revocations(base64.b64decode(delta["revocations"]), trust, full)
+    changed = await client.get("/api/v1/devices/bundle", headers={**headers, "If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["ETag"] != etag
+    newer = await changed.json()
+    assert newer["revocations_seq"] == 2 and newer["revocations_index"] != bundle["revocations_index"]
+    assert newer["policy"] == bundle["policy"]  # the policy did not change: not signed again
+    merged = await revocations_of(client, newer, trust)
     assert merged.serials == {bytes.fromhex(p["serial"]) for p in people[:2]}
-    # a version the gateway never gave out: a full list
-    ahead = await (await client.get("/api/v1/devices/bundle?since=99", headers=headers)).json()
-    assert ahead["revocations_kind"] == "full"
+    # `since` (a delta's base, before partitions) is still accepted and validated
+    assert (await client.get("/api/v1/devices/bundle?since=1", headers=headers)).status == 200
     for bad in ("-1", "x", "1.5", "²"):
         assert (await client.get(f"/api/v1/devices/bundle?since={bad}", headers=headers)).status == 422
+
+
+async def test_revocation_parts_are_public_and_named_by_digest(client: Client, admin: dict[str, str]) -> None:
+    await make_site(client, admin, "S1", communities=["C1"])
+    device = await enrol_device(client, admin, "S1")
+    person = await (await client.post("/api/v1/people", headers=admin, json=person_body(1))).json()
+    issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json()
+    await client.post(f"/api/v1/passes/{issued['serial']}/revoke", headers=admin, json={"reason": "a"})
+    bundle = await (await client.get("/api/v1/devices/bundle", headers=bearer(device["credential"]))).json()
+    ((part, digest),) = bundle["revocation_parts"].items()
+    assert part == "all"  # a short list is one part
+    resp = await client.get(f"/api/v1/revocations/all/{digest}")  # no credential
+    body = await resp.read()
+    assert resp.status == 200 and resp.headers["ETag"] == f'"{digest}"' and hashlib.sha256(body).hexdigest() == digest
+    assert (await client.get(f"/api/v1/revocations/all/{digest}", headers={"If-None-Match": f'"{digest}"'})).status == 304
+    assert (await client.get(f"/api/v1/revocations/all/{'0' * 64}")).status == 404
+    for bad in (f"/api/v1/revocations/zz/{digest}", "/api/v1/revocations/all/xyz", f"/api/v1/revocations/ALL/{digest}"):
+        resp = await client.get(bad)
+        assert resp.status == 422, bad
+
+
+async def test_signed_time_names_the_current_index(client: Client, admin: dict[str, str]) -> None:
+    await make_site(client, admin, "S1", communities=["C1"])
+    device = await enrol_device(client, admin, "S1")
+    headers = bearer(device["credential"])
+    trust = TrustSet.from_jwks(device["jwks"])
+    bundle = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    resp = await client.get("/api/v1/devices/time?nonce=" + "ab" * 16, headers=headers)
+    assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+    opened = open_document(base64.b64decode((await resp.json())["time"]), trust, "qrgate/time")
+    index = base64.b64decode(bundle["revocations_index"])
+    assert opened.body["nonce"] == bytes.fromhex("ab" * 16) and opened.body["device"] == device["device_id"]
+    assert opened.body["revocations"] == hashlib.sha256(index).digest()
+    for query in ("", "?nonce=ab", "?nonce=" + "zz" * 16):
+        assert (await client.get("/api/v1/devices/time" + query, headers=headers)).status == 422, query
+    assert (await client.get("/api/v1/devices/time?nonce=" + "ab" * 16)).status == 401
 
 
 async def test_jwks_is_public(client: Client) -> None:
@@ -127,3 +176,24 @@ async def test_rotation_and_withdrawal_reach_the_next_bundle(client: Client, adm
     with pytest.raises(DocumentError, match="older"):
         accept_keyset(base64.b64decode(rotated["keyset"]), [], root, latest, now=None)
     assert Reason.KEY_WITHDRAWN.value == "key_withdrawn"
+
+async def test_a_large_list_is_partitioned_and_a_revocation_changes_one_part(client: Client,
+                                                                              admin: dict[str, str]) -> None:
+    from gateway.appkeys import db_key
+    await make_site(client, admin, "S1", communities=["C1"])
+    device = await enrol_device(client, admin, "S1")
+    headers = bearer(device["credential"])
+    trust = TrustSet.from_jwks(device["jwks"])
+    seeded = await seed_revoked(client.app[db_key], 5000)  # beyond documents.PART_MIN: 256 parts by first byte
+    before = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    assert set(before["revocation_parts"]) == {s[:2] for s in seeded} and len(before["revocation_parts"]) > 250
+    assert (await revocations_of(client, before, trust)).serials == {bytes.fromhex(s) for s in seeded}
+
+    person = await (await client.post("/api/v1/people", headers=admin, json=person_body(1))).json()
+    issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json()
+    await client.post(f"/api/v1/passes/{issued['serial']}/revoke", headers=admin, json={"reason": "lost"})
+    after = await (await client.get("/api/v1/devices/bundle", headers=headers)).json()
+    changed = {p for p, d in after["revocation_parts"].items() if before["revocation_parts"].get(p) != d}
+    assert changed == {issued["serial"][:2]}  # a gate fetches that part only
+    listed = await revocations_of(client, after, trust)
+    assert len(listed) == 5001 and bytes.fromhex(issued["serial"]) in listed

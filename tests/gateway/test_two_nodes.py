@@ -1,7 +1,7 @@
 """Two `qrgate serve` processes on one PostgreSQL database serve one city (issue #12, part 4).
 
 Whichever node a request reaches: a person registered on one is read on the other, a gate
-enrolled on one syncs on the other, the same batch uploaded to both at once is stored once, a
+enrolled on one syncs on the other (the same bundle, the same ETag), the same batch uploaded to both at once is stored once, a
 console session opened on one works on the other, and failed logins count across both.
 """
 
@@ -78,6 +78,19 @@ def test_two_nodes_serve_one_city(nodes: tuple[Gateway, Gateway]) -> None:
                 device = await resp.json()
             status, bundle = await _json(s, "GET", f"{two.url}/api/v1/devices/bundle", device["credential"])
             assert status == 200 and bundle["site"] == "S1"
+            # both nodes serve the same signed documents (signed once, kept in the database): the
+            # same ETag, and each answers 304 to the other's
+            gate = {"Authorization": f"Bearer {device['credential']}"}
+            etags = []
+            for node in (one, two):
+                async with s.get(f"{node.url}/api/v1/devices/bundle", headers=gate) as resp:
+                    assert resp.status == 200 and await resp.json() == bundle
+                    etags.append(resp.headers["ETag"])
+            assert etags[0] == etags[1]
+            for node in (two, one):
+                async with s.get(f"{node.url}/api/v1/devices/bundle",
+                                 headers={**gate, "If-None-Match": etags[0]}) as resp:
+                    assert resp.status == 304
             # the enrolment token is used once, whichever node is asked again
             async with s.post(f"{one.url}/api/v1/devices/enroll",
                               json={"token": enrolment["token"], "name": "again"}) as resp:

@@ -43,7 +43,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 
 
 class Proxy:
-    """Between the gate and the gateway: passes requests on and lets a test change the bundle."""
+    """Between the gate and the gateway: passes requests on and lets a test change the signed time's answer."""
 
     def __init__(self, gw: Gateway, change: Callable[[dict[str, Any], str], dict[str, Any]]) -> None:
         outer = self
@@ -60,7 +60,7 @@ class Proxy:
                         status, data = resp.status, resp.read()
                 except urllib.error.HTTPError as exc:
                     status, data = exc.code, exc.read()
-                if status == 200 and self.path.startswith("/api/v1/devices/bundle"):
+                if status == 200 and self.path.startswith("/api/v1/devices/time"):
                     data = json.dumps(outer.change(json.loads(data), self.path)).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -106,7 +106,7 @@ def offset(folder: Path) -> float:
 
 def test_an_altered_server_time_does_not_shift_the_clock(gateway: Gateway, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    def shift(bundle: dict[str, Any], path: str) -> dict[str, Any]:
+    def shift(bundle: dict[str, Any], path: str) -> dict[str, Any]:  # the answer of GET /devices/time
         moved = datetime.fromisoformat(bundle["server_time"]) + timedelta(hours=20.7)
         return {**bundle, "server_time": moved.isoformat()}
 

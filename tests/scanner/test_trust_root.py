@@ -28,7 +28,7 @@ import pytest
 from cli_run import run
 from gatewayproc import QRGATE, ROOT, Gateway
 
-from keys import KeyAuthority, Secret, sign_document, sign_policy, sign_revocations
+from keys import KeyAuthority, Secret, sign_document, sign_policy, sign_revocation_index
 from scanner.state import DeviceState
 
 SITE = "TRUST1"
@@ -69,7 +69,10 @@ def age_by_a_week(gw: Gateway, folder: Path) -> None:
     week_ago = datetime.now(UTC) - timedelta(days=7)
     policy = state.load().policy
     assert policy is not None
-    raw["revocations"] = [base64.b64encode(sign_revocations(key, [], seq=0, issued_at=week_ago)).decode()]
+    # an empty list as signed then, and no signed time since to vouch for it
+    raw["index"] = base64.b64encode(sign_revocation_index(key, [], seq=0, issued_at=week_ago)).decode()
+    raw["parts"], raw["etag"] = {}, None
+    raw.pop("time", None)
     raw["policy"] = base64.b64encode(sign_policy(key, policy, issued_at=week_ago)).decode()
     raw["synced_at"] = week_ago.isoformat()
     raw["clock"]["server"] -= 7 * 86400
@@ -108,7 +111,9 @@ class Attacker:
             def do_GET(self) -> None:  # noqa: N802
                 status, data = self._forward(None)
                 if status == 200 and self.path.startswith("/api/v1/devices/bundle"):
-                    data = json.dumps(outer.forge(json.loads(data), self.path)).encode()
+                    data = json.dumps(outer.forge(json.loads(data))).encode()
+                elif status == 200 and self.path.startswith("/api/v1/devices/time"):
+                    data = json.dumps(outer.forge_time(json.loads(data), self.path)).encode()
                 self._answer(status, data)
 
             def do_POST(self) -> None:  # noqa: N802
@@ -122,22 +127,31 @@ class Attacker:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def forge(self, bundle: dict[str, Any], path: str) -> dict[str, Any]:
-        """Every part an issuing key signs, signed again with the stolen key: no revocations, the nonce kept."""
+    def forge(self, bundle: dict[str, Any]) -> dict[str, Any]:
+        """Every part an issuing key signs, signed again with the stolen key: no revocations."""
         now = datetime.now(UTC)
-        nonce = bytes.fromhex(urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["nonce"][0])
         from keys import SitePolicy
         policy = SitePolicy.from_json({"kind": "community", "site": SITE, "visitors": True})
-        b64 = lambda d: base64.b64encode(d).decode()  # noqa: E731
-        return {**bundle, "revocations_kind": "full",
-                "revocations": b64(sign_revocations(self.key, [], seq=bundle["revocations_seq"], issued_at=now)),
-                "policy": b64(sign_policy(self.key, policy, issued_at=now)),
-                "time": b64(sign_document(self.key, "qrgate/time", {"nonce": nonce, "ms": int(now.timestamp() * 1000),
-                                                                    "device": bundle["device_id"]}, issued_at=now))}
+        self.device = bundle["device_id"]
+        return {**bundle, "revocation_parts": {},
+                "revocations_index": b64(sign_revocation_index(self.key, [], seq=bundle["revocations_seq"],
+                                                               issued_at=now)),
+                "policy": b64(sign_policy(self.key, policy, issued_at=now))}
+
+    def forge_time(self, answer: dict[str, Any], path: str) -> dict[str, Any]:
+        """The signed time, signed again with the stolen key, the nonce kept."""
+        now = datetime.now(UTC)
+        nonce = bytes.fromhex(urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["nonce"][0])
+        body = {"nonce": nonce, "ms": int(now.timestamp() * 1000), "device": getattr(self, "device", "")}
+        return {**answer, "time": b64(sign_document(self.key, "qrgate/time", body, issued_at=now))}
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def point(folder: Path, url: str) -> None:

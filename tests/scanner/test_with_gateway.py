@@ -145,3 +145,51 @@ def test_sync_with_the_gateway_down_is_a_clear_exit(tmp_path: Path, capsys: pyte
 def test_not_enrolled_is_a_clear_exit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["run", "--data", str(tmp_path / "nowhere"), "--stdin", "--headless"], capsys)
     assert code == 78 and "not enrolled" in err
+
+
+def test_a_large_list_syncs_by_parts_and_an_unchanged_bundle_is_304(
+        gateway: Gateway, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from gateway.config import GatewayConfig
+    from gateway.db import Database
+    from tests.gateway.bundles import seed_revoked
+
+    async def seed() -> None:
+        db = await Database.open(GatewayConfig.for_data_dir(gateway.data).database)
+        try:
+            await seed_revoked(db, 5000)  # a list long enough to be partitioned by first byte
+        finally:
+            await db.close()
+
+    data = tmp_path / "gate"
+    enrolled(gateway, data, capsys)
+    asyncio.run(seed())
+    assert run(["sync", "--data", str(data)], capsys)[0] == 0
+    first = DeviceState(data).raw_bundle()
+    assert len(first["parts"]) > 250 and len(DeviceState(data).load().revocations or ()) >= 5000
+
+    served = bundles_answered(gateway)
+    assert run(["sync", "--data", str(data)], capsys)[0] == 0  # nothing changed
+    assert bundles_answered(gateway)["304"] == served.get("304", 0) + 1
+    again = DeviceState(data).raw_bundle()
+    assert (again["etag"], again["parts"]) == (first["etag"], first["parts"]) and again["time"] != first["time"]
+
+    p = gateway.person_pass("冯九", "E4000001", community="C1")
+    gateway.ok("POST", f"/api/v1/passes/{p['serial']}/revoke", {"reason": "lost"})
+    assert run(["sync", "--data", str(data)], capsys)[0] == 0
+    after = DeviceState(data).raw_bundle()
+    assert {k for k in after["parts"] if after["parts"][k] != first["parts"].get(k)} == {p["serial"][:2]}
+    monkeypatch.setattr("sys.stdin", io.StringIO(p["qr_text"] + "\n"))
+    code, lines, out = run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)
+    assert code == 0 and (lines[0]["decision"], lines[0]["reason"]) == ("deny", "revoked"), out
+
+
+def bundles_answered(gateway: Gateway) -> dict[str, float]:
+    """The gateway's own count of bundles answered, by answer (200, 304), from its /metrics."""
+    import re
+    import urllib.request
+    req = urllib.request.Request(gateway.url + "/metrics", headers={"Authorization": f"Bearer {gateway.admin}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        text = resp.read().decode()
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r'qrgate_bundles_total\{answer="(\d+)"\} (\S+)', text)}
