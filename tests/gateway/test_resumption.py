@@ -16,8 +16,9 @@ from typing import Any
 from gateway.appkeys import db_key
 from gateway.auth import create_token
 from gateway.resumption import ITEMS
-from keys import Reason, TrustSet, decide, load_policy, load_revocations
+from keys import Reason, TrustSet, decide, load_policy
 
+from .bundles import revocations_of
 from .conftest import Client, bearer, enrol_device, make_site, person_body
 
 FIVE = {k: {"done": True, "note": f"{k} 已落实"} for k in ITEMS}
@@ -28,7 +29,7 @@ async def _gate_decides(client: Client, device: dict[str, Any], qr_text: str) ->
     trust = TrustSet.from_jwks(device["jwks"])
     bundle = await (await client.get("/api/v1/devices/bundle", headers=bearer(device["credential"]))).json()
     policy = load_policy(base64.b64decode(bundle["policy"]), trust)
-    revocations = load_revocations(base64.b64decode(bundle["revocations"]), trust)
+    revocations = await revocations_of(client, bundle, trust)
     return decide(qr_text, trust, revocations, policy, now=datetime.now(UTC)).reason
 
 
