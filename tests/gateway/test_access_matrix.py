@@ -78,7 +78,7 @@ async def build_world(client: Client) -> World:
         device = await enrol_device(client, admin, f"{side}-SITE")
         chain = Chain(device["device_id"], f"{side}-SITE")
         entry = chain.entry(serial=issued["serial"], decision="deny", reason="fever", temperature=38.6,
-                            scanned_at=f"{local_today().isoformat()}T09:30:00+08:00")
+                            scanned_at=f"{local_today().isoformat()}T00:00:05+08:00")
         resp = await client.post("/api/v1/entries", headers=bearer(device["credential"]), json={"entries": [entry]})
         assert resp.status == 200, await resp.text()
         world.people[side], world.serials[side] = person, issued["serial"]
