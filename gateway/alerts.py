@@ -51,7 +51,7 @@ async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[dict[str, 
         pairs = await entry_store.shared_pass_pairs(tx, ids=[r["id"] for r in allowed],
                                                     window_seconds=config.shared_pass_minutes * 60.0)
         by_id = {r["id"]: r for r in allowed}
-        others = await entry_store.get_many(tx, ids=[other for _, other in pairs])
+        others = await entry_store.get_many(tx, ids=[other for _, other in pairs]) if pairs else {}
         for new_id, other_id in pairs:
             first, second = sorted((new_id, other_id))
             other = others[other_id]

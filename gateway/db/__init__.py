@@ -5,6 +5,7 @@ transaction (`async with db.transaction() as tx`) — and run SQL through four c
 
     await conn.execute(sql, params)        -> Result (rowcount)
     await conn.execute_many(sql, rows)
+    await conn.insert_rows(table, columns, rows, ignore_conflict_on="id")   -> one statement, many rows
     await conn.fetch_one(sql, params)      -> Row | None
     await conn.fetch_all(sql, params)      -> list[Row]
     await conn.returning(sql, params)      -> the first column of the one row of `INSERT ... RETURNING x`
@@ -34,6 +35,14 @@ from urllib.parse import urlsplit
 Params = Mapping[str, Any] | Sequence[Any] | None
 BACKENDS = ("sqlite", "postgresql")
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def identifiers(*names: str) -> None:
+    """Refuse a table or column name that is not a plain lower-case identifier (a programming error)."""
+    for name in names:
+        if not IDENTIFIER.match(name):
+            raise ValueError(f"not an identifier: {name!r}")
 
 
 class StoreError(Exception):
@@ -78,6 +87,16 @@ class Conn(ABC):
 
     @abstractmethod
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    @abstractmethod
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
+                          ignore_conflict_on: str | None = None) -> None:
+        """INSERT many rows (dicts holding at least `columns`) as cheaply as the backend allows.
+
+        `ignore_conflict_on` (a column list, e.g. "id") adds ON CONFLICT (...) DO NOTHING: a row
+        whose key exists is skipped, which is what keeps an upload exactly-once across nodes.
+        Table and column names come from our code, never from a request.
+        """
 
     @abstractmethod
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None: ...

@@ -8,13 +8,14 @@ with synchronous_commit = on (an acknowledged entry batch is on disk before the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import asyncpg
 
-from . import Busy, Conflict, Conn, Database, Params, Result, Row, StoreError, Unavailable, migrations, redacted
+from . import (Busy, Conflict, Conn, Database, Params, Result, Row, StoreError, Unavailable, identifiers,
+               migrations, redacted)
 from .sql import bind
 
 MIGRATION_LOCK = 0x71726761  # "qrga": nodes starting together migrate one after the other
@@ -51,8 +52,34 @@ class PostgresConn(Conn):
 
     backend = "postgresql"
 
-    def __init__(self, conn: asyncpg.Pool | asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Pool | asyncpg.Connection,
+                 column_types: dict[str, dict[str, str]] | None = None) -> None:
         self._conn = conn
+        self._types = {} if column_types is None else column_types  # table -> column -> SQL type
+
+    async def _column_types(self, table: str) -> dict[str, str]:
+        if table not in self._types:  # read once per database: the schema is fixed by the migrations
+            rows = await self.fetch_all(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped", {"t": table})
+            self._types[table] = {r[0]: r[1] for r in rows}
+        return self._types[table]
+
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
+                          ignore_conflict_on: str | None = None) -> None:
+        """One INSERT ... SELECT FROM unnest(array per column): one statement and one round trip
+        whatever the number of rows (executemany runs the statement once per row on the server)."""
+        if not rows:
+            return
+        identifiers(table, *columns)
+        types = await self._column_types(table)
+        arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, 1))
+        conflict = f" ON CONFLICT ({ignore_conflict_on}) DO NOTHING" if ignore_conflict_on else ""
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){conflict}"
+        try:
+            await self._conn.execute(sql, *[[row[c] for row in rows] for c in columns])
+        except DRIVER_ERRORS as error:
+            _raise(error)
 
     async def serialise(self, name: str) -> None:
         await self.execute("SELECT pg_advisory_xact_lock(hashtext(:name))", {"name": name})
@@ -120,7 +147,8 @@ class PostgresDatabase(Database):
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
         self.url = url
         self.pool = pool
-        self.read = PostgresConn(pool)
+        self._column_types: dict[str, dict[str, str]] = {}
+        self.read = PostgresConn(pool, self._column_types)
 
     def __repr__(self) -> str:
         return f"PostgresDatabase({redacted(self.url)!r})"
@@ -151,7 +179,7 @@ class PostgresDatabase(Database):
         try:
             async with self.pool.acquire() as conn:
                 async with conn.transaction():
-                    yield PostgresConn(conn)
+                    yield PostgresConn(conn, self._column_types)
         except DRIVER_ERRORS as error:
             _raise(error)
 

@@ -55,9 +55,8 @@ async def hashes_at(conn: Conn, *, device_id: str, seqs: Sequence[int]) -> dict[
 
 
 async def insert_many(conn: Conn, *, rows: Sequence[dict[str, Any]]) -> None:
-    sql = (f"INSERT INTO entries ({', '.join(COLUMNS)})"
-           f" VALUES ({', '.join(':' + c for c in COLUMNS)}) ON CONFLICT (id) DO NOTHING")
-    await conn.execute_many(sql, rows)
+    """One statement for the batch; an id already stored (another node won) is skipped, not an error."""
+    await conn.insert_rows("entries", COLUMNS, rows, ignore_conflict_on="id")
 
 
 async def shared_pass_pairs(conn: Conn, *, ids: Sequence[str], window_seconds: float) -> list[tuple[str, str]]:
