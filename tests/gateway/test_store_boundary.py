@@ -116,3 +116,29 @@ async def test_an_acknowledged_write_is_durable(tmp_path: Path, database_url: st
                 assert await tx.fetch_value("SHOW synchronous_commit") == "on"
     finally:
         await db.close()
+
+
+async def test_insert_rows_writes_a_batch_in_one_statement(tmp_path: Path, database_url: str | None) -> None:
+    """Issue #12 (ingestion): many rows in one call; ON CONFLICT skips stored keys, else Conflict."""
+    db = await Database.open(database_url or tmp_path / "g.sqlite3")
+    cols = ("username", "password_hash", "role", "created_at")
+    rows = [{"username": f"u{i}", "password_hash": "x", "role": "viewer", "created_at": "t", "extra": i}
+            for i in range(300)]
+    try:
+        async with db.transaction() as tx:
+            await tx.insert_rows("accounts", cols, rows[:200])
+        async with db.transaction() as tx:  # 100 stored already, 100 new: the stored ones are skipped
+            await tx.insert_rows("accounts", cols, rows[100:], ignore_conflict_on="username")
+            await tx.insert_rows("accounts", cols, [])
+        assert await db.read.fetch_value("SELECT COUNT(*) FROM accounts") == 300
+        assert {r[0] for r in await db.read.fetch_all("SELECT username FROM accounts")} == {
+            f"u{i}" for i in range(300)}
+        with pytest.raises(Conflict):  # without the clause a stored key refuses the whole batch
+            async with db.transaction() as tx:
+                await tx.insert_rows("accounts", cols, rows[:1])
+        with pytest.raises(ValueError, match="identifier"):
+            async with db.transaction() as tx:
+                await tx.insert_rows("accounts; DROP TABLE people", cols, rows[:1])
+        assert await db.read.fetch_value("SELECT COUNT(*) FROM accounts") == 300
+    finally:
+        await db.close()
