@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "link.rotate": _STAFF,
     "link.hand_out": _STAFF,             # the resident link as a QR and a printed slip: the holder's bearer secret
     "holder.reset": _STAFF,              # end a person's phone binding (lost or new phone)
+    # family passes: who holds whose pass on their resident page (gateway/guardianships.py)
+    "guardianship.list": _READERS, "guardianship.change": _STAFF,
     "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
     # 复工审批: the site's contact (a registrar scoped to it) or a worker applies; an approver decides
     "resumption.apply": _STAFF, "resumption.list": _ALL, "resumption.decide": frozenset((ADMIN, APPROVER)),
@@ -83,6 +85,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/people/{{person_id}}/passes"): "pass.issue",
     ("POST", f"{API}/people/{{person_id}}/resident-link/rotate"): "link.rotate",
     ("POST", f"{API}/people/{{person_id}}/holder-binding/reset"): "holder.reset",
+    ("GET", f"{API}/people/{{person_id}}/guardianships"): "guardianship.list",
+    ("POST", f"{API}/people/{{person_id}}/guardianships"): "guardianship.change",
+    ("POST", f"{API}/guardianships/{{guardianship_id}}/end"): "guardianship.change",
     ("GET", f"{API}/passes/{{serial}}"): "pass.read",
     ("POST", f"{API}/passes/{{serial}}/revoke"): "pass.revoke",
     ("POST", f"{API}/passes/{{serial}}/reissue"): "pass.reissue",
@@ -163,6 +168,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/people/{person_id}/{action}"): "person.clear",  # clear | end-quarantine
     ("POST", "/console/people/{person_id}/passes"): "pass.issue",
     ("POST", "/console/people/{person_id}/holder-reset"): "holder.reset",
+    ("POST", "/console/people/{person_id}/guardianships"): "guardianship.change",
+    ("POST", "/console/people/{person_id}/guardianships/{guardianship_id}/end"): "guardianship.change",
     ("GET", "/console/people/{person_id}/slip"): "link.hand_out",
     ("POST", "/console/people/{person_id}/resident-link/rotate"): "link.rotate",
     ("GET", "/console/people/{person_id}/passes/{serial}/revoke"): "pass.revoke",

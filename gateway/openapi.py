@@ -8,6 +8,7 @@ from keys import checkpoint as cp
 from keys.policy import DIRECTIONS
 
 from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
+from .guardianships import CONSENT_BY, CONSENT_HOW, NEW_GUARDIAN
 from .resumption import ITEMS as RESUMPTION_ITEMS
 
 S = dict[str, Any]
@@ -105,6 +106,12 @@ SCHEMAS: dict[str, S] = {
                         "open_from": _null(TIME), "note": _null(_str()), "applied_by": _str(),
                         "applied_at": TIME, "decided_by": _null(_str()), "decided_at": _null(TIME),
                         "decision_reason": _null(_str()), "approved_open_from": _null(TIME)}),
+    "Guardianship": _obj({"id": INT, "guardian_id": INT, "guardian_name": _null(_str()), "dependant_id": INT,
+                          "dependant_name": _null(_str(description="null: outside the caller's scope")),
+                          "consent": _obj({"by": _str(enum=list(CONSENT_BY)), "how": _str(enum=list(CONSENT_HOW)),
+                                           "at": TIME}),
+                          "note": _null(_str()), "recorded_by": _str(), "recorded_at": TIME, "active": BOOL,
+                          "ended_at": _null(TIME), "ended_by": _null(_str()), "end_reason": _null(_str())}),
     "Enrolment": _obj({"token": _str(), "expires_at": TIME, "site": _str(), "qr_text": _str()}),
     "EnrolledDevice": _obj({"device_id": _str(), "credential": _str(), "site": _str(), "server_time": TIME,
                             "jwks": _ref("Jwks"), **TRUST_DOCS, "direction": _str(enum=list(DIRECTIONS))}),
@@ -246,6 +253,7 @@ SERIAL = _p("serial", _str())
 SITE_CODE = _p("code", _str())
 HANDOVER_ID = _p("handover_id", {"type": "integer", "minimum": 1})
 PREFIX = _p("prefix", _str(pattern=r"^[0-9]{2,6}$"))
+GUARDIANSHIP_ID = _p("guardianship_id", {"type": "integer", "minimum": 1})
 RESUMPTION_ID = _p("resumption_id", {"type": "integer", "minimum": 1})
 PAGE = [_q("after", {"type": "integer", "minimum": 0}), _q("limit", {"type": "integer", "minimum": 1})]
 STAFF, ANYONE = "admin, registrar", "admin, registrar, viewer"
@@ -360,6 +368,18 @@ def paths() -> dict[str, S]:
                                    "direction": _str(enum=list(DIRECTIONS))},
                                   required=[]),
                         params=[SITE_CODE], errors=(401, 403, 404))},
+        f"{api}/people/{{person_id}}/guardianships": {
+            "get": _op("The person's guardianships (family passes), as guardian and as dependant, newest first",
+                       ANYONE, 200, _obj({"guardianships": {"type": "array", "items": _ref("Guardianship")}}),
+                       params=[PERSON_ID], errors=(401, 403, 404, 422)),
+            "post": _op("A guardian (by id or document, in the caller's scope) holds this person's pass on their"
+                        " resident page, with the consent given (audited; docs/checkpoint.md)", STAFF, 201,
+                        _ref("Guardianship"), body=NEW_GUARDIAN.schema(), params=[PERSON_ID],
+                        errors=(401, 403, 404, 409))},
+        f"{api}/guardianships/{{guardianship_id}}/end": {
+            "post": _op("End a guardianship: the guardian's page stops showing the pass (audited)", STAFF, 200,
+                        _ref("Guardianship"), body=REASON_BODY, params=[GUARDIANSHIP_ID],
+                        errors=(401, 403, 404, 409))},
         f"{api}/sites/{{code}}/resumptions": {
             "post": _op("Apply for resumption (复工审批) with the five items in place (docs/checkpoint.md)", STAFF,
                         201, _ref("Resumption"),

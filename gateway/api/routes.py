@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, checkpoint, health, key_areas, keys, major_events, monitor, monitoring, passes, people, \
+from . import bindings, checkpoint, guardianships, health, key_areas, keys, major_events, monitor, monitoring, passes, people, \
     reports, resumption, sites, tokens, webhooks
 
 API = "/api/v1"
@@ -29,6 +29,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{API}/people/{{person_id}}/passes", passes.issue_pass),
     ("POST", f"{API}/people/{{person_id}}/resident-link/rotate", passes.rotate_resident_link),
     ("POST", f"{API}/people/{{person_id}}/holder-binding/reset", bindings.reset_binding),
+    ("GET", f"{API}/people/{{person_id}}/guardianships", guardianships.list_guardianships),
+    ("POST", f"{API}/people/{{person_id}}/guardianships", guardianships.add_guardianship),
+    ("POST", f"{API}/guardianships/{{guardianship_id}}/end", guardianships.end_guardianship),
     ("GET", f"{API}/passes/{{serial}}", passes.get_pass),
     ("POST", f"{API}/passes/{{serial}}/revoke", passes.revoke_pass),
     ("POST", f"{API}/passes/{{serial}}/reissue", passes.reissue_pass),

@@ -93,7 +93,7 @@ def concrete(path: str, world: World, side: str) -> str:
               "token": "x" * 32, "prefix": "31", "kid": "0" * 16, "job_id": "1",
               "alert_id": str(world.alerts[side]), "handover_id": "1",
               "township": "T-1", "delivery_id": "1",
-              "event_id": "1", "resumption_id": "1"}
+              "event_id": "1", "resumption_id": "1", "guardianship_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

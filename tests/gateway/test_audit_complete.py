@@ -241,7 +241,24 @@ async def _decide_resumption(w: World) -> Call:
                 {"decision": "approve", "reason": "five in place"}, APPROVER_ACTOR)
 
 
+async def _add_guardian(w: World) -> Call:
+    guardian = await w.post(f"{R}/people", "registrar", person_body(9))
+    return Call("POST", f"{R}/people/{w.person_id}/guardianships", w.headers("registrar"),
+                {"guardian_id": guardian["id"], "consent_by": "dependant", "consent_how": "in_person"},
+                REGISTRAR_ACTOR)
+
+
+async def _end_guardian(w: World) -> Call:
+    guardian = await w.post(f"{R}/people", "registrar", person_body(9))
+    care = await w.post(f"{R}/people/{w.person_id}/guardianships", "registrar",
+                        {"guardian_id": guardian["id"], "consent_by": "legal_guardian", "consent_how": "phone"})
+    return Call("POST", f"{R}/guardianships/{care['id']}/end", w.headers("registrar"), {"reason": "moved away"},
+                REGISTRAR_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
+    ("POST", f"{R}/people/{{person_id}}/guardianships"): _add_guardian,
+    ("POST", f"{R}/guardianships/{{guardianship_id}}/end"): _end_guardian,
     ("POST", f"{R}/major-events/{{event_id}}/acknowledge"): _ack_major_event,
     ("PUT", f"{R}/webhooks/{{township}}"): _put_webhook,
     ("POST", f"{R}/webhook-deliveries/{{delivery_id}}/retry"): _retry_webhook,

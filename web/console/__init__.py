@@ -14,7 +14,7 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, cards, handovers, imports, key_areas, keys, major_events, passes, people, resumption, \
+from . import activity, auth, cards, guardianships, handovers, imports, key_areas, keys, major_events, passes, people, resumption, \
     sites, today, webhooks
 from .common import Handler, csrf_key, redirect, render, say, services, user_key
 
@@ -119,6 +119,7 @@ def create_console() -> web.Application:
     console.router.add_post("/lang", set_language)
     imports.setup(console)  # before people: /people/import is not a person id
     people.setup(console)
+    guardianships.setup(console)
     cards.setup(console)
     passes.setup(console)
     sites.setup(console)

@@ -29,7 +29,8 @@ MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators gi
 # user-written is echoed
 FLASH = frozenset(("registered", "saved", "issued", "revoked", "reissued", "checked", "site", "disabled",
                    "cleared", "ended", "lang", "holder_reset", "imported", "handled", "rotated",
-                   "handover_step", "no_cards", "too_many_cards", "applied", "decided"))
+                   "handover_step", "no_cards", "too_many_cards", "applied", "decided", "guardian_added",
+                   "guardian_ended"))
 
 
 def services(request: web.Request) -> Services:
@@ -60,6 +61,7 @@ def words(lang: str) -> dict[str, Any]:
     return {"t": (lambda zh, en: en if lang == "en" else zh),
             "label": (lambda kind, value: labels.label(kind, value, code)),
             "region": (lambda value: labels.region(value, code)), "codes": labels.codes,
+            "options": (lambda kind: labels.options(kind, code)),
             "describe": (lambda details: labels.describe(details, code)),
             "scope_words": (lambda scope: labels.label("scope_kind", "city", code) if scope.city else "，".join(
                 f"{labels.label('scope_kind', kind, code)} {value}" for kind, value in sorted(scope.entries)))}

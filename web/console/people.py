@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, bindings, canonical, key_areas, passes, quarantine, registry, scoped
+from gateway import access, bindings, canonical, guardianships, key_areas, passes, quarantine, registry, scoped
 from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
@@ -85,6 +85,9 @@ async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors
             "passes": await store.passes_of(read, person_id=person.id),
             "binding": await bindings.for_person(read, person.id),
             "entries": await store.entries_of(read, person_id=person.id),
+            "cares": await guardianships.of_person(svc, person.id, me.principal())
+            if access.may(me.role, "guardianship.list") else [],
+            "max_dependants": guardianships.MAX_DEPENDANTS,
             "values": values, "errors": errors, "today": registry.local_today().isoformat()}
 
 
