@@ -1,4 +1,4 @@
-"""Import an earlier commit's keys/ as the package `keys_before`, to measure it in the same run as today's."""
+"""Import an earlier commit's keys/ (or one web/ module) beside today's, to measure both in the same run."""
 
 from __future__ import annotations
 
@@ -33,3 +33,18 @@ def import_keys_at(rev: str) -> ModuleType | None:
         return package
     finally:
         sys.path.remove(str(folder))
+
+
+def import_web_module_at(rev: str, name: str) -> ModuleType | None:
+    """web/<name>.py as it was at `rev`, as the module `web._<name>_before` (its relative imports are today's)."""
+    try:
+        source = subprocess.run(["git", "show", f"{rev}:web/{name}.py"], cwd=ROOT, capture_output=True,
+                                check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    module = ModuleType(f"web._{name}_before")
+    module.__package__ = "web"
+    module.__file__ = f"{rev}:web/{name}.py"
+    sys.modules[module.__name__] = module  # dataclasses look their module up while the class is made
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own file from git
+    return module

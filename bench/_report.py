@@ -40,12 +40,20 @@ def git_rev() -> str:
         return "unknown"
 
 
+def load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def write_section(name: str, title: str, body: str) -> None:
     """Replace the section `name` in docs/benchmarks.md (or append it)."""
     command = "python " + " ".join([os.path.relpath(sys.argv[0], DOC.parent.parent), *sys.argv[1:]])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"<!-- bench:{name} -->\n## {title}\n\n"
-               f"Command: `{command}`  \nMachine: {machine()}  \nRun: {stamp}, commit {git_rev()}\n\n"
+               f"Command: `{command}`  \nMachine: {machine()}  \nRun: {stamp}, commit {git_rev()}, "
+               f"load average {load()} (1, 5, 15 min, at the end of the run)\n\n"
                f"{body.strip()}\n<!-- /bench:{name} -->")
     text = DOC.read_text() if DOC.exists() else HEADER
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)

@@ -1,12 +1,14 @@
 """Benchmark keys/: gate decisions per second on one core, issuance per second, 1M revocation list load.
 
 Run: .venv/bin/python bench/bench_keys.py   (about a minute; writes its section of docs/benchmarks.md)
+     .venv/bin/python bench/bench_keys.py --issuance   (seconds: only the issuance table, in place)
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -18,14 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _before import import_keys_at  # noqa: E402
-from _report import write_section  # noqa: E402
+from _report import DOC, git_rev, write_section  # noqa: E402
+from _report import load as load_average  # noqa: E402
 from nacl.bindings import crypto_sign_open  # noqa: E402
 
 from keys import (IssuerKey, PassClaims, SitePolicy, TrustSet, decide, issue_pass,  # noqa: E402
                   load_revocations, sign_revocations)
 from keys import base45, cose  # noqa: E402
 from keys.passes import PREFIX, parse_claims  # noqa: E402
-from keys.render import render_png, render_svg  # noqa: E402
+from keys.render import render_png, render_svg  # noqa: E402  # the product's renderer (zxing-cpp's writer)
 from keys.trust import raw_public  # noqa: E402
 
 REPEATS = 7
@@ -197,6 +200,38 @@ which caps a core at {1 / med['sodium']:,.0f} verifies/s).
 """
 
 
+def issuance() -> str:
+    """The issuance table: signing alone, and signing + the product's renderer (keys/render.py), one core."""
+    t_sign = per_call(lambda: issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30)), 1000)
+    t_svg = per_call(lambda: render_svg(issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30)).qr_text),
+                     30)
+    t_png = per_call(lambda: render_png(issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30)).qr_text),
+                     30)
+    return f"""| issuance (one core; render: `keys/render.py`, zxing-cpp's writer) | ms per pass | passes per second |
+|---|---:|---:|
+| sign only (`issue_pass`) | {t_sign * 1e3:.3f} | {1 / t_sign:,.0f} |
+| sign + render SVG | {t_svg * 1e3:.2f} | {1 / t_svg:,.0f} |
+| sign + render PNG | {t_png * 1e3:.2f} | {1 / t_png:,.0f} |"""
+
+
+def issuance_only() -> None:
+    """Measure only the issuance table and put it in place in the keys section (the rest stays as it was run)."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+    table = issuance()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    note = (f"(This table alone: `python bench/bench_keys.py --issuance`, {stamp}, commit {git_rev()}, "
+            f"load average {load_average()}; the rest of the section is from the run above.)")
+    text = DOC.read_text()
+    section = re.search(r"<!-- bench:keys -->.*?<!-- /bench:keys -->", text, re.S)
+    if section is None:
+        raise SystemExit("no keys section in docs/benchmarks.md yet: run bench/bench_keys.py once whole")
+    rows = r"\| issuance \(one core[^\n]*\n(?:\|[^\n]*\n)+(?:\n\(This table alone:[^\n]*\n)?"
+    body = re.sub(rows, lambda _: table + "\n\n" + note + "\n", section.group(0), count=1)
+    DOC.write_text(text[:section.start()] + body + text[section.end():])
+    print(table + "\n" + note)
+
+
 def main() -> None:
     load = os.getloadavg()[0]
     if hasattr(os, "sched_setaffinity"):
@@ -211,11 +246,7 @@ def main() -> None:
 
     gate = bench_gate(doc, blob)
 
-    t_sign = per_call(lambda: issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30)), 1000)
-    t_svg = per_call(lambda: render_svg(issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30)).qr_text),
-                     30)
-    t_png = per_call(lambda: render_png(issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30)).qr_text),
-                     30)
+    issuance_table = issuance()
 
     body = f"""
 Pinned to one core (`os.sched_setaffinity(0, {{0}})`); times are CPU time of the process
@@ -223,11 +254,7 @@ Pinned to one core (`os.sched_setaffinity(0, {{0}})`); times are CPU time of the
 `decide` and the raw verify loops are interleaved so that they share the machine's noise
 (load average at the start: {load:.1f} on {os.cpu_count()} cores).
 {gate}
-| issuance (one core) | ms per pass | passes per second |
-|---|---:|---:|
-| sign only (`issue_pass`) | {t_sign * 1e3:.3f} | {1 / t_sign:,.0f} |
-| sign + render SVG | {t_svg * 1e3:.2f} | {1 / t_svg:,.0f} |
-| sign + render PNG | {t_png * 1e3:.2f} | {1 / t_png:,.0f} |
+{issuance_table}
 
 | 1M-entry signed revocation list ({doc_mb:.1f} MB document), fresh process, median of 5 | |
 |---|---:|
@@ -243,4 +270,4 @@ first two bytes; a lookup is one `bytes.find` inside a bucket of ~15 serials (`k
 
 
 if __name__ == "__main__":
-    main()
+    issuance_only() if sys.argv[1:] == ["--issuance"] else main()

@@ -24,10 +24,8 @@ import qrcode.image.svg  # noqa: E402
 from _report import write_section  # noqa: E402
 from qrcode.util import MODE_ALPHA_NUM, QRData  # noqa: E402
 
-import web.card  # noqa: E402
-from keys import IssuerKey, PassClaims, Status, issue_pass  # noqa: E402
+from keys import IssuerKey, PassClaims, issue_pass  # noqa: E402
 from keys.render import render_image, render_png, render_svg  # noqa: E402
-from web.passview import ResidentPass  # noqa: E402
 
 REPEATS = 7
 KEY = IssuerKey.from_private_bytes(hashlib.sha256(b"qrgate bench key").digest())
@@ -54,10 +52,6 @@ def old_png(text: str) -> bytes:
     return buf.getvalue()
 
 
-def old_image(text: str, box_size: int = 10, border: int = 4):  # the card's QR, as card.py took it
-    return _old(text, box_size, border).make_image(fill_color="black", back_color="white").get_image()
-
-
 def _loop(fn: Callable[[], object], n: int) -> float:
     t0 = time.process_time()  # CPU time: a neighbour's process on the shared core does not count
     for _ in range(n):
@@ -76,14 +70,6 @@ def pairs(fns: dict[str, Callable[[], object]], n: int) -> dict[str, float]:
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
-def card_pdf_with(render: Callable[..., object], p: ResidentPass) -> bytes:
-    web.card.render_image = render  # type: ignore[assignment]  # card.py's one QR call, old or new
-    try:
-        return web.card.card_pdf(p)
-    finally:
-        web.card.render_image = render_image
-
-
 def main() -> None:
     try:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -92,14 +78,10 @@ def main() -> None:
         pinned = "not pinned"
     issued = issue_pass(KEY, HOLDER, now=NOW, valid_for=timedelta(days=30))
     text = issued.qr_text
-    card = ResidentPass(serial=issued.serial_hex, qr_text=text, name=HOLDER.name, document="123X",
-                        status=Status.GREEN, expires_at=issued.expires_at, revoked=False)
     rows = []
     for label, old, new, n in (
             ("SVG (resident page, print page)", lambda: old_svg(text), lambda: render_svg(text), 20),
-            ("PNG, 10 px modules", lambda: old_png(text), lambda: render_png(text), 20),
-            ("A6 card PDF, 300 dpi (bulk card printing)", lambda: card_pdf_with(old_image, card),
-             lambda: card_pdf_with(render_image, card), 5)):
+            ("PNG, 10 px modules", lambda: old_png(text), lambda: render_png(text), 20)):
         t = pairs({"old": old, "new": new}, n)
         rows.append(f"| {label} | {t['old'] * 1e3:.2f} | {t['new'] * 1e3:.2f} | **{t['old'] / t['new']:.1f}×** "
                     f"| {1 / t['old']:,.0f} → {1 / t['new']:,.0f} |")
@@ -108,8 +90,8 @@ def main() -> None:
 interleaved loops of old and new. The pass is the typical one ({len(text)} characters, QR version
 {(render_image(text, 1, 0).size[0] - 17) // 4} at ECC M). Old: `qrcode` {qrcode.__version__ if hasattr(qrcode, "__version__") else ""}
 as keys/render.py used it until this change; new: zxing-cpp's writer (Zint) in keys/render.py. Both give the same
-text at ECC M (tests/keys/test_render.py decodes every output with zxing-cpp and pyzbar); the card PDF row
-is the whole `web.card.card_pdf` with only its QR call swapped.
+text at ECC M (tests/keys/test_render.py decodes every output with zxing-cpp and pyzbar). Card PDFs no
+longer picture the QR (they draw its modules as vectors): their figures are in "Cards in bulk" (bench/bench_cards.py).
 
 | output | old ms | new ms | speed-up | per second (old → new) |
 |---|---:|---:|---:|---:|

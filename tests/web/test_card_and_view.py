@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pypdfium2
 import pytest
 import zxingcpp
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keys import IssuerKey, PassClaims, Status, TrustSet, decide, issue_pass
-from web.card import A6, DPI, QR_MM, card_image, card_pdf
+from web.card import A6, DPI, QR_MM, CardsPdf, card_image, card_pdf, layout
 from web.i18n import countdown
 from web.passview import PassState, ResidentPass
 
@@ -48,6 +49,48 @@ def test_pdf_card_renders_with_pdfium_and_its_qr_is_allowed(issuer_key: IssuerKe
     texts = _decode(image)
     assert texts == [p.qr_text]
     assert decide(texts[0], trust, None, None, now=NOW + timedelta(hours=1)).allowed
+
+
+def test_pdf_card_draws_what_the_card_picture_shows(issuer_key: IssuerKey) -> None:
+    """The vector page (QR path, frame, text masks) against the 300 dpi picture of the same layout."""
+    p = _pass(issuer_key, name="欧阳娜娜")
+    page = pypdfium2.PdfDocument(card_pdf(p))[0].render(scale=DPI / 72).to_pil().convert("L")
+    drawn = np.asarray(page)[:A6[1], :A6[0]] < 128
+    pictured = np.asarray(card_image(p).convert("L")) < 128
+    assert drawn.shape == pictured.shape
+    # ink where the picture has ink: only the edges of strokes, modules and glyphs may differ by a pixel
+    assert (drawn != pictured).mean() < 0.03
+    assert drawn.mean() == pytest.approx(pictured.mean(), rel=0.05)
+    # the Chinese name is drawn: its line has the picture's ink, and a card without it has none there
+    name = next(line for line in layout(p).lines if line.text == "欧阳娜娜")
+    band = slice(round(name.y), round(name.y + 7.5 * DPI / 25.4))
+    assert drawn[band].sum() > 1000
+    assert (drawn[band] != pictured[band]).mean() < 0.05
+    other = pypdfium2.PdfDocument(card_pdf(_pass(issuer_key, name="李")))[0].render(scale=DPI / 72).to_pil()
+    assert (np.asarray(other.convert("L"))[:A6[1], :A6[0]][band] < 128).sum() < drawn[band].sum() / 2
+
+
+@pytest.mark.parametrize(("layout_name", "per_page", "size_mm"), [("a6", 1, (105, 148)), ("a4", 4, (210, 297))])
+def test_many_cards_in_one_pdf_each_decodes_to_its_pass(issuer_key: IssuerKey, trust: TrustSet, layout_name: str,
+                                                        per_page: int, size_mm: tuple[int, int]) -> None:
+    cards = [_pass(issuer_key, name=n, document=f"{i:03d}X") for i, n in
+             enumerate(["李雷", "韩梅梅", "欧阳娜娜", "Zhang Wei", "龘" * 64])]
+    pdf = CardsPdf(layout_name)
+    data = pdf.start() + b"".join(pdf.add(p) for p in cards) + pdf.finish()  # how the console streams it
+    doc = pypdfium2.PdfDocument(data)
+    assert len(doc) == -(-len(cards) // per_page)
+    found = []
+    for page in doc:
+        width_pt, height_pt = page.get_size()
+        assert (round(width_pt / 72 * 25.4), round(height_pt / 72 * 25.4)) == size_mm
+        codes = zxingcpp.read_barcodes(page.render(scale=150 / 72).to_pil(),  # 150 dpi, a cheap printer
+                                       formats=zxingcpp.BarcodeFormat.QRCode)
+        codes.sort(key=lambda c: (round(c.position.top_left.y / 300), c.position.top_left.x))
+        found.append([c.text for c in codes])
+    assert found == [[p.qr_text for p in cards[i:i + per_page]] for i in range(0, len(cards), per_page)]
+    assert all(decide(p.qr_text, trust, None, None, now=NOW + timedelta(hours=1)).allowed for p in cards)
+    # the header and the note are the same on every card: one image each in the whole PDF
+    assert data.count(b"/ImageMask true") == 2 + 4 * len(cards)
 
 
 def test_card_qr_is_at_least_six_centimetres(issuer_key: IssuerKey) -> None:
