@@ -39,7 +39,7 @@ async def _send(client: Client, gate: tuple[Chain, dict[str, str]], *entries: di
 async def test_each_rule_makes_one_report_for_its_scope(client: Client, admin: dict[str, str],
                                                        registrar: dict[str, str]) -> None:
     gates = await _gates(client, admin)
-    today = f"{local_today().isoformat()}T09:30:00+08:00"
+    today = f"{local_today().isoformat()}T00:00:05+08:00"
     school, comm = gates["SCHOOL-1"], gates["COMM-1"]
     await _send(client, school, school[0].entry(decision="deny", reason="fever", temperature=38.2, scanned_at=today))
     await _send(client, comm, comm[0].entry(decision="deny", reason="fever", temperature=38.2, scanned_at=today))
@@ -50,7 +50,7 @@ async def test_each_rule_makes_one_report_for_its_scope(client: Client, admin: d
     serial = (await (await client.post(f"{R}/people/{person['id']}/passes", headers=registrar)).json())["serial"]
     other = gates["COMM-2"]
     await _send(client, comm, comm[0].entry(serial=serial, scanned_at=today))
-    await _send(client, other, other[0].entry(serial=serial, scanned_at=f"{local_today().isoformat()}T09:35:00+08:00"))
+    await _send(client, other, other[0].entry(serial=serial, scanned_at=f"{local_today().isoformat()}T00:05:00+08:00"))
 
     events = (await (await client.get(f"{R}/major-events", headers=admin)).json())["major_events"]
     assert sorted((e["rule"], e["site"]) for e in events) == [

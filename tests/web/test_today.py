@@ -26,7 +26,7 @@ async def _device(client: TestClient, admin: dict[str, str], site: str) -> dict[
 async def _fever(client: TestClient, device: dict[str, Any], site: str, serial: str) -> None:
     entry: dict[str, Any] = {
         "id": str(uuid.uuid4()), "seq": 1, "device_id": device["device_id"], "site": site,
-        "scanned_at": f"{local_today().isoformat()}T09:30:00+08:00", "serial": serial, "text_hash": None,
+        "scanned_at": f"{local_today().isoformat()}T00:00:05+08:00", "serial": serial, "text_hash": None,
         "decision": "deny", "reason": "fever", "temperature": 38.4, "clock_offset": 0.2, "prev_hash": GENESIS}
     entry["hash"] = entry_hash(entry)
     resp = await client.post("/api/v1/entries", json={"entries": [entry]},

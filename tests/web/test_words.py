@@ -53,7 +53,7 @@ async def _world(client: TestClient) -> dict[str, Any]:
     device = await (await client.post("/api/v1/devices/enroll", json={"token": token, "name": "北门"})).json()
     entry: dict[str, Any] = {
         "id": str(uuid.uuid4()), "seq": 1, "device_id": device["device_id"], "site": "HY-1",
-        "scanned_at": f"{local_today().isoformat()}T09:30:00+08:00", "serial": issued["serial"],
+        "scanned_at": f"{local_today().isoformat()}T00:00:05+08:00", "serial": issued["serial"],
         "text_hash": None, "decision": "deny", "reason": "fever", "temperature": 38.4, "clock_offset": 0.2,
         "prev_hash": GENESIS}
     entry["hash"] = entry_hash(entry)
