@@ -139,6 +139,17 @@ async def _init(conn: asyncpg.Connection) -> None:
     await conn.execute("SET synchronous_commit = on")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """On release to the pool: nothing to undo (asyncpg still rolls back a transaction left open).
+
+    asyncpg's default reset runs `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on
+    every release: a second round trip for each one-statement read (a person look-up took twice its
+    query), and RESET ALL would undo _init's synchronous_commit on a server whose default is off.
+    The store leaves no session state behind: advisory locks are transaction-scoped
+    (pg_advisory_xact_lock), cursors live inside transactions, nothing LISTENs or SETs.
+    """
+
+
 class PostgresDatabase(Database):
     """A pool of connections to one PostgreSQL database."""
 
@@ -157,7 +168,7 @@ class PostgresDatabase(Database):
     async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresDatabase:
         try:
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init,
-                                             command_timeout=60)
+                                             reset=_keep_session, command_timeout=60)
         except DRIVER_ERRORS as error:
             raise Unavailable(f"cannot connect to {redacted(url)}: {_why(error)}") from error
         try:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gateway.db import Conflict, Database, migrations
 from gateway.db.sql import bind, translate
+from tests.pgserver import database_name
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER_MODULES = {"aiosqlite", "sqlite3", "asyncpg"}
@@ -142,3 +143,31 @@ async def test_insert_rows_writes_a_batch_in_one_statement(tmp_path: Path, datab
         assert await db.read.fetch_value("SELECT COUNT(*) FROM accounts") == 300
     finally:
         await db.close()
+
+
+async def test_a_pooled_connection_keeps_its_durable_commits(database_url: str | None) -> None:
+    """A connection back from the pool is not RESET ALL (a round trip per read, and it would undo
+    synchronous_commit = on where the database's own default is off)."""
+    if database_url is None:
+        pytest.skip("PostgreSQL only: SQLite has no pool")
+    import asyncpg  # the test sets the database's default as an operator would
+
+    name = database_name(database_url)
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(f"ALTER DATABASE \"{name}\" SET synchronous_commit = off")
+    finally:
+        await conn.close()
+    db = await Database.open(database_url, pool_size=1)  # one connection: every call reuses it
+    try:
+        for _ in range(3):
+            assert await db.read.fetch_value("SELECT COUNT(*) FROM people") == 0
+            async with db.transaction() as tx:
+                assert await tx.fetch_value("SHOW synchronous_commit") == "on"
+    finally:
+        await db.close()
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(f"ALTER DATABASE \"{name}\" RESET synchronous_commit")
+        finally:
+            await conn.close()
