@@ -4,7 +4,9 @@ Each person shows a pass (decided like any gate scan, and logged as an entry), o
 document, or neither: a non-resident with neither is denied `no_document` (directive §二 10); a
 reading at or above the site's fever threshold is denied `fever`; no reading, no record (每人必测).
 Records queue in `checkpoint.db` in the data folder and are uploaded when the gateway answers
-(`POST /api/v1/checkpoint/records`, idempotent on the record id), like the entry log.
+(`POST /api/v1/checkpoint/records`, idempotent on the record id), like the entry log. Both modes
+(JSON lines on stdin, and the camera window with its terminal form, `checkpoint_form.py`) go
+through `Checkpoint`.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def _temperature(value: object) -> float:
     return float(value)
 
 
-def decide_person(gate: Gate, raw: dict[str, Any], *, fever_threshold: float, car: bool) -> dict[str, Any]:
+def decide_person(gate: Gate, raw: dict[str, Any], *, fever_threshold: float, car: bool,
+                  direction: str | None = None) -> dict[str, Any]:
     """One person of the record as sent; CheckpointInputError for what cannot be recorded."""
     unknown = set(raw) - {"role", "pass", "document_type", "document_number", "name", "resident", "temperature"}
     if unknown:
@@ -88,7 +91,7 @@ def decide_person(gate: Gate, raw: dict[str, Any], *, fever_threshold: float, ca
             raise CheckpointInputError("name: 1..64 printable characters")
         person["name"] = name.strip()
     if raw.get("pass"):
-        outcome = gate.decide(str(raw["pass"]), temperature)
+        outcome = gate.decide(str(raw["pass"]), temperature, direction=direction)
         decision = outcome.decision
         person.update(serial=decision.serial.hex() if decision.serial else None, decision=decision.decision,
                       reason=decision.reason.value)
@@ -196,6 +199,30 @@ def push_records(queue: RecordQueue, device: Device) -> tuple[int, int]:
         accepted += int(answer.get("accepted", 0))
         duplicates += int(answer.get("duplicates", 0))
     return accepted, duplicates
+
+
+def shown(person: dict[str, Any]) -> dict[str, Any]:
+    """A decided person as the guard's screen may show it: never a full document number."""
+    return {k: v for k, v in person.items() if k != "document_number"}
+
+
+class Checkpoint:
+    """The one path of both modes (stdin JSON lines and the window's form): each person decided as
+    they come, each vehicle's record made and queued in checkpoint.db for the next sync."""
+
+    def __init__(self, gate: Gate, data_dir: Path) -> None:
+        self.gate, self.data_dir = gate, Path(data_dir)
+
+    def person(self, car: Vehicle, raw: dict[str, Any]) -> dict[str, Any]:
+        # the threshold of the policy in use now: a window runs for hours while syncs replace it
+        return decide_person(self.gate, raw, fever_threshold=fever_threshold(self.gate), car=car.kind != "none",
+                             direction=car.direction)
+
+    def record(self, car: Vehicle, people: list[dict[str, Any]]) -> dict[str, Any]:
+        record = make_record(self.gate, car, people)
+        with RecordQueue(self.data_dir) as queue:
+            queue.append(record)
+        return record
 
 
 def fever_threshold(gate: Gate) -> float:

@@ -24,7 +24,7 @@ from .clock import DEFAULT_MAX_JUMP, boot_clock
 from .decoders import DECODERS, make_decoder
 from .situation import explain
 from .sources import Camera, FrameSource, ImageFolder, SourceError, StdinLines, VideoFile
-from .state import DeviceState, Snapshot, StateError
+from .state import Device, DeviceState, Snapshot, StateError
 from .sync import (
     BackgroundSync,
     GatewayRefused,
@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     cp = sub.add_parser("checkpoint", parents=[data],
-                        help="road checkpoint: record one vehicle and each person in it (JSON lines on stdin)")
+                        help="road checkpoint: record one vehicle and each person in it (JSON lines on stdin), "
+                             "or with a camera, vehicle after vehicle in its window with a form in this terminal")
     cp.add_argument("--plate", help="number plate (none for a person on foot)")
     cp.add_argument("--kind", default="car", help="car, van, bus, truck, motorcycle, other, none (on foot)")
     cp.add_argument("--direction", default="in", help="in or out (default in)")
@@ -139,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--township", required=True, help="destination township code (区镇/办事处)")
     cp.add_argument("--community", required=True, help="destination community code")
     cp.add_argument("--no-sync", action="store_true", help="queue only (offline): the next sync uploads it")
+    _add_sources(cp, cp.add_mutually_exclusive_group())
+    cp.add_argument("--sync-interval", type=_positive, default=60.0, metavar="S",
+                    help="window mode: seconds between background syncs (default 60)")
+    cp.add_argument("--no-sound", action="store_true", help="window mode: no sound on decisions")
     cp.set_defaults(func=cmd_checkpoint)
     st = sub.add_parser("stats", parents=[data],
                         help="the gate's capture-to-decision latency for a day (median, p95) from its log")
@@ -315,24 +320,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
-    """Each stdin line is one person as JSON: {"pass": QR text} or {"document_type", "document_number"}
-    or {"resident": true}, with "temperature" (required), "role", "name". One JSON line per person
-    decided; the record is queued and, unless --no-sync or offline, uploaded."""
-    from .checkpoint import CheckpointInputError, RecordQueue, decide_person, fever_threshold, make_record, vehicle
+    """Headless: each stdin line is one person as JSON: {"pass": QR text} or {"document_type",
+    "document_number"} or {"resident": true}, with "temperature" (required), "role", "name". One JSON
+    line per person decided; the record is queued and, unless --no-sync or offline, uploaded. With a
+    camera, video or images: the window mode (`_checkpoint_window`), through the same `Checkpoint`."""
+    from .checkpoint import Checkpoint, CheckpointInputError, RecordQueue, shown, vehicle
     from .gate import Gate
     from .log import EntryLog
 
     state = DeviceState(args.data)
     device = state.device()
     current = Current(state.load())
+    source = _source(args)
+    if source is not None:
+        return _checkpoint_window(args, state, device, current, source)
     try:
         car = vehicle(args.plate, args.kind, args.direction, args.origin, args.township, args.community)
     except CheckpointInputError as exc:
         return _fail(str(exc), EXIT_USAGE)
     people = []
     with EntryLog(state.log_path) as log:
-        gate = Gate(device, log, current.get, direction=car.direction)
-        threshold = fever_threshold(gate)
+        checkpoint = Checkpoint(Gate(device, log, current.get, direction=car.direction), state.dir)
         for number, line in enumerate(sys.stdin, start=1):
             if not line.strip():
                 continue
@@ -340,19 +348,16 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
                 raw = json.loads(line)
                 if not isinstance(raw, dict):
                     raise CheckpointInputError("each line is one person as a JSON object")
-                person = decide_person(gate, raw, fever_threshold=threshold, car=car.kind != "none")
+                person = checkpoint.person(car, raw)
             except (ValueError, CheckpointInputError) as exc:  # json's errors are ValueErrors
                 print(f"qrgate-scanner: person {number}: {str(exc)[:200]}", file=sys.stderr)
                 print(json.dumps({"person": number, "refused": str(exc)[:200]}, ensure_ascii=False))
                 continue
             people.append(person)
-            shown = {k: v for k, v in person.items() if k != "document_number"}  # never a full number on screen
-            print(json.dumps({"person": number, **shown}, ensure_ascii=False), flush=True)
+            print(json.dumps({"person": number, **shown(person)}, ensure_ascii=False), flush=True)
         if not people:
             return _fail("no person recorded: nothing queued", EXIT_USAGE)
-        record = make_record(gate, car, people)
-    with RecordQueue(state.dir) as queue:
-        queue.append(record)
+        record = checkpoint.record(car, people)
     sent = False
     if not args.no_sync:
         try:
@@ -364,6 +369,80 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         waiting = queue.count(unsent_only=True)
     print(json.dumps({"record": record["id"], "people": len(people), "uploaded": sent and waiting == 0,
                       "queued": waiting}))
+    return EXIT_OK
+
+
+def _checkpoint_window(args: argparse.Namespace, state: DeviceState, device: Device, current: Current,
+                       source: FrameSource) -> int:
+    """The camera window (the gate's, with its paint check) and a form in this terminal, vehicle after
+    vehicle until the guard types q, closes the terminal's input, or presses Esc/q in the window.
+
+    Qt wants the window driven from the main thread, so this loop does it: each frame is previewed,
+    decoded only while the form asks for a pass, and the lines a reader thread took from stdin are fed
+    to the form. The form decides and records through `Checkpoint`, the headless mode's code."""
+    import queue
+
+    from .checkpoint import Checkpoint
+    from .checkpoint_form import CheckpointForm, Step
+    from .display import Window, render_person_panel
+    from .gate import Gate
+    from .log import EntryLog
+    from .pipeline import Debouncer
+
+    stop = threading.Event()
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read_terminal() -> None:
+        for line in sys.stdin:
+            lines.put(line)
+        lines.put(None)
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    window = Window(stop, sound=not args.no_sound, snapshot=current.get)
+    syncer = None
+    if not args.no_sync:
+        syncer = BackgroundSync(args.data, current.set, interval=args.sync_interval or 60.0,
+                                on_error=lambda m: print(f"qrgate-scanner: sync: {m}", file=sys.stderr),
+                                max_clock_jump=DEFAULT_MAX_JUMP)
+        syncer.start()
+    decoder = make_decoder(args.decoder)
+    threading.Thread(target=read_terminal, name="terminal", daemon=True).start()
+    try:
+        with EntryLog(state.log_path) as log:
+            checkpoint = Checkpoint(Gate(device, log, current.get), state.dir)
+            form = CheckpointForm(
+                checkpoint, say, township=args.township, community=args.community,
+                on_person=lambda p: window.show_panel(render_person_panel(p, window.size), p["decision"] == "allow"),
+                on_record=lambda r: syncer.kick() if syncer is not None else None)
+            debouncer, scan_round = Debouncer(), form.scan_round
+            for frame in source.frames(stop):
+                window.caption = form.caption()
+                typed = window.preview(frame.image)  # a temperature typed in the window counts as typed here
+                if typed is not None and form.step is Step.TEMPERATURE:
+                    form.line(str(typed))
+                while not lines.empty():
+                    line = lines.get_nowait()
+                    if line is None:
+                        form.end()
+                    else:
+                        form.line(line)
+                if form.wants_scan:
+                    if form.scan_round != scan_round:  # a new person: a code still in view is read again
+                        debouncer, scan_round = Debouncer(), form.scan_round
+                    for text in decoder.decode(frame.image):
+                        if debouncer.fresh(text, frame.captured):
+                            form.scan(text)
+                if form.done:
+                    break
+            form.end()  # the window closed or the video ended: what was decided is recorded
+    finally:
+        stop.set()
+        if syncer is not None:
+            syncer.stop()
+        window.close()
+    say(f"qrgate-scanner: {form.records} record(s) queued in {state.dir / 'checkpoint.db'}")
     return EXIT_OK
 
 

@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageGrab
+
+from keys.reasons import Reason, label
 
 from .gate import Outcome
 from .sound import Sounder
@@ -120,6 +122,34 @@ def render_panel(outcome: Outcome, size: tuple[int, int] = (1280, 720)) -> np.nd
     draw.text((unit, h - unit * 2), status_line(outcome.synced_at, outcome.clock_warning),
               font=font(unit), fill=WHITE if not outcome.clock_warning else (255, 200, 0))
     return with_banner(np.asarray(img)[:, :, ::-1].copy(), outcome.device_disabled)
+
+
+ROLE_WORDS = {"driver": "司机 driver", "passenger": "乘客 passenger", "pedestrian": "行人 pedestrian"}
+
+
+def render_person_panel(person: dict[str, Any], size: tuple[int, int] = (1280, 720)) -> np.ndarray:
+    """A checkpoint person's decision (as `checkpoint.shown` gives it) as a panel like the gate's."""
+    w, h = size
+    reason = Reason(person["reason"])
+    kind = "unsure" if reason is Reason.STALE_DATA else "allow" if person["decision"] == "allow" else "deny"
+    ink = BLACK if kind == "unsure" else WHITE
+    img = Image.new("RGB", size, COLOURS[kind])
+    draw = ImageDraw.Draw(img)
+    unit = max(h // 18, 12)
+    _symbol(draw, kind, (int(w * 0.1), int(h * 0.32)), int(unit * 2.6), ink)
+    x = int(w * 0.2)
+    zh_head, en_head = HEADLINES[kind]
+    draw.text((x, int(h * 0.14)), zh_head, font=font(unit * 3), fill=ink)
+    draw.text((x, int(h * 0.33)), en_head, font=font(unit * 2), fill=ink)
+    zh, en = label(reason)
+    draw.text((x, int(h * 0.48)), zh, font=font(int(unit * 1.4)), fill=ink)
+    draw.text((x, int(h * 0.57)), en, font=font(int(unit * 1.1)), fill=ink)
+    role = ROLE_WORDS.get(person["role"], person["role"])
+    lines = [f"{role}    " + (person.get("name") or "") + ("    证件 ID ✓" if person.get("document_type") else "")]
+    lines.append(f"体温 Temperature {person['temperature']:.1f} °C")
+    for i, line in enumerate(lines):
+        draw.text((x, int(h * (0.68 + 0.08 * i))), line, font=font(int(unit * 1.2)), fill=ink)
+    return np.asarray(img)[:, :, ::-1].copy()
 
 
 def _symbol(draw: ImageDraw.ImageDraw, kind: str, centre: tuple[int, int], r: int,
@@ -278,6 +308,7 @@ class Window:
         self.status = status_line(None, None, english=True)
         self.disabled = False
         self.shown: np.ndarray | None = None  # what the window last showed, to show again in a new one
+        self.caption: str | None = None  # an ASCII line over the preview's top (the checkpoint form's step)
         self.paint_check = PaintCheck.for_environment()
         self._open()
 
@@ -300,6 +331,14 @@ class Window:
         if self.sounder is not None:
             self.sounder.play(outcome.decision.allowed)
 
+    def show_panel(self, panel: np.ndarray, allowed: bool) -> None:
+        """Any decision panel (a checkpoint person's) for `hold` seconds, with the decision's sound."""
+        self.panel = panel
+        self.panel_until = time.monotonic() + self.hold
+        self._show(self._with_typed(self.panel))
+        if self.sounder is not None:
+            self.sounder.play(allowed)
+
     def preview(self, image: np.ndarray) -> float | None:
         if self.panel is not None and time.monotonic() < self.panel_until:
             return self._turn()
@@ -312,6 +351,10 @@ class Window:
         frame[-40:] = (frame[-40:] * 0.3).astype(frame.dtype)
         self.cv2.putText(frame, bar, (12, self.size[1] - 12),
                          self.cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
+        if self.caption:
+            frame[:44] = (frame[:44] * 0.3).astype(frame.dtype)
+            self.cv2.putText(frame, self.caption[:90], (12, 31), self.cv2.FONT_HERSHEY_SIMPLEX, 0.8,
+                             (0, 255, 255), 2)
         return self._show(with_banner(frame, self.disabled))
 
     def _show(self, image: np.ndarray) -> float | None:
