@@ -145,6 +145,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/p/{token}/manifest.webmanifest"): PUBLIC,
     ("GET", "/p/{token}/card"): PUBLIC,
     ("GET", "/p/{token}/card.pdf"): PUBLIC,
+    # a dependant's card from the guardian's link: only the guardian's own dependants (else 404)
+    ("GET", "/p/{token}/d/{person_id}/card"): PUBLIC,
+    ("GET", "/p/{token}/d/{person_id}/card.pdf"): PUBLIC,
     ("GET", "/static/web"): PUBLIC,
     ("GET", "/favicon.ico"): PUBLIC,
     # the console

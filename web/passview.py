@@ -44,6 +44,7 @@ class ResidentPass:
     quarantine_start: date | None = None
     quarantine_end: date | None = None
     bound: dict[str, Any] | None = None  # the live phone binding (gateway.bindings.BoundPass JSON)
+    person_id: int | None = None  # whose pass: a guardian's page holds several (web/sources.py)
 
     def __post_init__(self) -> None:
         if len(self.document) > 4:

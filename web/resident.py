@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from importlib import resources
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -18,9 +20,9 @@ from gateway.validate import reject_unknown
 
 from .card import card_pdf
 from .i18n import LANG_COOKIE, Lang, pick, words
-from .passview import SITE_TZ, ResidentPass, qr_svg, state_words
+from .passview import SITE_TZ, PassState, ResidentPass, qr_svg, state_words
 from .sessions import cookie_secure
-from .sources import resident_pass
+from .sources import DependantPass, dependant_passes, resident_pass
 
 TOKEN = r"[A-Za-z0-9_-]{16,128}"
 # the token in the URL is the resident's bearer secret: never sent on as a referrer, never indexed
@@ -56,16 +58,35 @@ async def _load(request: web.Request) -> ResidentPass:
     return found
 
 
+def _family_tab(d: DependantPass, at: datetime, lang: Lang) -> dict[str, Any]:
+    """What one dependant's tab shows (rendered at once: the page's offline copy holds every QR)."""
+    p = d.current
+    if p is None:
+        return {"id": d.person_id, "name": d.name, "p": None, "state": "none", "state_word": words(lang)["no_pass"]}
+    state = p.state(at)
+    return {"id": d.person_id, "name": d.name, "p": p, "state": state.value, "state_word": state_words(state, lang),
+            "countdown": p.countdown(at, lang),
+            "qr_svg": "" if state in (PassState.REVOKED, PassState.EXPIRED) else qr_svg(p.qr_text),
+            # what family.js needs to recompute the state offline (expiry, the end of a quarantine)
+            "data": {"status": p.status.value, "revoked": p.revoked, "expires_at": p.expires_at.isoformat(),
+                     "quarantine_start": p.quarantine_start.isoformat() if p.quarantine_start else None,
+                     "quarantine_end": p.quarantine_end.isoformat() if p.quarantine_end else None}}
+
+
 async def page(request: web.Request) -> web.Response:
     p = await _load(request)
     lang, remember = _lang(request)
     at = now()
     state = p.state(at)
     token = request.match_info["token"]
+    svc = request.config_dict[services_key]
+    family = await dependant_passes(svc, p.person_id) if p.person_id is not None else []
+    tabs = await asyncio.to_thread(lambda: [_family_tab(d, at, lang) for d in family])
     context = {
         "lang": lang, "w": words(lang), "token": token, "p": p, "state": state.value,
         "state_word": state_words(state, lang), "countdown": p.countdown(at, lang),
         "qr_svg": "" if p.revoked else await asyncio.to_thread(qr_svg, p.qr_text),
+        "family": tabs,
         "page_data": {"token": token, "lang": lang, "tz": SITE_TZ.key, "words": words(lang), "pass": p.to_json(at),
                       "code_period": request.config_dict[services_key].config.code_period_seconds},
     }
@@ -118,12 +139,28 @@ async def _printed(request: web.Request, p: ResidentPass) -> None:
     await reissue.cards_printed(request.config_dict[services_key].db, [p.serial], "resident")
 
 
+async def _load_dependant(request: web.Request) -> ResidentPass:
+    """A dependant's pass behind the guardian's link: only the guardian's own dependants, else 404."""
+    guardian = await _load(request)
+    raw = request.match_info["person_id"]
+    if guardian.person_id is not None and raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        for d in await dependant_passes(request.config_dict[services_key], guardian.person_id):
+            if d.person_id == int(raw) and d.current is not None:
+                return d.current
+    lang, _ = _lang(request)
+    raise web.HTTPNotFound(text=aiohttp_jinja2.render_string(
+        "resident_missing.html", request, {"lang": lang, "w": words(lang)}),
+        content_type="text/html", headers=PRIVATE_HEADERS)
+
+
 async def card(request: web.Request) -> web.Response:
-    p = await _load(request)
+    dependant = "person_id" in request.match_info
+    p = await (_load_dependant(request) if dependant else _load(request))
     lang, remember = _lang(request)
     if p.revoked:
         raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
-    context = {"lang": lang, "w": words(lang), "token": request.match_info["token"], "p": p,
+    base = f"/p/{request.match_info['token']}" + (f"/d/{p.person_id}" if dependant else "")
+    context = {"lang": lang, "w": words(lang), "token": request.match_info["token"], "p": p, "base": base,
                "qr_svg": await asyncio.to_thread(qr_svg, p.qr_text)}
     await _printed(request, p)
     response = aiohttp_jinja2.render_template("resident_card.html", request, context)
@@ -132,7 +169,7 @@ async def card(request: web.Request) -> web.Response:
 
 
 async def card_download(request: web.Request) -> web.Response:
-    p = await _load(request)
+    p = await (_load_dependant(request) if "person_id" in request.match_info else _load(request))
     if p.revoked:  # a paper copy of a revoked pass would outlive the revocation at every offline gate
         raise web.HTTPGone(text="revoked", headers=PRIVATE_HEADERS)
     pdf = await asyncio.to_thread(card_pdf, p)  # Pillow work stays off the event loop
@@ -157,3 +194,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get(f"/p/{{token:{TOKEN}}}/manifest.webmanifest", manifest)
     app.router.add_get(f"/p/{{token:{TOKEN}}}/card", card)
     app.router.add_get(f"/p/{{token:{TOKEN}}}/card.pdf", card_download)
+    # a dependant's card, from the guardian's link (family passes, docs/web.md)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}/d/{{person_id:[0-9]{{1,18}}}}/card", card)
+    app.router.add_get(f"/p/{{token:{TOKEN}}}/d/{{person_id:[0-9]{{1,18}}}}/card.pdf", card_download)

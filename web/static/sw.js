@@ -1,9 +1,10 @@
 // Service worker for one resident pass page (scope /p/{token}): network first, so a reissued
 // or revoked pass shows as soon as there is signal; the last good copy when there is none.
 "use strict";
-var CACHE = "qrgate-pass-v2";
+var CACHE = "qrgate-pass-v3";  // v3: family.js (family passes)
 var ASSETS = ["/static/web/resident.css", "/static/web/print.css", "/static/web/resident.js",
-              "/static/web/holder.js", "/static/web/vendor/qrcode.js", "/static/web/icon-192.png"];
+              "/static/web/holder.js", "/static/web/family.js", "/static/web/vendor/qrcode.js",
+              "/static/web/icon-192.png"];
 
 function scopePath() { return new URL(self.registration.scope).pathname.replace(/\/$/, ""); }
 function pageUrls() {
