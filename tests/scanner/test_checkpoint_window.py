@@ -185,7 +185,8 @@ def test_checkpoint_window_reads_the_pass_shows_each_person_and_queues_the_car(
     # at 10 frames/s: 3 s of road, then the driver's pass held up for as long as the test types (the form
     # asks for a pass only when a person's turn comes; the folder never runs out before the guard is done)
     folder = gate_folder(tmp_path / "frames", [(scene, 30), (place(qr_bgr(holder), seed=1), 3000)])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONIOENCODING": "utf-8"}  # the prompts are zh + en whatever the locale of the test run
     errors = tmp_path / "stderr.txt"
     with errors.open("wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "scanner.cli", "checkpoint", "--data", str(gate.folder),
