@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import struct
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -239,6 +240,104 @@ def parse_claims(payload: bytes, *, bound: bool = False) -> VerifiedPass:
     lengths, no tags, no duplicate keys) with nothing after it; key order is the issuer's.
     `bound`: the pass came inside a QG2 code and must carry `cnf`; a QG1 pass must not.
     """
+    fast = None if bound else parse_canonical_claims(payload)
+    return fast if fast is not None else parse_claims_plain(payload, bound=bound)
+
+
+class _Unusual(Exception):
+    """Not the encoding `issue_pass` writes: the plain path gives the verdict."""
+
+
+def _argument(data: bytes, pos: int, major: int) -> tuple[int, int]:
+    """The argument of the CBOR head at `pos` and where its content starts.
+
+    Raises _Unusual unless the head has major type `major` and is in its shortest form.
+    """
+    info = data[pos] - (major << 5)
+    if 0 <= info < 24:
+        return info, pos + 1
+    if not 24 <= info <= 27:
+        raise _Unusual
+    width = 1 << (info - 24)  # 1, 2, 4 or 8 bytes
+    end = pos + 1 + width
+    value = int.from_bytes(data[pos + 1:end], "big")
+    if end > len(data) or value < (24 if width == 1 else 1 << (4 * width)):
+        raise _Unusual
+    return value, end
+
+
+def _text(data: bytes, pos: int) -> tuple[str, int]:
+    size, start = _argument(data, pos, 3)
+    end = start + size
+    if end > len(data):
+        raise _Unusual
+    return data[start:end].decode("utf-8"), end
+
+
+# after the issuer: exp, nbf, iat as 4-byte unsigned ints (every time from 1970-01-01T18:12Z to 2106),
+# the serial, the key -65537 and the head of the holder's map
+_FIXED = struct.Struct(">BBIBBIBBI2s12s5sB")
+_FIXED_HEADS = (CWT_EXP, 0x1A, CWT_NBF, 0x1A, CWT_IAT, 0x1A, bytes((CWT_CTI, 0x40 + SERIAL_LEN)),
+                b"\x3a\x00\x01\x00\x00")
+_TEXT_FIELDS = frozenset((P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL))
+_CBOR_FALSE, _CBOR_TRUE = 0xF4, 0xF5
+
+
+def parse_canonical_claims(payload: bytes) -> VerifiedPass | None:
+    """A QG1 pass's claims as `issue_pass` writes them, read in one pass that also proves the encoding.
+
+    The shape: a map of six, keys 1, 4, 5, 6, 7, -65537 in that order, the times in four bytes,
+    the holder's keys ascending, every head in its shortest form, nothing after. It gives what
+    `parse_claims_plain` gives without cbor2 and the re-encoding (this is on every gate decision);
+    None for anything else (another key order, unknown keys, any value the plain path refuses),
+    which the plain path then reads (tests/keys/test_fast_paths.py).
+    """
+    try:
+        if payload[0] != 0xA6 or payload[1] != CWT_ISS:
+            return None
+        issuer, pos = _text(payload, 2)
+        k4, h4, exp, k5, h5, nbf, k6, h6, iat, cti, serial, k_qg, head = _FIXED.unpack_from(payload, pos)
+        if (k4, h4, k5, h5, k6, h6, cti, k_qg) != _FIXED_HEADS or min(exp, nbf, iat) < 0x10000:
+            return None  # another shape, or a time not in its shortest head
+        count = head - 0xA0
+        pos += _FIXED.size
+        if not 2 <= count <= 8:
+            return None
+        fields: dict[int, Any] = {}
+        last = 0
+        for _ in range(count):
+            key = payload[pos]
+            if not last < key <= P_SCHOOL:  # ascending, so no key twice; the byte is the key 1..8
+                return None
+            last = key
+            if key in _TEXT_FIELDS:
+                fields[key], pos = _text(payload, pos + 1)
+            elif key == P_CLEARED:
+                if payload[pos + 1] not in (_CBOR_FALSE, _CBOR_TRUE):
+                    return None
+                fields[key], pos = payload[pos + 1] == _CBOR_TRUE, pos + 2
+            else:
+                fields[key], pos = _argument(payload, pos + 1, 0)
+        if pos != len(payload) or P_NAME not in fields or P_DOC not in fields:
+            return None
+        status = _STATUS_BY_CODE.get(fields.get(P_STATUS, 0))
+        day = fields.get(P_QEND)
+        if status is None or (day is not None and day > 100_000):
+            return None
+        holder = PassClaims(name=fields[P_NAME], document=fields[P_DOC], status=status,
+                            quarantine_end=None if day is None else EPOCH_DAY + timedelta(days=day),
+                            cleared=fields.get(P_CLEARED, False), community=fields.get(P_COMMUNITY),
+                            employer=fields.get(P_EMPLOYER), school=fields.get(P_SCHOOL))
+    except (_Unusual, IndexError, struct.error, UnicodeDecodeError, ValueError):
+        return None
+    issued_at = _ts(iat)
+    return VerifiedPass(serial=serial, kid=b"", issuer=issuer, issued_at=issued_at,
+                        not_before=issued_at if nbf == iat else _ts(nbf), expires_at=_ts(exp),
+                        holder=holder)
+
+
+def parse_claims_plain(payload: bytes, *, bound: bool = False) -> VerifiedPass:
+    """`parse_claims` through cbor2 and a re-encoding: the reference, and the reader of every other shape."""
     claims = cbor2.loads(payload)
     if not isinstance(claims, dict):
         raise ValueError("CWT claims must be a map")

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from keys import IssuerKey, PassClaims, base45, cose, issue_pass
 from keys.decide import _midnight
-from keys.passes import (CLAIM_QRGATE, CWT_CTI, CWT_EXP, CWT_IAT, CWT_ISS, CWT_NBF, MAX_TIME, P_COMMUNITY,
+from keys.passes import (CLAIM_QRGATE, CWT_CNF, CWT_CTI, CWT_EXP, CWT_IAT, CWT_ISS, CWT_NBF, MAX_TIME, P_COMMUNITY,
                          P_CLEARED, P_DOC, P_EMPLOYER, P_NAME, P_QEND, P_SCHOOL, P_STATUS,
-                         Status, _STATUS_BY_CODE, EPOCH_DAY, _check_keys, _reencode,
-                         parse_claims)
+                         Status, _STATUS_BY_CODE, EPOCH_DAY, VerifiedPass, _check_keys, _reencode,
+                         parse_canonical_claims, parse_claims, parse_claims_plain)
 
 # zones whose clocks jumped at or around midnight (Brazil, Cuba, Chile, Iran, Lebanon) and ours
 ZONES = [ZoneInfo(z) for z in ("Asia/Shanghai", "America/Sao_Paulo", "America/Havana", "America/Santiago",
@@ -195,3 +195,104 @@ def test_the_three_times_are_checked_as_before(times: tuple) -> None:
     expected = all(isinstance(t, int) and not isinstance(t, bool) and 0 <= t < MAX_TIME for t in times)
     outcome = _outcome(lambda payload: parse_claims(payload).issued_at.timestamp(), cbor2.dumps(claims))
     assert outcome == (times[0] if expected else "ValueError: iat, nbf and exp must be integer seconds")
+
+
+# --- the claims as issued: parse_canonical_claims reads what the plain path reads, or leaves it to it ---
+
+def _claims_agree(payload: bytes) -> VerifiedPass | None:
+    fast = parse_canonical_claims(payload)
+    if fast is not None:
+        assert fast == parse_claims_plain(payload)
+    # whichever path reads it, parse_claims accepts and refuses exactly what the plain path does
+    assert _any_outcome(parse_claims, payload) == _any_outcome(parse_claims_plain, payload)
+    return fast
+
+
+def _any_outcome(fn: object, arg: object) -> object:
+    try:
+        return fn(arg)  # type: ignore[operator]
+    except Exception as exc:  # the plain path raises cbor2's errors too
+        return f"{type(exc).__name__}: {exc}"
+
+
+PAYLOAD = cose.parse(VALID).payload
+HOLDERS = st.builds(PassClaims, name=st.text(min_size=1, max_size=64), document=st.text(max_size=4),
+                    status=st.sampled_from(list(Status)),
+                    quarantine_end=st.none() | st.dates(EPOCH_DAY, EPOCH_DAY + timedelta(days=100_000)),
+                    cleared=st.booleans(), community=st.none() | st.text(min_size=1, max_size=64),
+                    employer=st.none() | st.text(min_size=1, max_size=64),
+                    school=st.none() | st.text(min_size=1, max_size=64))
+
+
+@given(HOLDERS, st.datetimes(datetime(1971, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)),
+       st.integers(60, 366 * 86400), st.text(min_size=1, max_size=30))
+def test_every_issued_pass_takes_the_claims_fast_path(holder: PassClaims, now: datetime, seconds: int,
+                                                      issuer: str) -> None:
+    text = issue_pass(KEY, holder, now=now, valid_for=timedelta(seconds=seconds), issuer=issuer).qr_text
+    fast = _claims_agree(cose.parse(base45.decode(text[4:])).payload)
+    assert fast is not None and fast.holder == holder
+
+
+@given(st.lists(st.tuples(st.integers(0, len(PAYLOAD) - 1), st.integers(0, 255)), min_size=1, max_size=3))
+def test_claims_with_overwritten_bytes(edits: list[tuple[int, int]]) -> None:
+    data = bytearray(PAYLOAD)
+    for pos, value in edits:
+        data[pos] = value
+    _claims_agree(bytes(data))
+
+
+@given(st.integers(0, len(PAYLOAD)), st.binary(max_size=20), st.integers(0, 20))
+def test_claims_with_inserted_removed_and_appended_bytes(pos: int, inserted: bytes, removed: int) -> None:
+    _claims_agree(PAYLOAD[:pos] + inserted + PAYLOAD[pos + removed:])
+    _claims_agree(PAYLOAD[:pos])
+    _claims_agree(PAYLOAD + inserted)
+
+
+CLAIM_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2**64 - 1), st.integers(0, 30),
+                         st.text(max_size=70), st.binary(max_size=13), st.floats(allow_nan=False))
+HOLDER_MAPS = st.dictionaries(st.integers(0, 10) | st.sampled_from(["k", -1]), CLAIM_VALUES, max_size=9) \
+    | st.fixed_dictionaries({P_NAME: st.text(min_size=1, max_size=3), P_DOC: st.text(max_size=5)},
+                            optional={P_STATUS: st.integers(0, 3), P_QEND: st.integers(0, 100_001),
+                                      P_CLEARED: CLAIM_VALUES, P_COMMUNITY: CLAIM_VALUES,
+                                      P_EMPLOYER: st.text(max_size=3), P_SCHOOL: CLAIM_VALUES, 9: CLAIM_VALUES})
+TIMES = st.integers(0, 2**33) | st.sampled_from([0, 23, 24, 255, 256, 0xFFFF, 0x10000, 2**32 - 1, 2**32,
+                                                 MAX_TIME - 1, MAX_TIME])
+
+
+@given(st.fixed_dictionaries({CWT_ISS: st.text(max_size=30) | CLAIM_VALUES, CWT_EXP: TIMES, CWT_NBF: TIMES,
+                              CWT_IAT: TIMES, CWT_CTI: st.binary(min_size=11, max_size=13) | CLAIM_VALUES,
+                              CLAIM_QRGATE: HOLDER_MAPS},
+                             optional={2: CLAIM_VALUES, CWT_CNF: CLAIM_VALUES}),
+       st.booleans(), st.randoms(use_true_random=False))
+def test_any_claims_map_in_any_order(claims: dict, canonical: bool, random: object) -> None:
+    if not canonical:  # the issuer's own key order is the plain path's too: shuffle it
+        items = list(claims.items())
+        random.shuffle(items)  # type: ignore[attr-defined]
+        claims = dict(items)
+    _claims_agree(cbor2.dumps(claims, canonical=canonical))
+
+
+NEAR_TIMES = st.integers(0x10000 - 2, 2**32 + 1) | st.sampled_from([0xFFFF, 0x10000, 2**32 - 1, 2**32])
+
+
+@given(st.fixed_dictionaries(
+    {CWT_ISS: st.text(max_size=30), CWT_EXP: NEAR_TIMES, CWT_NBF: NEAR_TIMES, CWT_IAT: NEAR_TIMES,
+     CWT_CTI: st.binary(min_size=11, max_size=13),
+     CLAIM_QRGATE: st.fixed_dictionaries({P_NAME: st.text(max_size=70), P_DOC: st.text(max_size=5)},
+                                         optional={P_STATUS: st.integers(0, 3), P_QEND: st.integers(99_999, 100_001)
+                                                   | st.integers(0, 30), P_CLEARED: st.booleans(),
+                                                   P_COMMUNITY: st.text(max_size=70), P_EMPLOYER: st.text(max_size=70),
+                                                   P_SCHOOL: st.text(max_size=70)})}))
+def test_claims_maps_near_the_issued_shape(claims: dict) -> None:
+    # the edges: texts of 0, 23, 24, 64 and 65 characters, times and days at their heads' limits
+    _claims_agree(cbor2.dumps(claims, canonical=True))
+
+
+def test_other_claims_are_left_to_the_plain_path() -> None:
+    claims = cbor2.loads(PAYLOAD)
+    assert _claims_agree(PAYLOAD) is not None
+    assert _claims_agree(cbor2.dumps(dict(reversed(claims.items())))) is None  # another order
+    assert _claims_agree(cbor2.dumps({**claims, CWT_IAT: 60}, canonical=True)) is None  # a time in one byte
+    assert _claims_agree(cbor2.dumps({**claims, 2: "sub"}, canonical=True)) is None  # a key we do not write
+    assert _claims_agree(PAYLOAD[:-1]) is None  # a text head longer than what follows
+    assert _claims_agree(b"") is None
