@@ -98,6 +98,8 @@ class Text(Spec):
     trim: bool = True
 
     def check(self, value: object, field: str) -> str:
+        if value is None:  # missing or null: a form that left it out, not a wrong type
+            raise InvalidInput(f"{field} is required", field=field)
         if not isinstance(value, str):
             raise InvalidInput(f"{field} must be a string", field=field)
         if len(value) > self.max_len:

@@ -7,6 +7,7 @@ ISO 8601 times; pages, cards and exports show these words and `2020-02-16 09:30`
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -265,3 +266,191 @@ def describe(details: dict[str, object], lang: str = DEFAULT) -> str:
             shown = "—" if value is None else str(value)
         parts.append(f"{label('detail', key, lang)}: {shown}")
     return " · ".join(parts)
+
+
+# --- the gateway's error messages in Chinese -------------------------------------------------------
+# The gateway speaks precise English (the API's `message`); a zh console page shows the same error in
+# Chinese: the message is matched against the gateway's message shapes, the field named by its label.
+# An unmatched message keeps its English after a Chinese lead, so nothing precise is lost.
+
+_EXTRA_FIELDS = {"reason": "原因", "temperature": "体温", "symptoms": "症状", "checked_at": "检查时间",
+                 "quarantine_place": "隔离地点", "from": "开始日期", "until": "结束日期", "prefix": "地区",
+                 "code": "场所代码", "serial": "通行证编号", "username": "用户名", "password": "密码",
+                 "kid": "密钥编号", "step": "处置步骤", "note": "备注", "file": "文件", "date": "日期",
+                 "open_from": "开放时间", "decision": "决定", "url": "地址", "secret": "密钥", "township": "乡镇",
+                 "place": "地点", "items": "五个到位", "state": "状态", "token": "口令",
+                 "guardian_id": "代持人", "guardian_document_type": "代持人证件类型",
+                 "guardian_document_number": "代持人证件号码", "consent_by": "同意人", "consent_how": "同意方式",
+                 "consent_at": "同意时间"}
+
+
+def field_word(field: str | None) -> str:
+    """A field's Chinese label (`policy.x` by the policy's words); an unknown field is '此项'."""
+    if not field:
+        return "此项"
+    name = field.removeprefix("policy.")
+    for kind in ("import_field", "policy_field"):
+        pair = _WORDS.get(kind, {}).get(name)
+        if pair is not None:
+            return pair[0]
+    return _EXTRA_FIELDS.get(name, "此项")
+
+
+_F = r"(?P<f>[\w.]+)"
+_ERRORS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in (
+    (rf"^{_F} must be a string$", "{f}必须是文字"),
+    (rf"^{_F} must be 1\.\.(?P<b>\d+) characters$", "请填写{f}（最多 {b} 个字）"),
+    (rf"^{_F} must be (?P<a>\d+)\.\.(?P<b>\d+) characters$", "{f}须为 {a}–{b} 个字"),
+    (rf"^{_F} must not contain control characters$", "{f}不能包含控制字符"),
+    (rf"^{_F} must be one of .+$", "{f}须为所列选项之一"),
+    (rf"^{_F} must be a whole number between (?P<a>\S+) and (?P<b>\S+)$", "{f}须为 {a} 到 {b} 之间的整数"),
+    (rf"^{_F} must be a whole number$", "{f}须为整数"),
+    (rf"^{_F} must be a number between (?P<a>\S+) and (?P<b>\S+)$", "{f}须为 {a} 到 {b} 之间的数"),
+    (rf"^{_F} must be true or false$", "{f}须为是或否"),
+    (rf"^{_F} must be 1 or 0$", "{f}须为是或否"),
+    (rf"^{_F} must be an ISO date", "{f}须为日期，如 2020-02-16"),
+    (rf"^{_F} must be an ISO 8601 time", "{f}须为带时区的时间"),
+    (rf"^{_F} must carry a UTC offset", "{f}须为带时区的时间"),
+    (rf"^{_F} is out of range$", "{f}超出范围"),
+    (rf"^{_F} is required$", "请填写{f}"),
+    (rf"^{_F} must be a list of (?P<a>\d+)\.\.(?P<b>\d+) items$", "{f}须为 {a}–{b} 项"),
+    (rf"^{_F} must be a code of letters", "{f}只能由字母、数字、“_”、“.”、“-”组成（最多 64 个）"),
+    (rf"^{_F} is longer than (?P<n>\d+) characters$", "{f}超过 {n} 个字"),
+    (r"^a resident ID number is 17 digits", "居民身份证号码应为 17 位数字加 1 位数字或 X"),
+    (r"^the resident ID number does not start with a GB/T 2260", "身份证号码的前 6 位不是行政区划代码（GB/T 2260，1981 年以来）"),
+    (r"^the birth date inside the resident ID number is not a date", "身份证号码中的出生日期不是有效日期"),
+    (r"^the birth date inside the resident ID number is not plausible", "身份证号码中的出生日期不合理（早于 1870 年或在未来）"),
+    (r"check digit \(GB 11643\) is wrong", "身份证号码的校验位不对（GB 11643）"),
+    (r"^document_number must be 5\.\.30 letters and digits", "证件号码应为 5–30 位字母或数字"),
+    (r"^document_number is too long", "证件号码太长"),
+    (r"^phone must be 6\.\.20 digits", "电话号码应为 6–20 位数字，可以 + 开头"),
+    (r"^origin must be a 6-digit GB/T 2260", "来自地区须为 6 位行政区划代码"),
+    (r"^origin (?P<c>\d+) is not a GB/T 2260 region code in use since (?P<y>\d+)", "{c} 不是 {y} 年以来使用的行政区划代码"),
+    (r"^origin (?P<c>\d+) \((?P<w>[^)]*)\) is a key epidemic area: arrived_on is required, the (?P<d>\d+)-day",
+     "{w}（{c}）是重点疫区：必须填写抵达日期，{d} 天隔离从这天算起"),
+    (r"^document_type and document_number change together", "证件类型和证件号码须一起修改"),
+    (r"^left_origin_on must not be after arrived_on", "离开日期不能晚于抵达日期"),
+    (r"outside your scope", "此人的社区、单位或学校不在您的负责范围内"),
+    (r"^a person with this document is already registered", "持此证件的人已经登记过"),
+    (r"^no person \d+$", "找不到此人"),
+    (r"^a change of status needs a reason", "修改健康状态需要填写原因"),
+    (r"^this change would shorten or end a quarantine", "此修改会缩短或结束隔离：只有管理员可以这样做，并须填写原因"),
+    (r"^shortening or ending a quarantine needs a reason", "缩短或结束隔离需要填写原因"),
+    (r"^this person is not in quarantine", "此人不在隔离中"),
+    (r"^this person is already cleared", "此人已解除医学观察"),
+    (r"^checked_at is in the future", "检查时间在未来：请记录实际检查的时间"),
+    (r"^symptoms must be a list", "症状最多 20 项，每项是一段文字"),
+    (r"^unknown community (?P<c>.+): no site admits it", "未知社区 {c}：没有场所接纳这个社区"),
+    (r"^the same document as line (?P<n>\d+)", "与第 {n} 行的证件相同"),
+    (r"^(?P<a>\d+) of (?P<b>\d+) rows have errors: nothing was imported", "{b} 行中有 {a} 行有错：未导入任何人"),
+    (r"^person \d+ already has live pass \w+", "此人已有有效通行证：请换发"),
+    (r"^pass \w+ is already (?P<s>\w+)$", "此通行证已经是“{s}”状态"),
+    (r"^pass \w+ was revoked by an admin", "此通行证由管理员作废：只有管理员可以重新签发"),
+    (r"^pass \w+ was replaced by \w+", "此通行证已被换发：请换发新的那张"),
+    (r"^person \d+ has no resident link yet", "此人还没有居民链接：请先签发通行证"),
+    (r"^the pass would not fit", "通行证内容太长，二维码放不下：社区、单位和学校代码合起来太长"),
+    (r"^this person's pass is too long for a phone code", "此人的通行证太长，无法生成手机通行码：请用纸质通行证"),
+    (r"^person \d+ has no phone binding", "此人没有绑定手机"),
+    (r"^no pass \w+$", "找不到此通行证"),
+    (r"^no site .+$", "找不到此场所"),
+    (r"^no open alert \d+$", "找不到此警报，或已处理"),
+    (rf"^{_F} must be 2\.\.6 digits of a GB/T 2260 region code", "{f}须为行政区划代码的前 2–6 位"),
+    (rf"^{_F} does not start with a GB/T 2260 province code", "{f}不是以省级行政区划代码开头"),
+    (rf"^{_F} \d+ is the start of no GB/T 2260 region code", "没有以此开头的行政区划代码"),
+    (r"^no GB/T 2260 region in use is called '(?P<n>.*)'", "没有名为“{n}”的行政区划：请按列表写名称（如 湖北省、湖北省武汉市）或代码"),
+    (r"^several regions are called '(?P<n>.*)' \((?P<o>.*)\)", "有几个地区都叫“{n}”（{o}）：请写全称或代码"),
+    (r"^from is required", "请填写开始日期（计入的第一个抵达日）"),
+    (r"^until must not be before from", "结束日期不能早于开始日期"),
+    (r"^(?P<p>\d+) is not a key area", "{p} 不是重点疫区"),
+    (r"^key \w+ is already withdrawn", "此密钥已经停用"),
+    (r"^the file is neither UTF-8 nor GBK text", "文件既不是 UTF-8 也不是 GBK 文本：请另存为 CSV（UTF-8）或 XLSX"),
+    (r"^the file holds binary data", "文件含有二进制数据：请另存为 CSV（UTF-8）或 XLSX"),
+    (r"^the CSV cannot be read", "无法读取此 CSV 文件：请从 Excel 或 WPS 重新保存"),
+    (r"^the XLSX file cannot be read", "无法读取此 XLSX 文件：请从 Excel 或 WPS 重新保存，或另存为 CSV"),
+    (r"^the sheet has merged cells \((?P<c>[^)]*)\)", "表格有合并单元格（{c}）：请取消合并，每人一行"),
+    (r"^the (?:sheet|file) has (?P<n>\d+) rows: at most (?P<m>\d+)", "文件有 {n} 行：每次最多 {m} 行，请分成几个文件"),
+    (r"^cell (?P<c>\w+) holds a formula", "单元格 {c} 是公式：请只粘贴数值"),
+    (r"^the file is empty", "文件是空的"),
+    (r"^the file has no rows", "文件中没有任何行"),
+    (r"^unknown columns: (?P<c>.*) \(use the template", "不认识的列：{c}（请用模板中的列名或 API 字段名）"),
+    (r"^the first row must name the columns; missing: (?P<c>.*)$", "第一行须为列名；缺少：{c}"),
+    (r"^the file has a header but no people", "文件只有列名，没有人员"),
+    (r"^items\.\w+ must be in place before the firm applies", "五个到位：每一项都到位后才能申请"),
+    (r"^items must be an object with the five items", "请填写五个到位的每一项"),
+    (r"^site '[^']*' is a \w+: only a factory or a construction site", "只有工厂或工地可以申请复工"),
+    (r"^site '[^']*' is already approved to resume", "此场所已获批复工"),
+    (r"^site '[^']*' has an application waiting for a decision", "此场所已有一份待审批的申请"),
+    (r"^open_from is for an approval", "开放时间只在批准时填写"),
+    (r"^no resumption application \d+$", "找不到此复工申请"),
+    (r"^application \d+ is already (?P<s>\w+)", "此申请已经处理过"),
+    (r"^application \d+ was decided meanwhile", "此申请刚刚已由别人处理"),
+    (r"^url must be an http\(s\) URL", "地址须为 http(s) 网址，带主机名，不含用户名或密码"),
+    (r"^no webhook delivery \d+$", "找不到此推送"),
+    (r"^delivery \d+ is \w+: only a dead one is sent again", "只有已放弃的推送才能重新发送"),
+    (r"^no hand-over \d+$", "找不到此交接"),
+    (r"^place is required: the central observation point", "请填写地点：此人被送往的集中观察点"),
+    (r"^hand-over \d+ is \w+: it cannot be \w+ now", "此交接当前状态下不能执行这一步"),
+    (r"^policy\.\w+ is the site's identity", "场所类型和代码不能在此修改"),
+    (r"^policy\.\w+ is set by a resumption approval", "此项由复工审批设定，不能直接修改"),
+    (r"^unknown policy field", "不认识的场所设置"),
+    (r"^site '[^']*' exists", "此场所代码已存在"),
+    (r"^the enrolment token is unknown, used or expired", "登记口令不存在、已用过或已过期"),
+    (r"^no device .+$", "找不到此设备"),
+    (r"^no major event \d+$", "找不到此重大事件"),
+    (r"^major event \d+ was already acknowledged", "此重大事件已经确认过"),
+    (r"^the (?P<r>\w+) role may not do this", "“{r}”角色不能执行此操作"),
+    (r"^account '[^']*' exists", "此用户名已存在"),
+    (r"^no account '[^']*'", "找不到此账号"),
+    (r"^account '[^']*' is already (?P<s>\w+)", "此账号已经是这个状态"),
+    (r"^an admin reaches the whole city", "管理员负责全市：不填范围，或填 city"),
+    (r"^looking people up by document or phone needs", "按证件号或电话查人需要登记员或管理员角色"),
+    (r"^only an admin may see full document and phone numbers", "只有管理员可以查看完整的证件号和电话"),
+    (r"^document_type is required with document_number", "填写证件号码时须同时填写证件类型"),
+    (r"^date is required", "请填写日期（年-月-日）"),
+    (r"^site is required: your scope", "请选择场所：您的负责范围只包括部分场所"),
+    (r"^there is no site '[^']*'", "找不到此场所"),
+    (r"^policy\.kind must match kind", "设置中的场所类型须与场所类型一致"),
+    (r"^policy\.site must match code", "设置中的场所代码须与场所代码一致"),
+    (r"^no such resident link", "找不到此居民链接"),
+    (r"^this pass was bound to a phone (?P<n>\d+) times in (?P<d>\d+) days", "此通行证 {d} 天内已绑定手机 {n} 次：请工作人员重置"),
+    (r"^this person has no live pass", "此人没有有效通行证：请联系登记员"),
+    (r"^no key \S+$", "找不到此密钥"),
+    (r"^key \S+ still signs: withdraw it before reissuing", "此密钥仍在签发：请先停用，再换发它签发的通行证"),
+    (r"^no reissue job \d+$", "找不到此换发任务"),
+    (r"^no token \d+$", "找不到此令牌"),
+    (r"^token \d+ is already revoked", "此令牌已经作废"),
+    (r"^this device has been disabled", "此设备已停用"),
+    (r"^give the guardian by guardian_id, or by", "请按证件类型和证件号码指定代持人"),
+    (r"^guardian_document_type and guardian_document_number go together", "代持人的证件类型和证件号码须一起填写"),
+    (r"^no person with this document in your scope: register the guardian first",
+     "您负责的范围内没有持此证件的人：请先登记代持人"),
+    (r"^consent_at is in the future", "同意时间在未来：请填写实际同意的时间"),
+    (r"^no guardianship \d+$", "找不到此代持关系"),
+    (r"^a person cannot be their own dependant", "不能代持自己的通行证"),
+    (r"^(?P<n>.+) already holds this person's pass", "{n} 已经代持此人的通行证"),
+    (r"^(?P<n>.+) already holds (?P<m>\d+) people's passes, the most one guardian may hold",
+     "{n} 已代持 {m} 人的通行证，已达上限：请先结束一个，或另选代持人"),
+    (r"^guardianship \d+ has already ended", "此代持关系已经结束"),
+    (r"^unknown field", "不认识的字段"),
+    (rf"^{_F} must be .+$", "{f}的格式不对"),
+)]
+_KIND_LEAD = {"InvalidInput": "输入有误", "Conflict": "与现有数据冲突", "Forbidden": "无权执行此操作",
+              "NotFound": "找不到"}
+
+
+def error_text(message: str, field: str | None = None, lang: str = DEFAULT, kind: str | None = None) -> str:
+    """A gateway error message in the page's language (English stays as the gateway wrote it)."""
+    if pick(lang) == "en":
+        return message
+    for pattern, zh in _ERRORS:
+        found = pattern.search(message)
+        if found:
+            groups = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "f" in groups:
+                groups["f"] = field_word(field or groups["f"])
+            if "s" in groups:
+                groups["s"] = label("pass_state", groups["s"], lang)
+            if "r" in groups:
+                groups["r"] = label("role", groups["r"], lang)
+            return zh.format_map(groups)
+    return f"{_KIND_LEAD.get(kind or '', '操作未完成')}：{message}"

@@ -45,7 +45,7 @@ async def test_a_registrar_records_and_ends_a_guardian_on_the_file(client: TestC
     assert "王奶奶" in other_side and "Signed paper" in other_side
     # the same again: refused next to the form, nothing recorded twice
     resp = await client.post(f"/console/people/{grandma}/guardianships", data=form)
-    assert resp.status == 409 and "already holds" in await resp.text()
+    assert resp.status == 409 and "已经代持此人的通行证" in await resp.text()
     # a bad number is shown on its field
     resp = await client.post(f"/console/people/{grandma}/guardianships",
                              data={**form, "guardian_document_number": "123"})

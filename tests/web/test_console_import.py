@@ -68,4 +68,4 @@ async def test_the_preview_names_each_origin_and_its_quarantine(client: TestClie
     first = page.split('data-line="2"')[1].split("</tr>")[0]
     assert "湖北省 武汉市 (420100)" in first and "隔离至 2020-02-15" in first
     second = page.split('data-line="3"')[1].split("</tr>")[0]
-    assert "湖北省武汉市武昌区" in second and "key epidemic area" in second  # the row error names the place
+    assert "湖北省武汉市武昌区" in second and "重点疫区" in second  # the row error names the place

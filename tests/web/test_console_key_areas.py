@@ -77,13 +77,13 @@ async def test_ending_and_removing_a_key_area_recompute_the_people(client: TestC
 async def test_bad_input_is_shown_at_its_field_and_changes_nothing(client: TestClient, admin: str) -> None:
     api = await _api(client)
     before = (await (await client.get("/api/v1/key-areas", headers=api)).json())["key_areas"]
-    cases = [({"prefix": "朝阳区", "from": "2020-01-20", "reason": "x"}, "prefix", "several regions"),
-             ({"prefix": "火星", "from": "2020-01-20", "reason": "x"}, "prefix", "no GB/T 2260 region"),
-             ({"prefix": "99", "from": "2020-01-20", "reason": "x"}, "prefix", "province"),
-             ({"prefix": "4299", "from": "2020-01-20", "reason": "x"}, "prefix", "no GB/T 2260 region code"),
-             ({"prefix": "４２０１", "reason": "x"}, "from", "from is required"),
-             ({"prefix": "4201", "from": "2020-02-01", "until": "2020-01-01", "reason": "x"}, "until", "before"),
-             ({"prefix": "4201", "from": "2020-02-01"}, "reason", "reason")]
+    cases = [({"prefix": "朝阳区", "from": "2020-01-20", "reason": "x"}, "prefix", "有几个地区都叫"),
+             ({"prefix": "火星", "from": "2020-01-20", "reason": "x"}, "prefix", "没有名为"),
+             ({"prefix": "99", "from": "2020-01-20", "reason": "x"}, "prefix", "省级"),
+             ({"prefix": "4299", "from": "2020-01-20", "reason": "x"}, "prefix", "没有以此开头"),
+             ({"prefix": "４２０１", "reason": "x"}, "from", "请填写开始日期"),
+             ({"prefix": "4201", "from": "2020-02-01", "until": "2020-01-01", "reason": "x"}, "until", "不能早于"),
+             ({"prefix": "4201", "from": "2020-02-01"}, "reason", "请填写原因")]
     for data, field, words in cases:
         resp = await client.post("/console/key-areas", data={"csrf_token": admin, **data})
         text = await resp.text()
@@ -91,7 +91,7 @@ async def test_bad_input_is_shown_at_its_field_and_changes_nothing(client: TestC
         assert f'id="field-{field}"' in text and "field-error" in text and words in text, (data, field)
     resp = await client.post("/console/key-areas/42/end", data={"csrf_token": admin, "until": "2019-01-01",
                                                                 "reason": "x"})
-    assert resp.status == 422 and "before" in await resp.text()
+    assert resp.status == 422 and "不能早于" in await resp.text()
     assert (await client.post("/console/key-areas/31/end", data={"csrf_token": admin, "reason": "x"})).status == 404
     assert (await (await client.get("/api/v1/key-areas", headers=api)).json())["key_areas"] == before
 

@@ -26,7 +26,7 @@ async def test_withdraw_form_needs_a_reason_and_a_tick(client: TestClient, admin
     path = f"/console/keys/{kid}/withdraw"
     resp = await client.post(path, data={"csrf_token": admin, "reason": "", "confirm": ""})
     body = await resp.text()
-    assert resp.status == 422 and "Tick the box" in body and 'id="field-reason"' in body
+    assert resp.status == 422 and "请勾选确认" in body and "请填写原因" in body and 'id="field-reason"' in body
     assert svc_of(client).keystore.signing_key().kid.hex() == kid  # nothing happened
     resp = await client.post(path, data={"csrf_token": admin, "reason": "leaked", "confirm": "yes"},
                              allow_redirects=False)

@@ -53,7 +53,7 @@ def test_a_key_area_origin_asks_for_the_arrival_date(gateway: LiveGateway, brows
     arrived.evaluate("e => { e.required = false; }")
     page.click("#person-form button[type=submit]")
     error = page.locator("#field-arrived_on .field-error")
-    expect(error).to_contain_text("key epidemic area")
+    expect(error).to_contain_text("重点疫区")  # the gateway's message, in the page's language
     page.fill("#f-arrived_on", registry.local_today().isoformat())
     page.click("#person-form button[type=submit]")
     expect(page.locator("#person-name")).to_contain_text("钱多多")
@@ -74,7 +74,7 @@ def test_an_admin_edits_key_areas_and_the_person_form_follows(gateway: LiveGatew
     page.fill("#f-until", "2020-01-01")
     page.fill("#f-reason", "outbreak")
     page.click("#key-area-form button[type=submit]")
-    expect(page.locator("#field-until .field-error")).to_contain_text("before")
+    expect(page.locator("#field-until .field-error")).to_contain_text("不能早于")
     page.fill("#f-until", "")
     page.click("#key-area-form button[type=submit]")
     expect(page.locator(".flash")).to_be_visible()

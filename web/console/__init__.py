@@ -16,7 +16,7 @@ from gateway.store import accounts as account_store
 from .. import dashboard, labels, sessions
 from . import activity, auth, cards, guardianships, handovers, imports, key_areas, keys, major_events, passes, people, resumption, \
     sites, today, webhooks
-from .common import Handler, csrf_key, redirect, render, say, services, user_key
+from .common import Handler, csrf_key, error_words, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
 log = logging.getLogger("qrgate.gateway")
@@ -61,8 +61,9 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
         expected = request.cookies.get(sessions.LOGIN_CSRF_COOKIE) if request.path in PUBLIC \
             else (current.csrf if current else None)
         if _cross_origin(request) or not sessions.same_token(expected, form.get(sessions.CSRF_FIELD)):
-            return _refuse(request, 403, "表单已失效，请刷新页面后重试。 The form's security token is missing or"
-                                         " wrong (CSRF): reload the page and try again.")
+            return _refuse(request, 403, say(request, "表单已失效，请刷新页面后重试。",
+                                             "The form's security token is missing or wrong (CSRF): reload the "
+                                             "page and try again."))
     resource = request.match_info.route.resource
     action = access.action_for(request.method, resource.canonical if resource else "")
     if current is None and action != access.PUBLIC:
@@ -83,13 +84,14 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
     except web.HTTPForbidden as exc:
         return _refuse(request, 403, exc.reason or "forbidden")
     except (web.HTTPNotFound, NotFound) as exc:
-        return _refuse(request, 404, say(request, "找不到", "Not found") if isinstance(exc, web.HTTPNotFound) else exc.message)
+        return _refuse(request, 404, say(request, "找不到", "Not found") if isinstance(exc, web.HTTPNotFound)
+                        else error_words(request, exc))
     except Forbidden as exc:
-        return _refuse(request, 403, exc.message)
+        return _refuse(request, 403, error_words(request, exc))
     except (Conflict, InvalidInput) as exc:
-        return _refuse(request, 409 if isinstance(exc, Conflict) else 422, exc.message)
+        return _refuse(request, 409 if isinstance(exc, Conflict) else 422, error_words(request, exc))
     except GatewayError as exc:
-        return _refuse(request, 400, exc.message)
+        return _refuse(request, 400, error_words(request, exc))
     response.headers.update(SECURITY_HEADERS)
     return response
 

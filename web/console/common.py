@@ -13,6 +13,7 @@ from multidict import MultiDictProxy
 from gateway import access
 from gateway.appkeys import services_key
 from gateway.auth import ADMIN, REGISTRAR
+from gateway.errors import GatewayError
 from gateway.services import Services
 
 from .. import labels
@@ -55,6 +56,11 @@ def say(request: web.Request, zh: str, en: str) -> str:
     return en if lang_of(request) == "en" else zh
 
 
+def error_words(request: web.Request, exc: GatewayError) -> str:
+    """A gateway error in the page's language (web/labels.py `error_text`)."""
+    return labels.error_text(exc.message, exc.field, lang_of(request), type(exc).__name__)
+
+
 def words(lang: str) -> dict[str, Any]:
     """What templates use to speak one language: t(zh, en), label(kind, code), region(code)."""
     code = "en" if lang == "en" else labels.DEFAULT
@@ -63,6 +69,7 @@ def words(lang: str) -> dict[str, Any]:
             "region": (lambda value: labels.region(value, code)), "codes": labels.codes,
             "options": (lambda kind: labels.options(kind, code)),
             "describe": (lambda details: labels.describe(details, code)),
+            "err": (lambda message, field=None: labels.error_text(message, field, code)),
             "scope_words": (lambda scope: labels.label("scope_kind", "city", code) if scope.city else "，".join(
                 f"{labels.label('scope_kind', kind, code)} {value}" for kind, value in sorted(scope.entries)))}
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from gateway import guardianships, registry
 from gateway.errors import Conflict, InvalidInput, NotFound
 
-from .common import form_body, redirect, render, services, user
+from .common import error_words, form_body, redirect, render, services, user
 from .people import _file, _person_id
 
 FIELDS = ("guardian_document_type", "guardian_document_number", "consent_by", "consent_how", "consent_at", "note")
@@ -36,7 +36,7 @@ async def add(request: web.Request) -> web.Response:
         if isinstance(exc, NotFound) and exc.field is None:
             raise  # the person itself: the middleware's 404
         person = await registry.get_for(svc, me.principal(), person_id)
-        errors = {(exc.field if exc.field in FIELDS else "guardian_form"): exc.message}
+        errors = {(exc.field if exc.field in FIELDS else "guardian_form"): error_words(request, exc)}
         context = await _file(svc, person, body, errors, me)
         status = 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 422
         return render(request, "console/person.html", context, status)

@@ -8,7 +8,7 @@ from gateway import handovers
 from gateway.clock import now
 from gateway.errors import Conflict, InvalidInput
 
-from .common import form_body, int_param, redirect, render, services, user
+from .common import error_words, form_body, int_param, redirect, render, services, user
 
 PAGE = 100
 
@@ -47,7 +47,7 @@ async def step(request: web.Request) -> web.StreamResponse:
         await handovers.take_step(services(request), user(request).principal(), handover_id, body)
     except (InvalidInput, Conflict) as exc:
         if isinstance(exc, InvalidInput) or exc.code == "wrong_state":
-            return await _page(request, handover_id, {exc.field or "step": exc.message}, 422)
+            return await _page(request, handover_id, {exc.field or "step": error_words(request, exc)}, 422)
         raise
     raise redirect(f"/console/handovers/{handover_id}", done="handover_step")
 

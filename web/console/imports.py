@@ -17,7 +17,7 @@ from aiohttp import web
 from gateway import people_import
 from gateway.errors import Conflict, InvalidInput
 
-from .common import redirect, render, say, services, user
+from .common import error_words, redirect, render, say, services, user
 
 PENDING_SECONDS = 3600
 
@@ -57,7 +57,7 @@ async def preview(request: web.Request) -> web.Response:
     try:
         rows = people_import.read_table(data, upload.filename)
     except InvalidInput as exc:
-        return render(request, "console/import.html", {"checked": None, "error": exc.message, "ticket": "",
+        return render(request, "console/import.html", {"checked": None, "error": error_words(request, exc), "ticket": "",
                                                        "file_name": upload.filename}, 422)
     checked = await people_import.check(svc, rows, user(request).principal())
     ticket = secrets.token_hex(16)
@@ -85,7 +85,7 @@ async def confirm(request: web.Request) -> web.Response:
                                        valid_only=mode == "valid", file_name=name)
     except Conflict as exc:
         checked = await people_import.check(svc, people_import.read_table(data, name), user(request).principal())
-        return render(request, "console/import.html", {"checked": checked, "error": exc.message, "ticket": ticket,
+        return render(request, "console/import.html", {"checked": checked, "error": error_words(request, exc), "ticket": ticket,
                                                        "file_name": name}, 409)
     path.unlink(missing_ok=True)
     raise redirect("/console/people", done="imported", n=str(done.imported))

@@ -14,7 +14,7 @@ from gateway import key_areas, monitoring, regions
 from gateway.errors import InvalidInput
 
 from .. import labels
-from .common import form_body, int_param, lang_of, redirect, render, say, services, user
+from .common import error_words, form_body, int_param, lang_of, redirect, render, say, services, user
 
 def _prefix_param(request: web.Request) -> str:
     try:
@@ -78,7 +78,7 @@ async def set_area(request: web.Request) -> web.Response:
             "from": values.get("from"), "until": values.get("until"), "reason": values.get("reason")},
             user(request).principal())
     except InvalidInput as exc:
-        return await _page(request, values=values, errors={exc.field or "_form": exc.message}, status=422)
+        return await _page(request, values=values, errors={exc.field or "_form": error_words(request, exc)}, status=422)
     raise _done(result)
 
 
@@ -89,7 +89,7 @@ async def end_area(request: web.Request) -> web.Response:
         result = await key_areas.end_area(services(request), prefix, values, user(request).principal())
     except InvalidInput as exc:
         return await _page(request, mode="end", target=prefix, values=values,
-                           errors={exc.field or "_form": exc.message}, status=422)
+                           errors={exc.field or "_form": error_words(request, exc)}, status=422)
     raise _done(result)
 
 
@@ -100,7 +100,7 @@ async def remove_area(request: web.Request) -> web.Response:
         result = await key_areas.remove_area(services(request), prefix, values, user(request).principal())
     except InvalidInput as exc:
         return await _page(request, mode="remove", target=prefix, values=values,
-                           errors={exc.field or "_form": exc.message}, status=422)
+                           errors={exc.field or "_form": error_words(request, exc)}, status=422)
     raise _done(result)
 
 

@@ -14,7 +14,7 @@ from gateway.store.reissue import ReprintRow
 from gateway.validate import reason as valid_reason
 
 from . import cards
-from .common import int_param, redirect, render, services, user
+from .common import error_words, int_param, redirect, render, say, services, user
 
 PAGE = 500  # reprint-list rows read at a time while the PDF streams
 
@@ -44,9 +44,9 @@ async def withdraw(request: web.Request) -> web.Response:
     try:
         why = valid_reason(why)
     except InvalidInput as exc:
-        errors["reason"] = exc.message
+        errors["reason"] = error_words(request, exc)
     if form.get("confirm") != "yes":
-        errors["confirm"] = "请勾选确认 Tick the box to confirm"
+        errors["confirm"] = say(request, "请勾选确认", "Tick the box to confirm")
     if errors:
         return render(request, "console/withdraw.html", {
             "kid": kid, "errors": errors, "values": {"reason": why if isinstance(why, str) else ""}}, 422)

@@ -17,7 +17,7 @@ from keys import Status
 
 from ..card import card_pdf
 from ..passview import ResidentPass, qr_svg
-from .common import redirect, render, say, services, user
+from .common import error_words, redirect, render, say, services, user
 
 
 def _base_url(request: web.Request) -> str:
@@ -59,7 +59,7 @@ async def revoke(request: web.Request) -> web.Response:
     try:
         why = valid_reason(why)
     except InvalidInput as exc:
-        errors["reason"] = exc.message
+        errors["reason"] = error_words(request, exc)
     if form.get("confirm") != "yes":
         errors["confirm"] = say(request, "请勾选确认", "Tick the box to confirm")
     if errors:

@@ -17,7 +17,7 @@ from gateway.store.people import PersonRow
 from .. import labels, store
 from ..passview import qr_svg
 from ..sessions import ConsoleUser
-from .common import form_body, int_param, lang_of, redirect, render, say, services, user
+from .common import error_words, form_body, int_param, lang_of, redirect, render, say, services, user
 
 PAGE = 50
 EDITABLE = ("name", "address", "community", "employer", "school", "origin", "left_origin_on", "arrived_on",
@@ -54,7 +54,7 @@ async def people_list(request: web.Request) -> web.Response:
         elif q:
             name = q
     except InvalidInput as exc:
-        problem = exc.message
+        problem = error_words(request, exc)
     rows = [] if problem else await store.people_list(
         svc.db.read, name=name, document_hmac=doc, phone_hmac=phone, community=community, filter=chosen,
         today=registry.local_today().isoformat(), after_id=int_param(request.query.get("after")), limit=PAGE,
@@ -107,9 +107,9 @@ async def _form(request: web.Request, template: str, values: dict[str, Any], err
         "regions": labels.regions(lang), "key_prefixes": prefixes, **extra}, status)
 
 
-def _field_error(exc: InvalidInput | Conflict | Forbidden) -> dict[str, str]:
+def _field_error(request: web.Request, exc: InvalidInput | Conflict | Forbidden) -> dict[str, str]:
     # the gateway names the field; a nested name (policy.x) or none goes to the form's top
-    return {exc.field if exc.field else "_form": exc.message}
+    return {exc.field if exc.field else "_form": error_words(request, exc)}
 
 
 async def new_person(request: web.Request) -> web.Response:
@@ -123,7 +123,7 @@ async def register(request: web.Request) -> web.Response:
     try:
         person = await registry.register(services(request), body, user(request).principal())
     except (InvalidInput, Conflict) as exc:
-        return await _form(request, "console/person_form.html", body, _field_error(exc), 422, mode="new")
+        return await _form(request, "console/person_form.html", body, _field_error(request, exc), 422, mode="new")
     raise redirect(f"/console/people/{person.id}", done="registered")
 
 
@@ -150,7 +150,7 @@ async def save_person(request: web.Request) -> web.Response:
     try:
         await registry.update(svc, person.id, body, user(request).principal())
     except (InvalidInput, Conflict, Forbidden) as exc:  # Forbidden: a registrar shortening a quarantine
-        return await _form(request, "console/person_form.html", given, _field_error(exc), 422, mode="edit", p=person)
+        return await _form(request, "console/person_form.html", given, _field_error(request, exc), 422, mode="edit", p=person)
     raise redirect(f"/console/people/{person.id}", done="saved")
 
 
@@ -174,7 +174,7 @@ async def health_check(request: web.Request) -> web.Response:
                   "symptoms": symptoms if isinstance(symptoms, str) else ""}
         person = await registry.get_for(svc, user(request).principal(), person_id)
         return render(request, "console/person.html",
-                      await _file(svc, person, values, _field_error(exc), user(request)), 422)
+                      await _file(svc, person, values, _field_error(request, exc), user(request)), 422)
     raise redirect(f"/console/people/{person_id}", done="checked")
 
 

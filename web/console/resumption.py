@@ -10,7 +10,7 @@ from gateway import resumption, scoped, sites
 from gateway.errors import Conflict, InvalidInput, NotFound
 from gateway.store.sites import SiteRow
 
-from .common import form_body, int_param, redirect, render, services, user
+from .common import error_words, form_body, int_param, redirect, render, services, user
 
 MAX_SHOWN = 200
 
@@ -65,7 +65,7 @@ async def apply(request: web.Request) -> web.Response:
         await resumption.apply(services(request), request.match_info["code"], body, user(request).principal())
     except (InvalidInput, Conflict) as exc:
         field = (exc.field or "_form").removeprefix("items.").replace(".note", "")
-        return await _site_page(request, values, {field: exc.message}, 422 if isinstance(exc, InvalidInput)
+        return await _site_page(request, values, {field: error_words(request, exc)}, 422 if isinstance(exc, InvalidInput)
                                 else 409)
     raise redirect(f"/console/sites/{request.match_info['code']}/resumption", done="applied")
 
@@ -109,7 +109,7 @@ async def decide(request: web.Request) -> web.Response:
     try:
         await resumption.decide(services(request), found_id, body, user(request).principal())
     except (InvalidInput, Conflict) as exc:
-        return await _detail(request, values, {exc.field or "_form": exc.message},
+        return await _detail(request, values, {exc.field or "_form": error_words(request, exc)},
                              422 if isinstance(exc, InvalidInput) else 409)
     except NotFound:
         raise web.HTTPNotFound() from None

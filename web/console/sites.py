@@ -14,7 +14,7 @@ from gateway.validate import reason as valid_reason
 
 from .. import labels
 from ..passview import qr_svg
-from .common import form_body, lang_of, redirect, render, services, user
+from .common import error_words, form_body, lang_of, redirect, render, services, user
 from .passes import _base_url
 from .resumption import site_state
 
@@ -66,7 +66,7 @@ async def create_site(request: web.Request) -> web.Response:
         field = (exc.field or "_form").removeprefix("policy.")
         rows = await _visible_sites(request)
         return render(request, "console/sites.html", {"rows": rows, "kinds": labels.options("site_kind", lang_of(request)), "values": values,
-                                                      "errors": {field: exc.message}}, 422)
+                                                      "errors": {field: error_words(request, exc)}}, 422)
     raise redirect(f"/console/sites/{row.code}", done="site")
 
 
@@ -158,7 +158,7 @@ async def edit(request: web.Request) -> web.Response:
         await sites.edit_site(svc, row.code, body, user(request).principal())
     except InvalidInput as exc:
         field = (exc.field or "_form").removeprefix("policy.")
-        return _edit_page(request, row, values, {field if field in EDIT_FIELDS else "_form": exc.message}, 422)
+        return _edit_page(request, row, values, {field if field in EDIT_FIELDS else "_form": error_words(request, exc)}, 422)
     raise redirect(f"/console/sites/{row.code}", done="saved")
 
 

@@ -7,7 +7,7 @@ from aiohttp import web
 from gateway import webhooks
 from gateway.errors import Conflict, InvalidInput
 
-from .common import form_body, int_param, redirect, render, services, user
+from .common import error_words, form_body, int_param, redirect, render, services, user
 
 
 async def _page(request: web.Request, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
@@ -31,7 +31,7 @@ async def configure(request: web.Request) -> web.Response:
     try:
         done = await webhooks.configure(services(request), form.get("township", ""), body, user(request).principal())
     except InvalidInput as exc:
-        return await _page(request, values=form, errors={exc.field or "township": exc.message}, status=422)
+        return await _page(request, values=form, errors={exc.field or "township": error_words(request, exc)}, status=422)
     # a secret made here is shown this once: the township's system needs it to check signatures
     return await _page(request, secret=done.secret)
 
@@ -42,7 +42,7 @@ async def retry(request: web.Request) -> web.StreamResponse:
         await webhooks.retry(services(request), int_param(request.match_info["delivery_id"]),
                              {"reason": form.get("reason", "sent again from the console")}, user(request).principal())
     except Conflict as exc:
-        return await _page(request, errors={"retry": exc.message}, status=409)
+        return await _page(request, errors={"retry": error_words(request, exc)}, status=409)
     raise redirect("/console/webhooks", done="saved")
 
 
