@@ -7,7 +7,8 @@ entry is refused (and `tests/gateway/test_access_matrix.py` fails). Finer rights
 
 A scope limits what a registrar or viewer reaches: `community:C`, `employer:E`, `school:S`
 reach the people with that affiliation and the sites whose policy admits it; `site:X` (a site
-operator) reaches that site and the people its policy admits. `city` reaches everything and is
+operator) reaches that site and the people its policy admits; `class:S/K` (a class teacher, 班主任)
+reaches the people of class K of school S and no site. `city` reaches everything and is
 what an admin always has. Adding a role is one column here: a name in ROLES and in the
 PERMISSIONS rows it may do.
 """
@@ -15,29 +16,37 @@ PERMISSIONS rows it may do.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
 APPROVER = "approver"  # 行业主管部门: approves or refuses the resumption of the firms in its scope
-ROLES = (ADMIN, REGISTRAR, VIEWER, APPROVER)
-SCOPE_KINDS = ("community", "employer", "school", "site")
+TEACHER = "teacher"  # 班主任: a class teacher, scoped to a class: its people's file, checks and contacts
+ROLES = (ADMIN, REGISTRAR, VIEWER, APPROVER, TEACHER)
+SCOPE_KINDS = ("community", "employer", "school", "site", "class")
 CITY = "city"
 MAX_SCOPE_ENTRIES = 50
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")  # gateway.validate.CODE_PATTERN, without its import
 
 _ALL = frozenset(ROLES)
 _READERS = frozenset((ADMIN, REGISTRAR, VIEWER))  # the people and their entries: not an approver's
 _STAFF = frozenset((ADMIN, REGISTRAR))
+_CLASS_WORK = frozenset((ADMIN, REGISTRAR, TEACHER))  # the school file's daily work (§四 19–20)
 _ADMIN = frozenset((ADMIN,))
 PUBLIC, DEVICE_ONLY, LOGGED_IN = "public", "device", "logged_in"
 
 # action -> roles allowed (scope limits the data further)
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "people.list": _READERS, "people.read": _READERS, "people.create": _STAFF, "people.update": _STAFF,
-    "people.address": _STAFF,            # the viewer sees who and what status, not where they live
+    "people.list": _READERS | {TEACHER}, "people.read": _READERS | {TEACHER},
+    "people.create": _STAFF, "people.update": _STAFF,
+    "people.address": _CLASS_WORK,       # the viewer sees who and what status, not where they live
     "people.lookup_number": _STAFF,      # look-up by full document or phone number
     "people.reveal": _ADMIN,             # the full numbers, audited
-    "health.add": _STAFF, "health.list": _STAFF,
+    "health.add": _CLASS_WORK, "health.list": _CLASS_WORK,
+    # 一校一档: classes, the school file and its export; the daily contact log of people not yet back
+    "school.read": _READERS | {TEACHER}, "school.manage": _STAFF,
+    "contact.add": _CLASS_WORK, "contact.list": _CLASS_WORK,
     "quarantine.end": _ADMIN, "person.clear": _ADMIN,
     "key_area.list": _READERS, "key_area.change": _ADMIN,
     "pass.issue": _STAFF, "pass.read": _READERS,
@@ -53,7 +62,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # 复工审批: the site's contact (a registrar scoped to it) or a worker applies; an approver decides
     "resumption.apply": _STAFF, "resumption.list": _ALL, "resumption.decide": frozenset((ADMIN, APPROVER)),
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
-    "entries.list": _READERS, "alerts.list": _READERS, "report.daily": _ALL,
+    "entries.list": _READERS, "alerts.list": _READERS, "report.daily": _ALL - {TEACHER},
     "handover.list": _READERS, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
     "major_event.list": _READERS, "major_event.ack": _STAFF,  # 重大事项报告 of the caller's sites and communities
     "webhook.list": _ADMIN, "webhook.change": _ADMIN,  # a township's webhook holds its signing secret
@@ -78,6 +87,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/people/{{person_id}}/health-checks"): "health.list",
     ("POST", f"{API}/people/{{person_id}}/quarantine/end"): "quarantine.end",
     ("POST", f"{API}/people/{{person_id}}/clear"): "person.clear",
+    ("PUT", f"{API}/people/{{person_id}}/class"): "school.manage",
+    ("POST", f"{API}/people/{{person_id}}/contacts"): "contact.add",
+    ("GET", f"{API}/people/{{person_id}}/contacts"): "contact.list",
+    ("GET", f"{API}/schools/{{school}}/classes"): "school.read",
+    ("POST", f"{API}/schools/{{school}}/classes"): "school.manage",
+    ("PATCH", f"{API}/schools/{{school}}/classes/{{class_code}}"): "school.manage",
+    ("GET", f"{API}/schools/{{school}}/file"): "school.read",
     ("GET", f"{API}/key-areas"): "key_area.list",
     ("GET", f"{API}/health/not-checked"): "health.list",
     ("PUT", f"{API}/key-areas/{{prefix}}"): "key_area.change",
@@ -165,6 +181,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/console/people/new"): "people.create",
     ("POST", "/console/people/cards.pdf"): "pass.qr",  # the cards of the People list's selection
     ("GET", "/console/people/{person_id}"): "people.read",
+    ("POST", "/console/people/{person_id}/class"): "school.manage",
+    ("POST", "/console/people/{person_id}/contacts"): "contact.add",
+    ("GET", "/console/schools"): "school.read",
+    ("GET", "/console/schools/{school}"): "school.read",
+    ("POST", "/console/schools/{school}/classes"): "school.manage",
+    ("GET", "/console/schools/{school}/file.xlsx"): "school.read",
+    ("GET", "/console/schools/{school}/file.pdf"): "school.read",
     ("GET", "/console/people/{person_id}/edit"): "people.update",
     ("POST", "/console/people/{person_id}/edit"): "people.update",
     ("POST", "/console/people/{person_id}/health-checks"): "health.add",
@@ -236,12 +259,13 @@ class Scope:
 
     @classmethod
     def parse(cls, text: str | Iterable[str] | None) -> Scope:
-        """`city`, or comma-separated `kind:CODE` (kind: community, employer, school, site)."""
+        """`city`, or comma-separated `kind:CODE` (kind: community, employer, school, site, class;
+        a class is `class:SCHOOL/CLASS`)."""
         items = [text] if isinstance(text, str) or text is None else list(text)
         parts = [p.strip() for item in items for p in (item or "").replace("，", ",").split(",") if p.strip()]
         if not parts:
             raise ValueError("a scope is required: city, or community:CODE, employer:CODE, school:CODE, "
-                             "site:CODE (comma-separated)")
+                             "site:CODE, class:SCHOOL/CLASS (comma-separated)")
         if CITY in parts:
             if len(parts) > 1:
                 raise ValueError("city already reaches everything: give it alone")
@@ -254,6 +278,11 @@ class Scope:
                     or not code.isprintable():
                 raise ValueError(f"scope entry {part[:80]!r} is not kind:CODE with kind one of "
                                  f"{', '.join(SCOPE_KINDS)}")
+            if kind.strip() == "class":
+                school, slash, klass = code.partition("/")
+                if not slash or not _CODE.fullmatch(school) or not _CODE.fullmatch(klass):
+                    raise ValueError(f"scope entry {part[:80]!r} is not class:SCHOOL/CLASS (two codes: "
+                                     "letters, digits, . _ -)")
             entries.add((kind.strip(), code))
         if len(entries) > MAX_SCOPE_ENTRIES:
             raise ValueError(f"a scope has at most {MAX_SCOPE_ENTRIES} entries")
@@ -281,10 +310,17 @@ class Reach:
     employers: frozenset[str] = frozenset()
     schools: frozenset[str] = frozenset()
     sites: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()  # "SCHOOL/CLASS"
 
-    def covers_person(self, community: str | None, employer: str | None, school: str | None) -> bool:
+    def covers_person(self, community: str | None, employer: str | None, school: str | None,
+                      school_class: str | None = None) -> bool:
         return self.everything or community in self.communities or employer in self.employers \
-            or school in self.schools
+            or school in self.schools \
+            or (school is not None and school_class is not None and f"{school}/{school_class}" in self.classes)
+
+    def covers_class(self, school: str, school_class: str) -> bool:
+        """The whole class: everything, its school, or the class itself."""
+        return self.everything or school in self.schools or f"{school}/{school_class}" in self.classes
 
     def covers_site(self, code: str | None) -> bool:
         return self.everything or code in self.sites
@@ -320,4 +356,4 @@ def resolve(scope: Scope, sites: Iterable[tuple[str, str]]) -> Reach:
             reached.add(code)
     return Reach(False, frozenset(communities | admitted["communities"]),
                  frozenset(employers | admitted["employers"]), frozenset(schools | admitted["schools"]),
-                 frozenset(reached))
+                 frozenset(reached), scope.codes("class"))

@@ -20,7 +20,7 @@ from .validate import integer, text
 
 log = logging.getLogger("qrgate.gateway")
 
-from .access import ADMIN, CITY_SCOPE, DEVICE, REGISTRAR, ROLES, VIEWER, Scope  # noqa: F401 (re-exported)
+from .access import ADMIN, CITY_SCOPE, DEVICE, REGISTRAR, ROLES, TEACHER, VIEWER, Scope  # noqa: F401 (re-exported)
 
 TOKEN_PREFIX, DEVICE_PREFIX = "qgt_", "qgd_"
 MAX_CREDENTIAL = 200
@@ -58,6 +58,10 @@ def scope_for(role: str, scope: str | Iterable[str] | Scope | None) -> Scope:
             raise InvalidInput(str(exc), field="scope") from None
     if role == ADMIN and not parsed.city:
         raise InvalidInput("an admin reaches the whole city: give no scope, or city", field="scope")
+    if role == TEACHER and (parsed.city or any(kind != "class" for kind, _ in parsed.entries)):
+        raise InvalidInput("a class teacher reaches their classes only: give class:SCHOOL/CLASS", field="scope")
+    if role != TEACHER and parsed.codes("class"):
+        raise InvalidInput("a class scope (class:SCHOOL/CLASS) is a class teacher's (role teacher)", field="scope")
     return parsed
 
 

@@ -44,7 +44,8 @@ def _public_url(text: str) -> str:
 def _scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope", action="append", default=None, metavar="KIND:CODE",
                    help="what a registrar or viewer reaches (required for them; repeatable or comma-separated): "
-                        "community:CODE, employer:CODE, school:CODE, site:CODE, or city for everything")
+                        "community:CODE, employer:CODE, school:CODE, site:CODE, class:SCHOOL/CLASS "
+                        "(a teacher's), or city for everything")
 
 
 def _proxy(text: str) -> str:

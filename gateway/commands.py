@@ -103,7 +103,7 @@ def _cli_scope(role: str, given: list[str] | None) -> auth.Scope:
         if role == auth.ADMIN:
             return auth.CITY_SCOPE
         raise GatewayError(f"a {role} needs --scope (community:CODE, employer:CODE, school:CODE, site:CODE, "
-                           "or city for the whole city)", field="scope")
+                           "class:SCHOOL/CLASS for a teacher, or city for the whole city)", field="scope")
     return auth.scope_for(role, given)
 
 

@@ -10,6 +10,7 @@ from keys.policy import DIRECTIONS
 from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
 from .guardianships import CONSENT_BY, CONSENT_HOW, NEW_GUARDIAN
 from .resumption import ITEMS as RESUMPTION_ITEMS
+from .schools import CLASS_CHANGE, CLASS_INPUT, CONTACT_INPUT, ITEMS as FIVE_ITEMS, MEMBERS, MEMBERSHIP, STATES as FIVE_STATES
 
 S = dict[str, Any]
 
@@ -67,7 +68,9 @@ SCHEMAS: dict[str, S] = {
         "id": INT, "name": _str(), "document_type": _str(enum=list(DOCUMENT_TYPES)),
         "document_number": _str(description="masked unless revealed"), "phone": _null(_str()),
         "address": _null(_str()), "community": _null(_str()), "employer": _null(_str()),
-        "school": _null(_str()), "origin": _null(_str()), "left_origin_on": _null(DATE),
+        "school": _null(_str()), "school_class": _null(_str()),
+        "school_member": _null(_str(enum=["student", "staff"])),
+        "origin": _null(_str()), "left_origin_on": _null(DATE),
         "arrived_on": _null(DATE), "status": _str(enum=list(STATUSES)),
         "quarantine": _null(_obj({"kind": _null(_str()), "place": _null(_str()), "start": _null(DATE),
                                   "end": DATE, "ended_early": BOOL})),
@@ -78,16 +81,35 @@ SCHEMAS: dict[str, S] = {
             "status": _str(), "changed_at": TIME, "changed_by": _str(), "reason": _null(_str())})}},
         required=["id", "name", "document_type", "document_number", "status", "quarantine", "cleared",
                   "pass", "revealed"]),
+    "SchoolClass": _obj({"school": _str(), "code": _str(), "name": _str(), "grade": _null(_str()),
+                         "teacher": _null(_str(description="the class teacher's account (role teacher)")),
+                         "created_at": TIME, "updated_at": TIME}),
+    "Contact": _obj({"id": INT, "person_id": INT, "contacted_at": TIME, "recorded_by": _str(), "caller": _str(),
+                     "channel": _str(), "note": _str(), "health": _null(_str()), "plans": _null(_str())}),
+    "SchoolFile": _obj({
+        "school": _str(), "date": DATE, "generated_at": TIME,
+        "classes": {"type": "array", "items": {"$ref": "#/components/schemas/SchoolClass"}},
+        "missing": INT,
+        "people": {"type": "array", "items": _obj({
+            "person_id": INT, "name": _str(), "school": _null(_str()), "school_class": _null(_str()),
+            "class_name": _null(_str()), "member": _null(_str(enum=list(MEMBERS))), "status": _str(),
+            "not_back": BOOL, "missing": {"type": "array", "items": _str(enum=list(FIVE_ITEMS))},
+            "items": {"type": "array", "items": _obj({
+                "item": _str(enum=list(FIVE_ITEMS)), "state": _str(enum=list(FIVE_STATES)), "reason": _str(),
+                "detail": {"type": "object"}})}})}}),
     "KeyArea": _obj({"prefix": _str(), "name": _null(_str()), "from": DATE, "until": _null(DATE),
                      "updated_at": TIME, "updated_by": _str()}),
     "KeyAreaChange": _obj({"prefix": _str(), "people_recomputed": INT, "passes_reissued": INT,
                            "key_areas": {"type": "array", "items": _ref("KeyArea")}}),
     "HealthCheckInput": _obj({"temperature": {"type": "number", "minimum": 30, "maximum": 45},
                               "symptoms": {"type": "array", "maxItems": 20, "items": _str(maxLength=100)},
-                              "checked_at": _null(TIME)}, required=["temperature"]),
+                              "checked_at": _null(TIME),
+                              "taken_by": _null(_str(minLength=1, maxLength=64,
+                                                     description="who took the temperature (a name)"))},
+                             required=["temperature"]),
     "HealthCheck": _obj({"id": INT, "person_id": INT, "checked_at": TIME, "temperature": {"type": "number"},
                          "symptoms": {"type": "array", "items": _str()}, "recorded_by": _str(),
-                         "abnormal": BOOL}),
+                         "taken_by": _null(_str()), "abnormal": BOOL}),
     "IssuedPass": _obj({"serial": _str(), "qr_text": _str(), "issued_at": TIME, "expires_at": TIME,
                         "resident_url": _str(), "person_id": INT, "replaces": _null(_str())}),
     "Pass": _obj({"serial": _str(), "person_id": INT, "state": _str(enum=["live", "revoked", "lapsed"]),
@@ -254,6 +276,7 @@ SITE_CODE = _p("code", _str())
 HANDOVER_ID = _p("handover_id", {"type": "integer", "minimum": 1})
 PREFIX = _p("prefix", _str(pattern=r"^[0-9]{2,6}$"))
 GUARDIANSHIP_ID = _p("guardianship_id", {"type": "integer", "minimum": 1})
+SCHOOL = _p("school", _str())
 RESUMPTION_ID = _p("resumption_id", {"type": "integer", "minimum": 1})
 PAGE = [_q("after", {"type": "integer", "minimum": 0}), _q("limit", {"type": "integer", "minimum": 1})]
 STAFF, ANYONE = "admin, registrar", "admin, registrar, viewer"
@@ -303,6 +326,33 @@ def paths() -> dict[str, S]:
             "get": _op("A person's health checks", ANYONE, 200,
                        _obj({"health_checks": {"type": "array", "items": _ref("HealthCheck")}}),
                        params=[PERSON_ID], errors=(401, 403, 404, 422))},
+        f"{api}/people/{{person_id}}/class": {
+            "put": _op("Put a person into a class of their school (school_class null: out of it), audited",
+                       STAFF, 200, _obj({"person_id": INT, "school": _null(_str()), "school_class": _null(_str()),
+                                         "member": _null(_str(enum=list(MEMBERS)))}),
+                       body=MEMBERSHIP.schema(), params=[PERSON_ID], errors=(401, 403, 404, 409, 422))},
+        f"{api}/people/{{person_id}}/contacts": {
+            "post": _op("Record a daily contact with a person not yet back (§四 19), audited",
+                        "admin, registrar, teacher", 201, _ref("Contact"), body=CONTACT_INPUT.schema(),
+                        params=[PERSON_ID], errors=(401, 403, 404, 409, 422)),
+            "get": _op("A person's contact log, newest first", "admin, registrar, teacher", 200,
+                       _obj({"contacts": {"type": "array", "items": _ref("Contact")}}),
+                       params=[PERSON_ID], errors=(401, 403, 404, 422))},
+        f"{api}/schools/{{school}}/classes": {
+            "get": _op("The school's classes the caller reaches (a teacher: theirs)", ANYONE + ", teacher", 200,
+                       _obj({"classes": {"type": "array", "items": _ref("SchoolClass")}}),
+                       params=[SCHOOL], errors=(401, 403, 422)),
+            "post": _op("Make a class, with its class teacher (an account of role teacher scoped to it)", STAFF,
+                        201, _ref("SchoolClass"), body=CLASS_INPUT.schema(), params=[SCHOOL],
+                        errors=(401, 403, 409, 422))},
+        f"{api}/schools/{{school}}/classes/{{class_code}}": {
+            "patch": _op("Change a class's name, grade or class teacher", STAFF, 200, _ref("SchoolClass"),
+                         body=CLASS_CHANGE.schema(), params=[SCHOOL, _p("class_code", _str())],
+                         errors=(401, 403, 404, 422))},
+        f"{api}/schools/{{school}}/file": {
+            "get": _op("一校一档: the school's people the caller reaches, their class and five must-be-clear items",
+                       ANYONE + ", teacher", 200, _ref("SchoolFile"),
+                       params=[SCHOOL, _q("date", DATE), _q("class", _str())], errors=(401, 403, 422))},
         f"{api}/people/{{person_id}}/quarantine/end": {
             "post": _op("End a quarantine early (audited)", "admin", 200, person, body=REASON_BODY,
                         params=[PERSON_ID], errors=(401, 403, 404, 409))},

@@ -31,7 +31,8 @@ ORIGIN = re.compile(r"^[0-9]{6}$")
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CHECK_LEEWAY = timedelta(minutes=5)  # a desk clock a little fast is not a check from the future
 HEALTH_CHECK = Obj({"temperature": Number(30.0, 45.0), "symptoms": Array(Text(100), 20),
-                    "checked_at": Nullable(Moment())}, required=("temperature",))
+                    "checked_at": Nullable(Moment()), "taken_by": Nullable(Text(64))},
+                   required=("temperature",))
 HEALTH_CHECK_RULES = (("checked_at", "checked_at is not in the future (5 minutes' leeway)"),)
 
 
@@ -287,6 +288,8 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
                                field="document_number", code="duplicate_document")
         if data.phone_given:
             values.update(_phone_columns(svc, data.phone))
+        if "school" in values and values["school"] != current.school:
+            values.update(school_class=None, school_member=None)  # a class belongs to its school
         merged = {**_as_dict(current), **values}
         await scoped.check_values(tx, actor, merged)  # nobody moves a person out of their own reach
         _check_travel(merged)
@@ -394,18 +397,20 @@ async def add_health_check(svc: Services, person_id: int, body: dict[str, Any],
         if checked_at > now() + CHECK_LEEWAY:
             raise InvalidInput("checked_at is in the future: a check is recorded when it was made",
                                field="checked_at")
+    taken_by: str | None = checked.get("taken_by")
     why = monitoring.abnormal_because(svc.config, temperature, symptoms)
     async with svc.db.transaction() as tx:
         await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         check_id = await store.add_health_check(
             tx, person_id=person_id, checked_at=iso(checked_at), temperature=temperature,
-            symptoms=json.dumps(symptoms, ensure_ascii=False), recorded_by=actor.actor, abnormal=int(bool(why)))
+            symptoms=json.dumps(symptoms, ensure_ascii=False), recorded_by=actor.actor, abnormal=int(bool(why)),
+            taken_by=taken_by)
         await audit.record(tx, actor.actor, "person.health_check", f"person:{person_id}", None,
-                           {"check": check_id, "abnormal": bool(why)})
+                           {"check": check_id, "abnormal": bool(why), "taken_by": taken_by})
         if why:
             await monitoring.on_abnormal(tx, svc.config, svc, person_id, check_id, temperature, why, actor)
     return store.HealthCheck(check_id, person_id, iso(checked_at), temperature,
-                             json.dumps(symptoms, ensure_ascii=False), actor.actor, int(bool(why)))
+                             json.dumps(symptoms, ensure_ascii=False), actor.actor, int(bool(why)), taken_by)
 
 
 def reveal(svc: Services, person: PersonRow) -> tuple[str, str | None]:

@@ -28,8 +28,9 @@ async def reach(conn: Conn, principal: Principal) -> Reach:
 
 def covers(reach_: Reach, person: PersonRow | Mapping[str, Any]) -> bool:
     if isinstance(person, PersonRow):
-        return reach_.covers_person(person.community, person.employer, person.school)
-    return reach_.covers_person(person.get("community"), person.get("employer"), person.get("school"))
+        return reach_.covers_person(person.community, person.employer, person.school, person.school_class)
+    return reach_.covers_person(person.get("community"), person.get("employer"), person.get("school"),
+                                person.get("school_class"))
 
 
 async def check_person(conn: Conn, principal: Principal, person: PersonRow | None, person_id: int) -> PersonRow:

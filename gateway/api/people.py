@@ -30,6 +30,7 @@ async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
         # least privilege: a viewer sees who and what status, not where they live
         "address": person.address if may(principal.role, "people.address") else None,
         "community": person.community, "employer": person.employer, "school": person.school,
+        "school_class": person.school_class, "school_member": person.school_member,
         "origin": person.origin, "left_origin_on": person.left_origin_on, "arrived_on": person.arrived_on,
         "status": person.status,
         "quarantine": None if person.quarantine_end is None else {
@@ -102,7 +103,7 @@ async def update_person(request: web.Request) -> web.Response:
 def _check_json(check: store.HealthCheck) -> dict[str, Any]:
     return {"id": check.id, "person_id": check.person_id, "checked_at": check.checked_at,
             "temperature": check.temperature, "symptoms": json.loads(check.symptoms),
-            "recorded_by": check.recorded_by, "abnormal": bool(check.abnormal)}
+            "recorded_by": check.recorded_by, "taken_by": check.taken_by, "abnormal": bool(check.abnormal)}
 
 
 async def add_health_check(request: web.Request) -> web.Response:

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 
-from . import bindings, checkpoint, guardianships, health, key_areas, keys, major_events, monitor, monitoring, passes, people, \
-    reports, resumption, sites, tokens, webhooks
+from . import bindings, checkpoint, guardianships, health, key_areas, keys, major_events, monitor, monitoring, passes, \
+    people, reports, resumption, schools, sites, tokens, webhooks
 
 API = "/api/v1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -22,6 +22,13 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/people/{{person_id}}/health-checks", people.list_health_checks),
     ("POST", f"{API}/people/{{person_id}}/quarantine/end", people.end_quarantine),
     ("POST", f"{API}/people/{{person_id}}/clear", people.clear_person),
+    ("PUT", f"{API}/people/{{person_id}}/class", schools.set_class),
+    ("POST", f"{API}/people/{{person_id}}/contacts", schools.add_contact),
+    ("GET", f"{API}/people/{{person_id}}/contacts", schools.list_contacts),
+    ("GET", f"{API}/schools/{{school}}/classes", schools.list_classes),
+    ("POST", f"{API}/schools/{{school}}/classes", schools.create_class),
+    ("PATCH", f"{API}/schools/{{school}}/classes/{{class_code}}", schools.update_class),
+    ("GET", f"{API}/schools/{{school}}/file", schools.school_file),
     ("GET", f"{API}/key-areas", key_areas.list_key_areas),
     ("GET", f"{API}/health/not-checked", monitoring.not_checked),
     ("PUT", f"{API}/key-areas/{{prefix}}", key_areas.put_key_area),

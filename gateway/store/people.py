@@ -41,6 +41,8 @@ class PersonRow:
     created_at: str
     updated_at: str
     quarantine_place: str | None = None
+    school_class: str | None = None    # a class of `school` (school_classes), set by gateway/schools.py
+    school_member: str | None = None   # student | staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class HealthCheck:
     symptoms: str
     recorded_by: str
     abnormal: int = 0
+    taken_by: str | None = None  # who took the temperature (a name); recorded_by is the account
 
 
 WRITABLE = frozenset(f.name for f in fields(PersonRow)) - {"id"}
@@ -120,6 +123,8 @@ def reach_clause(reach: Reach, params: dict[str, Any], prefix: str = "") -> str:
     parts = [in_list(f"{prefix}community", reach.communities, "rc", params),
              in_list(f"{prefix}employer", reach.employers, "re", params),
              in_list(f"{prefix}school", reach.schools, "rs", params)]
+    if reach.classes:
+        parts.append(in_list(f"({prefix}school || '/' || {prefix}school_class)", reach.classes, "rk", params))
     return "(" + " OR ".join(parts) + ")"
 
 
@@ -153,12 +158,12 @@ async def status_history(conn: Conn, *, person_id: int) -> list[StatusChange]:
 
 
 async def add_health_check(conn: Conn, *, person_id: int, checked_at: str, temperature: float,
-                           symptoms: str, recorded_by: str, abnormal: int = 0) -> int:
+                           symptoms: str, recorded_by: str, abnormal: int = 0, taken_by: str | None = None) -> int:
     return int(await conn.returning(
-        "INSERT INTO health_checks (person_id, checked_at, temperature, symptoms, recorded_by, abnormal)"
-        " VALUES (:p, :at, :t, :s, :by, :ab) RETURNING id",
+        "INSERT INTO health_checks (person_id, checked_at, temperature, symptoms, recorded_by, abnormal, taken_by)"
+        " VALUES (:p, :at, :t, :s, :by, :ab, :tb) RETURNING id",
         {"p": person_id, "at": checked_at, "t": temperature, "s": symptoms, "by": recorded_by,
-         "ab": abnormal}))
+         "ab": abnormal, "tb": taken_by}))
 
 
 async def health_checks(conn: Conn, *, person_id: int) -> list[HealthCheck]:

@@ -47,7 +47,9 @@ async def client(aiohttp_client: Callable[..., Awaitable[Client]], config: Gatew
 @pytest.fixture
 async def tokens(client: Client) -> dict[str, str]:
     db = client.app[db_key]
-    return {role: await create_token(db, role=role, label=f"test-{role}") for role in ROLES}
+    # a class teacher is always scoped to classes (gateway/auth.scope_for)
+    return {role: await create_token(db, role=role, label=f"test-{role}",
+                                     scope="class:S1/1A" if role == "teacher" else "city") for role in ROLES}
 
 
 @pytest.fixture

@@ -72,8 +72,15 @@ async def build_world(client: Client) -> World:
             "policy": {"communities": [f"C-{side}"]}})
         assert resp.status == 201, await resp.text()
         body = person_body(seed, name="INSIDER" if side == "IN" else "OUTSIDER", community=f"C-{side}",
-                           address=f"{side}ADDR 1 Road")
+                           address=f"{side}ADDR 1 Road", school=f"S-{side}", origin="310101")
         person = await (await client.post("/api/v1/people", headers=admin, json=body)).json()
+        # the class teacher's world: class 1A of school S-IN / S-OUT, with this person in it
+        resp = await client.post(f"/api/v1/schools/S-{side}/classes", headers=admin,
+                                 json={"code": "1A", "name": f"{side} 一年级一班"})
+        assert resp.status == 201, await resp.text()
+        resp = await client.put(f"/api/v1/people/{person['id']}/class", headers=admin,
+                                json={"school_class": "1A"})
+        assert resp.status == 200, await resp.text()
         issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json()
         device = await enrol_device(client, admin, f"{side}-SITE")
         chain = Chain(device["device_id"], f"{side}-SITE")
@@ -93,7 +100,8 @@ def concrete(path: str, world: World, side: str) -> str:
               "token": "x" * 32, "prefix": "31", "kid": "0" * 16, "job_id": "1",
               "alert_id": str(world.alerts[side]), "handover_id": "1",
               "township": "T-1", "delivery_id": "1",
-              "event_id": "1", "resumption_id": "1", "guardianship_id": "1"}
+              "event_id": "1", "resumption_id": "1", "guardianship_id": "1", "school": f"S-{side}",
+              "class_code": "1A"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -162,7 +170,8 @@ async def _snapshot(client: Client) -> tuple[Any, ...]:
     queries = ("SELECT COUNT(*), MAX(updated_at), SUM(cleared) FROM people",
                "SELECT COUNT(*), SUM(state = 'live') FROM passes", "SELECT COUNT(*) FROM health_checks",
                "SELECT COUNT(*) FROM status_history", "SELECT COUNT(*), MAX(updated_at) FROM sites",
-               "SELECT COUNT(*), COUNT(disabled_at) FROM devices", "SELECT COUNT(*) FROM revocations")
+               "SELECT COUNT(*), COUNT(disabled_at) FROM devices", "SELECT COUNT(*) FROM revocations",
+               "SELECT COUNT(*), MAX(updated_at) FROM school_classes", "SELECT COUNT(*) FROM contact_logs")
     found: list[Any] = []
     for sql in queries:
         found.extend(await client.app[db_key].read.fetch_one(sql))
@@ -174,11 +183,12 @@ WALKED = sorted(r for r in access.ROUTES.items() if r[1] not in (access.PUBLIC, 
 OWN_SETTINGS = {path for (_, path), action in access.ROUTES.items() if action == access.LOGGED_IN}
 
 
-@pytest.mark.parametrize("role", ["registrar", "viewer", "approver", "admin"])
+@pytest.mark.parametrize("role", ["registrar", "viewer", "approver", "teacher", "admin"])
 async def test_every_route_every_role_in_and_out_of_scope(aiohttp_client: Any, tmp_path: Any, role: str) -> None:
     client = await aiohttp_client(create_app(GatewayConfig.for_data_dir(tmp_path / "data")))
     world = await build_world(client)
-    scope = SCOPE if role != "admin" else "city"
+    # a class teacher reaches their class only (class 1A of school S-IN)
+    scope = "city" if role == "admin" else "class:S-IN/1A" if role == "teacher" else SCOPE
     token = await create_token(client.app[db_key], role=role, label="walker", scope=scope)
     csrf = await _console_csrf(client, "walker", role, scope)
     problems: list[str] = []

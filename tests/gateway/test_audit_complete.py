@@ -256,9 +256,51 @@ async def _end_guardian(w: World) -> Call:
                 REGISTRAR_ACTOR)
 
 
+TEACHER_ACTOR = "token:5(test-teacher)"  # scoped to class:S1/1A (conftest)
+
+
+async def _school_class(w: World) -> int:
+    """Class 1A of school S1 with a student not yet back (an origin, no arrival): the teacher's class."""
+    await w.post(f"{R}/schools/S1/classes", "admin", {"code": "1A", "name": "一年级一班"})
+    person = await w.post(f"{R}/people", "registrar", person_body(9, school="S1", origin="310101"))
+    resp = await w.client.put(f"{R}/people/{person['id']}/class", headers=w.headers("admin"),
+                              json={"school_class": "1A"})
+    assert resp.status == 200, await resp.text()
+    return int(person["id"])
+
+
+async def _create_class(w: World) -> Call:
+    return Call("POST", f"{R}/schools/S1/classes", w.headers("registrar"), {"code": "2B", "name": "二年级二班"},
+                REGISTRAR_ACTOR)
+
+
+async def _update_class(w: World) -> Call:
+    await _school_class(w)
+    return Call("PATCH", f"{R}/schools/S1/classes/1A", w.headers("registrar"), {"grade": "一年级"},
+                REGISTRAR_ACTOR)
+
+
+async def _set_class(w: World) -> Call:
+    await w.post(f"{R}/schools/S1/classes", "admin", {"code": "1A", "name": "一年级一班"})
+    resp = await w.client.patch(f"{R}/people/{w.person_id}", headers=w.headers("admin"), json={"school": "S1"})
+    assert resp.status == 200, await resp.text()
+    return Call("PUT", f"{R}/people/{w.person_id}/class", w.headers("registrar"),
+                {"school_class": "1A", "member": "staff"}, REGISTRAR_ACTOR)
+
+
+async def _contact(w: World) -> Call:
+    person_id = await _school_class(w)
+    return Call("POST", f"{R}/people/{person_id}/contacts", w.headers("teacher"),
+                {"note": "在武汉家中，情绪稳定", "health": "无发热", "plans": "疫情结束后返昆"}, TEACHER_ACTOR)
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/people/{{person_id}}/guardianships"): _add_guardian,
     ("POST", f"{R}/guardianships/{{guardianship_id}}/end"): _end_guardian,
+    ("POST", f"{R}/schools/{{school}}/classes"): _create_class,
+    ("PATCH", f"{R}/schools/{{school}}/classes/{{class_code}}"): _update_class,
+    ("PUT", f"{R}/people/{{person_id}}/class"): _set_class,
+    ("POST", f"{R}/people/{{person_id}}/contacts"): _contact,
     ("POST", f"{R}/major-events/{{event_id}}/acknowledge"): _ack_major_event,
     ("PUT", f"{R}/webhooks/{{township}}"): _put_webhook,
     ("POST", f"{R}/webhook-deliveries/{{delivery_id}}/retry"): _retry_webhook,

@@ -25,4 +25,6 @@ async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], tmp_path:
 @pytest.fixture
 async def tokens(client: TestClient) -> dict[str, dict[str, str]]:
     db = client.app[db_key]
-    return {role: bearer(await create_token(db, role=role, label=f"report-test-{role}")) for role in ROLES}
+    return {role: bearer(await create_token(db, role=role, label=f"report-test-{role}",
+                                            scope="class:S1/1A" if role == "teacher" else "city"))
+            for role in ROLES}

@@ -14,8 +14,8 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, cards, guardianships, handovers, imports, key_areas, keys, major_events, passes, people, resumption, \
-    sites, today, webhooks
+from . import activity, auth, cards, guardianships, handovers, imports, key_areas, keys, major_events, passes, people, \
+    resumption, schools, sites, today, webhooks
 from .common import Handler, csrf_key, error_words, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -120,6 +120,7 @@ def create_console() -> web.Application:
     console.router.add_post("/logout", auth.logout)
     console.router.add_post("/lang", set_language)
     imports.setup(console)  # before people: /people/import is not a person id
+    schools.setup(console)
     people.setup(console)
     guardianships.setup(console)
     cards.setup(console)

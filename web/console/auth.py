@@ -15,6 +15,8 @@ from .common import csrf_key, redirect, render, say, services, user, user_key
 
 def landing(role: str | None) -> str:
     """Where a role's work starts: Today, or for an approver (who reaches no people) the applications."""
+    if role == access.TEACHER:
+        return "/console/schools"  # a class teacher's work is their class's file (一校一档)
     return "/console/resumptions" if role == access.APPROVER else "/console/today"
 
 

@@ -17,6 +17,7 @@ from gateway.store.people import PersonRow
 from .. import labels, store
 from ..passview import qr_svg
 from ..sessions import ConsoleUser
+from . import schools
 from .common import error_words, form_body, int_param, lang_of, redirect, render, say, services, user
 
 PAGE = 50
@@ -69,11 +70,11 @@ async def people_list(request: web.Request) -> web.Response:
 async def person_file(request: web.Request) -> web.Response:
     svc = services(request)
     person = await registry.get_for(svc, user(request).principal(), _person_id(request))
-    return render(request, "console/person.html", await _file(svc, person, {}, {}, user(request)))
+    return render(request, "console/person.html", await _file(svc, person, {}, {}, user(request), lang_of(request)))
 
 
 async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors: dict[str, str],
-                me: ConsoleUser) -> dict[str, Any]:
+                me: ConsoleUser, lang: str = "zh") -> dict[str, Any]:
     """Everything the person's file shows: history, passes, entries at gates, health checks, and for the
     roles that hand it over, the resident link as a QR."""
     read = svc.db.read
@@ -88,7 +89,8 @@ async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors
             "cares": await guardianships.of_person(svc, person.id, me.principal())
             if access.may(me.role, "guardianship.list") else [],
             "max_dependants": guardianships.MAX_DEPENDANTS,
-            "values": values, "errors": errors, "today": registry.local_today().isoformat()}
+            "values": values, "errors": errors, "today": registry.local_today().isoformat(),
+            **await schools.person_section(svc, person, me, lang)}
 
 
 async def _form(request: web.Request, template: str, values: dict[str, Any], errors: dict[str, str],
@@ -167,14 +169,18 @@ async def health_check(request: web.Request) -> web.Response:
     symptoms = form.get("symptoms")
     if isinstance(symptoms, str) and symptoms.strip():
         body["symptoms"] = [s.strip() for s in re.split(r"[,，、]", symptoms[:2000]) if s.strip()]
+    taken_by = form.get("taken_by")
+    if isinstance(taken_by, str) and taken_by.strip():
+        body["taken_by"] = taken_by.strip()[:200]
     try:
         await registry.add_health_check(svc, person_id, body, user(request).principal())
     except InvalidInput as exc:
         values = {"temperature": raw if isinstance(raw, str) else "",
-                  "symptoms": symptoms if isinstance(symptoms, str) else ""}
+                  "symptoms": symptoms if isinstance(symptoms, str) else "",
+                  "taken_by": taken_by if isinstance(taken_by, str) else ""}
         person = await registry.get_for(svc, user(request).principal(), person_id)
         return render(request, "console/person.html",
-                      await _file(svc, person, values, _field_error(request, exc), user(request)), 422)
+                      await _file(svc, person, values, _field_error(request, exc), user(request), lang_of(request)), 422)
     raise redirect(f"/console/people/{person_id}", done="checked")
 
 
