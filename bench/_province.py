@@ -9,12 +9,68 @@ from pg_indexes and pg_constraint, so the schema measured is the migrations' own
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bench.bench_reports import DAY, GATES_PER_SITE, REASONS, TZ
-from gateway.db import Database
+import asyncpg
+
+from gateway.db import Conn, Database
+from gateway.db.sql import bind
 
 STAMP = "2020-02-01T00:00:00+00:00"
+
+
+class _Loader(Conn):
+    """The store's `execute`/`fetch_all` on a plain connection without the pool's 60 s command timeout
+    (loading millions of rows takes minutes); PostgreSQL only, setup only."""
+
+    backend = "postgresql"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql, params=None):  # type: ignore[no-untyped-def]
+        text, args = bind(sql, params)
+        await self._conn.execute(text, *args, timeout=None)
+
+    async def fetch_all(self, sql, params=None):  # type: ignore[no-untyped-def]
+        text, args = bind(sql, params)
+        return list(await self._conn.fetch(text, *args, timeout=None))
+
+    async def execute_many(self, sql, rows):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    async def insert_rows(self, table, columns, rows, *, ignore_conflict_on=None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    async def fetch_one(self, sql, params=None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    async def serialise(self, name):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def json_list(self, param, sql_type="TEXT"):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def stream(self, sql, params=None, size=5000):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+
+@asynccontextmanager
+async def _loading(db: Database) -> AsyncIterator[Conn]:
+    """One transaction for the load: on PostgreSQL a connection of its own without a timeout."""
+    if db.backend != "postgresql":
+        async with db.transaction() as tx:
+            yield tx
+        return
+    conn = await asyncpg.connect(db.url)  # type: ignore[attr-defined]
+    try:
+        async with conn.transaction():
+            yield _Loader(conn)
+    finally:
+        await conn.close()
 
 
 def _reason_case(column: str) -> str:
@@ -30,7 +86,7 @@ def _reason_case(column: str) -> str:
 async def people(db: Database, count: int, sample: int = 2000) -> list[str]:
     """`count` people with random document hashes, inserted in hash order (a dense index, as after
     a REINDEX); returns `sample` of their hashes in random order, for look-ups."""
-    async with db.transaction() as tx:
+    async with _loading(db) as tx:
         if db.backend == "postgresql":
             await tx.execute(
                 "INSERT INTO people (name, document_type, document_enc, document_hmac, document_masked,"
@@ -47,7 +103,7 @@ async def people(db: Database, count: int, sample: int = 2000) -> list[str]:
                 " FROM (WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < :n)"
                 "       SELECT x, lower(hex(randomblob(32))) AS h FROM g) ORDER BY h",
                 {"n": count, "at": STAMP})
-    async with db.transaction() as tx:
+    async with _loading(db) as tx:
         await tx.execute("ANALYZE people")
     step = max(1, count // sample)
     hashes = [r[0] for r in await db.read.fetch_all(
@@ -64,7 +120,7 @@ async def province_day(db: Database, entries: int, gates: int, people_count: int
     start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=TZ).timestamp()
     received = datetime(DAY.year, DAY.month, DAY.day + 1, 1, tzinfo=TZ).astimezone(UTC).isoformat(
         timespec="seconds")
-    async with db.transaction() as tx:
+    async with _loading(db) as tx:
         await tx.execute("SET LOCAL maintenance_work_mem = '512MB'")
         await tx.execute(
             "INSERT INTO sites (code, name, kind, policy, created_at, updated_at)"
@@ -125,5 +181,5 @@ async def province_day(db: Database, entries: int, gates: int, people_count: int
             "INSERT INTO alerts (kind, created_at, site, device_id, entry_id, serial, details, dedupe_key)"
             " SELECT 'fever', received_at, site, device_id, id, NULL, '{}', 'fever:' || id FROM entries"
             " WHERE reason = 'fever'")
-    async with db.transaction() as tx:
+    async with _loading(db) as tx:
         await tx.execute("ANALYZE")

@@ -165,10 +165,12 @@ class PostgresDatabase(Database):
         return f"PostgresDatabase({redacted(self.url)!r})"
 
     @classmethod
-    async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresDatabase:
+    async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10,
+                      command_timeout: float = 60) -> PostgresDatabase:
+        """`command_timeout`: seconds one statement may take (a benchmark's province report, more)."""
         try:
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init,
-                                             reset=_keep_session, command_timeout=60)
+                                             reset=_keep_session, command_timeout=command_timeout)
         except DRIVER_ERRORS as error:
             raise Unavailable(f"cannot connect to {redacted(url)}: {_why(error)}") from error
         try:
