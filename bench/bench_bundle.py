@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import signal
 import socket
@@ -177,7 +178,7 @@ class Gates:
                 assert resp.status == 200
                 await resp.read()
                 self.etags.append(resp.headers["ETag"])
-        self.out.update(lat=[], tlat=[], statuses=[], wall=0.0, cpu=[0.0, 0.0])
+        self.out.update(lat=[], tlat=[], statuses=[], wall=0.0, cpu=[0.0] * len(self.pids))
 
     async def unchanged_round(self) -> None:
         """Every gate syncs once, all at once: the bundle with If-None-Match, then the signed time."""
@@ -317,11 +318,19 @@ def main() -> None:
             f"| {b} | {r['cold_s']:.1f} s | **{r['unchanged'][0]:.1f} / {r['unchanged'][1]:.1f} ms** "
             f"({r['304_ratio']:.0%} 304, {r['unchanged'][2]:,.0f}/s) | {r['time'][0]:.1f} / {r['time'][1]:.1f} ms "
             f"| {r['rebuild_s'] * 1000:,.0f} ms | {r['changed'][0]:.1f} / {r['changed'][1]:.1f} ms "
-            f"| {r['part'][0]:.1f} / {r['part'][1]:.1f} ms ({r['part'][2]} part) |")
+            f"| {r['part'][0]:.1f} / {r['part'][1]:.1f} ms ({r['part'][2]} part) "
+            f"| {r['cpu_ms'][0]:.1f} ms" + (f" + {r['cpu_ms'][1]:.1f} ms" if len(r["cpu_ms"]) > 1 else "") + " |")
     sq = results["sqlite"]
     verdict = "; ".join(
         f"{b} {'met' if r['unchanged'][1] <= 50 and r['304_ratio'] == 1 else 'not met'}"
         f" (p99 {r['unchanged'][1]:.1f} ms, {r['304_ratio']:.0%} answered 304)" for b, r in results.items())
+    pg = results["postgresql"]
+    worst = (f"at PostgreSQL's {pg['cpu_ms'][0]:.1f} ms per sync in the gateway that is"
+             f" {args.gates * pg['cpu_ms'][0]:.0f} ms even on an idle machine, so p99 ≤ 50 ms at {args.gates}"
+             f" simultaneous gates needs ≤ {50 / args.gates:.1f} ms per sync, or about"
+             f" {math.ceil(args.gates * pg['cpu_ms'][0] / 50)} gateway processes (cores) sharing the burst"
+             " (`qrgate serve` nodes behind nginx, docs/deployment.md); gates that sync at spread times"
+             " (every 30 minutes, not all at once) see the single-request latency")
     body = f"""
 {args.revoked:,} revoked serials written straight to the tables (SQLite {sq['seed_s']:.0f} s,
 PostgreSQL {results['postgresql']['seed_s']:.0f} s); one `qrgate serve` per backend (one process, one event
@@ -336,14 +345,18 @@ The list is {sq['parts']} parts ({sq['all_parts_bytes'] / 1e6:.1f} MB in all, a 
 download: {sq['all_parts_s']:.1f} s over loopback on SQLite). A sync is two requests: the bundle with
 `If-None-Match` and the signed time (the one signature made per request).
 
-| backend | cold first bundle (signs index + all parts) | unchanged bundle p50 / p99 | signed time p50 / p99 | first bundle after a revocation (re-signs 1 part) | changed bundle, {args.gates} gates p50 / p99 | changed part fetch p50 / p99 |
-|---|---|---|---|---|---|---|
+| backend | cold first bundle (signs index + all parts) | unchanged bundle p50 / p99 | signed time p50 / p99 | first bundle after a revocation (re-signs 1 part) | changed bundle, {args.gates} gates p50 / p99 | changed part fetch p50 / p99 | CPU per unchanged sync: gateway (+ PostgreSQL) |
+|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
 {args.gates} gates × {args.rounds} syncs each for the unchanged case. Target: p99 ≤ 50 ms with
 unchanged documents answered 304: {verdict}. Before part 5 the bundle signed the whole list afresh on every
 request (p99 155 ms at 200 serials, `gateway` section); at a million serials that would be a 12 MB
-signature per request. In front of nginx the parts are served from its cache (docs/deployment.md),
+signature per request.
+
+What it would take: {args.gates} gates syncing at the same instant put {args.gates} syncs' CPU on one
+gateway process (one event loop), so the last answer waits for about {args.gates} × the CPU per sync;
+{worst}. In front of nginx the parts are served from its cache (docs/deployment.md),
 so after a revocation the nodes answer one part request per cache, not one per gate.
 """
     print(body)

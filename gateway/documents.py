@@ -63,6 +63,7 @@ class _NodeCache:
     policies: dict[tuple[str, str], Served] = field(default_factory=dict)
     parts: dict[str, bytes] = field(default_factory=dict)  # etag -> body, the current index's parts
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    seq_read: asyncio.Future[int] | None = None  # the revocation seq read now on its way, if any
 
 
 # by open database (tests run many gateways in one process); gone with the database object
@@ -86,9 +87,9 @@ def part_name(prefix: str) -> str:
 
 async def revocations(svc: Services, key: IssuerKey, moment: datetime) -> RevocationState:
     """The current version of the revocation list, signed once (here, or by another node)."""
-    seq = await pass_store.revocation_seq(svc.db.read)
-    version = f"{seq:012d}.{moment:%Y%m%d}.{key.kid.hex()}"
     cache = _cache(svc.db)
+    seq = await _current_seq(svc.db, cache)
+    version = f"{seq:012d}.{moment:%Y%m%d}.{key.kid.hex()}"
     if cache.index is not None and cache.index.version == version:
         return cache.index
     async with cache.lock:  # one build per process; other nodes wait on the database lock
@@ -102,6 +103,23 @@ async def revocations(svc: Services, key: IssuerKey, moment: datetime) -> Revoca
         cache.parts = {e: b for e, b in cache.parts.items() if e in state.parts.values()}
         cache.index = state
         return state
+
+
+async def _current_seq(db: Database, cache: _NodeCache) -> int:
+    """The list's current seq, read from the database: requests that arrive while a read is on its
+    way share it (a burst of 50 gates syncing costs one round trip here, not 50 — on PostgreSQL each
+    one waits for a server process). A shared answer is at most one round trip older than the request
+    that joined it; a revocation committed within that round trip reaches the gate at its next sync."""
+    pending = cache.seq_read
+    if pending is None:
+        pending = cache.seq_read = asyncio.ensure_future(pass_store.revocation_seq(db.read))
+
+        def done(future: asyncio.Future[int]) -> None:
+            if cache.seq_read is future:
+                cache.seq_read = None
+
+        pending.add_done_callback(done)
+    return await asyncio.shield(pending)  # one caller cancelled does not cancel the others' read
 
 
 async def _build(svc: Services, key: IssuerKey, seq: int, version: str, moment: datetime) -> DocumentRow:

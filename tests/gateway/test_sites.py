@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -143,6 +144,32 @@ async def test_signed_time_names_the_current_index(client: Client, admin: dict[s
 async def test_jwks_is_public(client: Client) -> None:
     resp = await client.get("/.well-known/jwks.json")
     assert resp.status == 200 and TrustSet.from_jwks(await resp.json())
+
+
+async def test_a_burst_of_syncs_shares_one_read_and_misses_no_revocation(client: Client,
+                                                                        admin: dict[str, str]) -> None:
+    """#12 proof (bundle latency): gates syncing at once share the read of the list's seq; each gets
+    the current list (304 when unchanged), and a sync after a revocation sees it."""
+    await make_site(client, admin, "S1", communities=["C1"])
+    devices = [await enrol_device(client, admin, "S1") for _ in range(6)]
+    person = await (await client.post("/api/v1/people", headers=admin, json=person_body(7))).json()
+    issued = await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json()
+    first = [await client.get("/api/v1/devices/bundle", headers=bearer(d["credential"])) for d in devices]
+    etags = [r.headers["ETag"] for r in first]
+
+    async def sync(i: int) -> tuple[int, str]:
+        headers = {**bearer(devices[i]["credential"]), "If-None-Match": etags[i]}
+        resp = await client.get("/api/v1/devices/bundle", headers=headers)
+        await resp.read()
+        return resp.status, resp.headers["ETag"]
+
+    burst = await asyncio.gather(*(sync(i % 6) for i in range(30)))
+    assert burst == [(304, etags[i % 6]) for i in range(30)]
+    await client.post(f"/api/v1/passes/{issued['serial']}/revoke", headers=admin, json={"reason": "a"})
+    after = await asyncio.gather(*(sync(i % 6) for i in range(30)))
+    assert all(status == 200 and etag != etags[i % 6] for i, (status, etag) in enumerate(after))
+    changed = await client.get("/api/v1/devices/bundle", headers=bearer(devices[0]["credential"]))
+    assert (await changed.json())["revocations_seq"] == 1
 
 
 async def test_rotation_and_withdrawal_reach_the_next_bundle(client: Client, admin: dict[str, str]) -> None:
