@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import write_section  # noqa: E402
+from gateway.config import DEFAULT_TIMEZONE  # noqa: E402
 from gateway.db import Database  # noqa: E402
 from gateway.reports import daily_report, to_csv  # noqa: E402
 
@@ -114,7 +115,7 @@ async def measure(path: Path, runs: int) -> tuple[list[float], dict[str, object]
         report: dict[str, object] = {}
         for _ in range(runs):
             t0 = time.perf_counter()
-            report = await daily_report(db, DAY, now=now)
+            report = await daily_report(db, DAY, now=now, city_timezone=DEFAULT_TIMEZONE)
             to_csv(report)
             times.append(time.perf_counter() - t0)
         return times, report

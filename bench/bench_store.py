@@ -37,7 +37,7 @@ from bench.bench_reports import DAY, build  # noqa: E402
 from gateway import ingest  # noqa: E402
 from gateway.reports import daily_report, to_csv  # noqa: E402
 from gateway.auth import DEVICE, Principal  # noqa: E402
-from gateway.config import GatewayConfig  # noqa: E402
+from gateway.config import DEFAULT_TIMEZONE, GatewayConfig  # noqa: E402
 from gateway.db import Database  # noqa: E402
 from gateway.db.postgresql import PostgresDatabase  # noqa: E402
 from gateway.db.sqlite import SQLiteDatabase  # noqa: E402
@@ -153,7 +153,7 @@ async def report_seconds(db: Database, runs: int) -> float:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        to_csv(await daily_report(db, DAY, now=datetime(2020, 2, 16, tzinfo=UTC)))
+        to_csv(await daily_report(db, DAY, now=datetime(2020, 2, 16, tzinfo=UTC), city_timezone=DEFAULT_TIMEZONE))
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 

@@ -24,7 +24,7 @@ from keys.checkpoint import (DIRECTIONS, MAX_PEOPLE, ROLES, TEMPERATURE_RANGE, T
 
 from . import bindings, handovers as inbox, key_areas, major_events, passes, quarantine, registry, webhooks
 from .auth import Principal
-from .clock import iso, iso_ms, now
+from .clock import iso, iso_ms, local_today, now
 from .config import GatewayConfig
 from .db import Conn
 from .errors import Forbidden, InvalidInput
@@ -214,7 +214,7 @@ async def _store_record(svc: Services, tx: Conn, device: Principal, site: str, r
                         areas: list[quarantine.KeyArea]) -> tuple[list[int], list[int]]:
     people = record.pop("people")
     await store.insert_record(tx, values={**record, "device_id": device.id, "site": site, "people": len(people)})
-    today = registry.local_today()
+    today = local_today(svc.config.tz)
     stamp = now()
     handovers: list[int] = []
     referrals: list[int] = []

@@ -70,6 +70,14 @@ def _listen(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trusted-proxy", action="append", type=_proxy, default=None, metavar="ADDRESS",
                    help="a reverse proxy (address or network, repeatable) whose X-Forwarded-For names "
                         "the client; nobody else's is believed")
+    timezone_option(p)
+
+
+def timezone_option(p: argparse.ArgumentParser) -> None:
+    """--timezone ZONE: the city's time zone (also QRGATE_TIMEZONE); checked by commands.config_from."""
+    p.add_argument("--timezone", default=None, metavar="ZONE",
+                   help="the city's IANA time zone: today, console times, the city's daily report, new sites "
+                        "(default: $QRGATE_TIMEZONE, else Asia/Shanghai)")
 
 
 def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
@@ -78,7 +86,8 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
     _data(serve)
     _listen(serve)
     serve.set_defaults(func=lambda a: commands.serve(commands.config_from(a.data, a.host, a.port,
-                                                                          a.public_url, a.trusted_proxy),
+                                                                          a.public_url, a.trusted_proxy,
+                                                                          a.timezone),
                                                      app_factory))
 
     init = sub.add_parser("init", help="create a data folder: database, data key, first signing key, root of trust")
@@ -152,7 +161,8 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
 def _demo(args: argparse.Namespace, app_factory: AppFactory) -> int:
     from . import demo  # demo data is only loaded when asked for
 
-    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url, args.trusted_proxy),
+    return demo.run(commands.config_from(args.data, args.host, args.port, args.public_url, args.trusted_proxy,
+                                  args.timezone),
                     app_factory)
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today(tz: ZoneInfo) -> date:
+    """Today's date in `tz` (the city's: `GatewayConfig.tz`)."""
+    return now().astimezone(tz).date()
 
 
 def iso(moment: datetime) -> str:

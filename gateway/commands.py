@@ -20,7 +20,7 @@ from keys.exitcodes import Exit, Failure
 
 from . import accounts, auth, logsafe, people_import, startup, tokens
 from .app import AppFactory
-from .config import DATABASE_ENV, GatewayConfig
+from .config import DATABASE_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV, GatewayConfig, check_timezone
 from .errors import GatewayError
 from .services import open_services
 
@@ -42,8 +42,18 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 def config_from(data: Path, host: str | None = None, port: int | None = None,
-                public_url: str | None = None, trusted_proxies: list[str] | None = None) -> GatewayConfig:
-    config = GatewayConfig.for_data_dir(data, database_url=os.environ.get(DATABASE_ENV) or None)
+                public_url: str | None = None, trusted_proxies: list[str] | None = None,
+                timezone: str | None = None) -> GatewayConfig:
+    """The config a command runs with: the flags given, else QRGATE_DATABASE / QRGATE_TIMEZONE, else defaults.
+
+    A time zone that is not one stops the command here (exit 78, one line naming where it came from)."""
+    zone, source = ((timezone, "--timezone") if timezone is not None
+                    else (os.environ.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE, f"{TIMEZONE_ENV}="))
+    try:
+        check_timezone(zone)
+    except ValueError as exc:
+        raise Failure(Exit.CONFIG, f"{source}{'' if source.endswith('=') else ' '}{exc}") from None
+    config = GatewayConfig.for_data_dir(data, database_url=os.environ.get(DATABASE_ENV) or None, timezone=zone)
     if host is not None:
         config = replace(config, host=host)
     if port is not None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 DATABASE_ENV = "QRGATE_DATABASE"
+TIMEZONE_ENV = "QRGATE_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # Kunshan's
 # the rules that can make a major-event report (gateway/major_events.py says what each matches)
 MAJOR_EVENT_RULES = ("school_fever", "checkpoint_key_area", "checkpoint_fever", "broken_chain", "shared_pass")
 
@@ -27,6 +30,9 @@ class GatewayConfig:
     port: int = _setting(8080, "Port `qrgate serve` listens on.")
     public_url: str | None = _setting(
         None, "Base URL gates and residents reach the gateway at (default http://HOST:PORT).")
+    timezone: str = _setting(
+        DEFAULT_TIMEZONE, "The city's IANA time zone (`--timezone` or `QRGATE_TIMEZONE`): today's date, the console's "
+                          "times, the city's daily report, and the zone a new site's policy starts with.")
     quarantine_days: int = _setting(14, "Days of quarantine after arriving from a key area.")
     health_fever_threshold: float = _setting(
         37.3, "A daily health check at or above this temperature (°C) is abnormal.")
@@ -70,6 +76,7 @@ class GatewayConfig:
         60, "First lockout; doubles with each further failure, capped at one hour.")
 
     def __post_init__(self) -> None:
+        check_timezone(self.timezone)
         unknown = sorted(set(self.major_event_rules) - set(MAJOR_EVENT_RULES))
         if unknown:
             raise ValueError(f"major_event_rules: unknown rule(s) {', '.join(unknown)}; "
@@ -78,6 +85,11 @@ class GatewayConfig:
     @classmethod
     def for_data_dir(cls, path: Path | str, **overrides: Any) -> GatewayConfig:
         return replace(cls(data_dir=Path(path)), **overrides)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The city's time zone (checked when the config was made)."""
+        return ZoneInfo(self.timezone)
 
     @property
     def database(self) -> Path:
@@ -99,6 +111,17 @@ class GatewayConfig:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """The zone `name` names; ValueError with one line saying what is wrong otherwise."""
+    try:
+        if not name or name != name.strip() or len(name) > 64:  # 64: what a site policy accepts
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        raise ValueError(f"{name!r} is not a time zone: give an IANA name such as {DEFAULT_TIMEZONE} "
+                         "or UTC") from None
 
 
 def settings() -> list[tuple[str, Any, str]]:

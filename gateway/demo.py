@@ -13,6 +13,7 @@ from typing import Any
 from . import accounts, auth, passes, registry, sites, startup
 from .app import AppFactory
 from .auth import Principal
+from .clock import local_today
 from .commands import serve_on
 from .config import GatewayConfig
 from .idcard import make
@@ -71,7 +72,7 @@ async def seed(svc: Services, base_url: str) -> dict[str, Any]:
     for site in SITES:
         if not await site_store.get_site(svc.db.read, code=site["code"]):
             await sites.create_site(svc, site, DEMO)
-    today = registry.local_today()
+    today = local_today(svc.config.tz)
     links: dict[str, str] = {}
     for i, (name, community, employer, school, origin, days, status, cleared) in enumerate(PEOPLE, 1):
         body: dict[str, Any] = {

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import canonical, monitoring, passes, quarantine, regions
+from . import canonical, passes, quarantine, regions
 from .auth import Principal
-from .clock import iso, now
+from .clock import iso, local_today, now
 from .db import Conn
 from .errors import InvalidInput, NotFound
 from .services import Services
@@ -88,7 +88,7 @@ async def end_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: 
     area = next((a for a in await store.all_areas(svc.db.read) if a.prefix == prefix), None)
     if area is None:
         raise NotFound(f"{prefix} is not a key area")
-    until = optional_date(body.get("until"), "until") or monitoring.local_today()
+    until = optional_date(body.get("until"), "until") or local_today(svc.config.tz)
     return await set_area(svc, prefix, {"from": area.from_day, "until": until.isoformat(),
                                         "reason": body.get("reason")}, actor)
 

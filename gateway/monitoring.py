@@ -29,7 +29,6 @@ from .store import monitoring as store
 from .store import people as people_store
 from .store.monitoring import MonitoredRow
 
-CITY_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +63,10 @@ def abnormal_because(config: GatewayConfig, temperature: float, symptoms: Sequen
     return why
 
 
-def day_bounds(day: date) -> tuple[str, str]:
-    start = datetime.combine(day, time(0), tzinfo=CITY_TZ)
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[str, str]:
+    """00:00 to 24:00 of `day` in the city's zone `tz`, as stored (UTC)."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
     return iso(start), iso(start + timedelta(days=1))
-
-
-def local_today() -> date:
-    return now().astimezone(CITY_TZ).date()
 
 
 async def on_abnormal(tx: Conn, config: GatewayConfig, svc: Any, person_id: int, check_id: int,
@@ -102,18 +98,18 @@ def _monitored(row: MonitoredRow) -> Monitored:
                      bool(row.abnormal), row.last_checked_at)
 
 
-async def monitored_on(db: Database, day: date, *, visible: Any = None) -> list[Monitored]:
-    """Everyone with a check due on `day`; `visible(row)` filters to a caller's scope."""
-    start, end = day_bounds(day)
+async def monitored_on(db: Database, day: date, tz: ZoneInfo, *, visible: Any = None) -> list[Monitored]:
+    """Everyone with a check due on `day` (in the city's zone `tz`); `visible(row)` filters to a caller's scope."""
+    start, end = day_bounds(day, tz)
     rows = await store.monitored(db.read, day=day.isoformat(), start_iso=start, end_iso=end)
     return [_monitored(r) for r in rows if visible is None or visible(
         {"community": r.community, "employer": r.employer, "school": r.school})]
 
 
-async def not_checked(db: Database, *, day: date | None = None, community: str | None = None,
+async def not_checked(db: Database, *, day: date, tz: ZoneInfo, community: str | None = None,
                       visible: Any = None) -> list[Monitored]:
-    """The worker's list: people with a check due on `day` (default today) and none recorded yet."""
-    people = await monitored_on(db, day or local_today(), visible=visible)
+    """The worker's list: people with a check due on `day` and none recorded yet."""
+    people = await monitored_on(db, day, tz, visible=visible)
     return [p for p in people if not p.checked_today and (community is None or p.community == community)]
 
 
@@ -132,11 +128,12 @@ def community_figures(people: Iterable[Monitored], masker: Any) -> list[dict[str
     return out
 
 
-async def day_summary(db: Database, day: date, masker: Any, *, visible: Any = None) -> dict[str, Any]:
+async def day_summary(db: Database, day: date, tz: ZoneInfo, masker: Any, *,
+                      visible: Any = None) -> dict[str, Any]:
     """What the daily report shows of health monitoring (names masked by `masker`); `visible(row)`
     keeps a scoped caller's people (their communities, employers, schools) only."""
-    people = await monitored_on(db, day, visible=visible)
-    start, end = day_bounds(day)
+    people = await monitored_on(db, day, tz, visible=visible)
+    start, end = day_bounds(day, tz)
     abnormal = [a for a in await store.abnormal_checks(db.read, start_iso=start, end_iso=end)
                 if visible is None or visible({"community": a.community, "employer": a.employer,
                                                "school": a.school})]
@@ -146,7 +143,7 @@ async def day_summary(db: Database, day: date, masker: Any, *, visible: Any = No
         "abnormal": len({a.person_id for a in abnormal}),
         "communities": community_figures(people, masker),
         "abnormal_checks": [{"person_id": a.person_id, "name": masker(a.name), "community": a.community,
-                             "checked_at": datetime.fromisoformat(a.checked_at).astimezone(CITY_TZ)
+                             "checked_at": datetime.fromisoformat(a.checked_at).astimezone(tz)
                              .isoformat(timespec="seconds"),
                              "temperature": a.temperature, "symptoms": json.loads(a.symptoms)}
                             for a in abnormal],

@@ -7,11 +7,10 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from . import access, bindings, idcard, key_areas, monitoring, passes, quarantine, regions, scoped
 from .auth import Principal
-from .clock import iso, now
+from .clock import iso, local_today, now
 from .db import Conn
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .privacy import mask_document, mask_phone
@@ -28,7 +27,6 @@ QUARANTINE_KINDS = ("home", "central")
 OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,30}$")
 PHONE = re.compile(r"^\+?[0-9]{6,20}$")
 ORIGIN = re.compile(r"^[0-9]{6}$")
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CHECK_LEEWAY = timedelta(minutes=5)  # a desk clock a little fast is not a check from the future
 HEALTH_CHECK = Obj({"temperature": Number(30.0, 45.0), "symptoms": Array(Text(100), 20),
                     "checked_at": Nullable(Moment()), "taken_by": Nullable(Text(64))},
@@ -140,7 +138,8 @@ async def _quarantine_columns(svc: Services, tx: Conn, row: dict[str, Any],
     if areas is None:
         areas = await key_areas.current(tx)
     days = svc.config.quarantine_days
-    if arrived is None and quarantine.from_key_area(row.get("origin"), areas, today=local_today(), days=days):
+    today = local_today(svc.config.tz)
+    if arrived is None and quarantine.from_key_area(row.get("origin"), areas, today=today, days=days):
         where = regions.name(row["origin"]) or row["origin"]
         raise InvalidInput(f"origin {row['origin']} ({where}) is a key epidemic area: arrived_on is required, "
                            f"the {days}-day quarantine is counted from it", field="arrived_on",
@@ -308,7 +307,7 @@ async def update(svc: Services, person_id: int, body: dict[str, Any], actor: Pri
         if "status" in changed and data.reason is None:
             # the status decides at every gate: the history must say why it changed
             raise InvalidInput("a change of status needs a reason", field="reason")
-        shortened = _shortens(current, values, local_today().isoformat())
+        shortened = _shortens(current, values, local_today(svc.config.tz).isoformat())
         if shortened:
             if not access.may(actor.role, "quarantine.end"):  # the same right as ending one
                 raise Forbidden("this change would shorten or end a quarantine: only an admin may, with a "
@@ -343,15 +342,11 @@ def _as_dict(row: PersonRow) -> dict[str, Any]:
     return asdict(row)
 
 
-def local_today() -> date:
-    return now().astimezone(LOCAL_TZ).date()
-
-
 async def end_quarantine(svc: Services, person_id: int, body: dict[str, Any], actor: Principal) -> PersonRow:
     """End a quarantine early: the person may go out from 00:00 today (site time)."""
     reject_unknown(body, ("reason",))
     why = reason(body.get("reason"))
-    today = local_today()
+    today = local_today(svc.config.tz)
     async with svc.db.transaction() as tx:
         current = await scoped.check_person(tx, actor, await store.get(tx, person_id=person_id), person_id)
         if current.quarantine_end is None or current.quarantine_end <= today.isoformat():

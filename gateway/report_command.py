@@ -35,19 +35,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     daily.add_argument("--site", default=None, help="one site's code (default: every site and the city)")
     daily.add_argument("--format", choices=("json", "csv"), default="json", help="json (default) or csv")
     daily.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: ./data)")
-    from .cli import database_option  # the one definition of --database (cli imports this module)
+    from .cli import database_option, timezone_option  # the one definition of --database (cli imports this module)
 
     database_option(daily)
+    timezone_option(daily)
     daily.set_defaults(func=run_daily)
 
 
 async def _report(config: GatewayConfig, day: date, site: str | None) -> dict[str, object]:
     async with open_services(config, keys=False) as svc:
-        return await reports.daily_report(svc.db, day, now=now(), site=site)
+        return await reports.daily_report(svc.db, day, now=now(), city_timezone=config.timezone, site=site)
 
 
 def run_daily(args: argparse.Namespace) -> int:
-    config = config_from(args.data)
+    config = config_from(args.data, timezone=args.timezone)
     if config.database_url is None and not config.database.exists():  # never create an empty gateway
         print(f"qrgate report: no gateway database at {config.database}", file=sys.stderr)
         return Exit.CONFIG

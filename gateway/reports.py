@@ -30,7 +30,6 @@ from .store import sites as site_store
 from .store.reports import AlertRow, CountRow, DeviceRow, FeverRow, PeopleRow, Window
 
 _Sited = TypeVar("_Sited", CountRow, FeverRow, DeviceRow, AlertRow)
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 CITY = "*"  # the fingerprint scope of the whole city
 ALERT_KINDS = ("fever", "shared_pass", "broken_chain", "health_check")
 
@@ -67,11 +66,12 @@ class SiteInfo:
     schools: frozenset[str]
 
 
-def site_info(row: site_store.SiteRow) -> SiteInfo:
+def site_info(row: site_store.SiteRow, city_timezone: str) -> SiteInfo:
+    """What the report needs of a site; a policy that does not read counts in the city's zone."""
     try:
         policy = policy_of(row)
     except (PolicyError, ValueError):  # a hand-edited policy must not stop the report
-        return SiteInfo(row.code, row.name, row.kind, DEFAULT_TIMEZONE, frozenset(), frozenset(), frozenset())
+        return SiteInfo(row.code, row.name, row.kind, city_timezone, frozenset(), frozenset(), frozenset())
     return SiteInfo(row.code, row.name, row.kind, policy.timezone, frozenset(policy.communities),
                     frozenset(policy.employers), frozenset(policy.schools))
 
@@ -228,13 +228,15 @@ async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None)
                  await store.directions(conn, window=window, sites=codes))
 
 
-async def daily_report(db: Database, day: date, *, now: datetime, site: str | None = None,
+async def daily_report(db: Database, day: date, *, now: datetime, city_timezone: str, site: str | None = None,
                        visible: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
     """The report of `day` for every site (and the city), or for one site; NotFound for an unknown site.
 
+    Each site's day is its policy's zone; the city's day is `city_timezone` (`GatewayConfig.timezone`).
+
     `health_monitoring` covers the city in the city's report; in one site's report, the people a
     scoped caller reaches (`visible(person)`), or nothing (null) without one."""
-    sites = [site_info(r) for r in await site_store.list_sites(db.read)]
+    sites = [site_info(r, city_timezone) for r in await site_store.list_sites(db.read)]
     if site is not None:
         sites = [s for s in sites if s.code == site]
         if not sites:
@@ -243,7 +245,7 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
     for s in sites:
         by_tz[s.timezone].append(s)
     if site is None:
-        by_tz.setdefault(DEFAULT_TIMEZONE, [])  # the city's own day, for people and site-less alerts
+        by_tz.setdefault(city_timezone, [])  # the city's own day, for people and site-less alerts
     fetched: dict[str, _Rows] = {}
     for tz, members in by_tz.items():
         # one time zone (the usual case): no site filter, so the city sees every row
@@ -269,9 +271,9 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
 
     city: dict[str, Any] | None = None
     if site is None:
-        home = fetched[DEFAULT_TIMEZONE]
+        home = fetched[city_timezone]
         every = [rows for rows in fetched.values()]
-        city = figures(home.window, DEFAULT_TIMEZONE,
+        city = figures(home.window, city_timezone,
                        [c for rows in every for c in rows.counts],
                        sorted((f for rows in every for f in rows.fevers), key=lambda f: f.scanned_ts),
                        people_figures(home.people),
@@ -282,7 +284,7 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
         city.update({"sites": len(reports), "zero_report_sites": sum(r["zero_report"] for r in reports)})
         finished[CITY] = all(now.timestamp() >= rows.window.end_ts for rows in every)
 
-    await _checkpoints_and_major_events(db, reports, city, sites, fetched)
+    await _checkpoints_and_major_events(db, reports, city, sites, fetched, city_timezone)
     firsts = await store.first_fingerprints(db.read, day=day.isoformat())
     scoped = [(r["site"], r) for r in reports] + ([(CITY, city)] if city is not None else [])
     for scope, figs in scoped:
@@ -295,14 +297,14 @@ async def daily_report(db: Database, day: date, *, now: datetime, site: str | No
             if scope in new:  # this report is the first one: say so, unchanged
                 mark(figs, (new[scope], iso(now)))
     # who must be checked daily, who was not, who was abnormal: by community, city-wide or the caller's own
-    health = (await monitoring.day_summary(db, day, mask_name, visible=visible)
+    health = (await monitoring.day_summary(db, day, ZoneInfo(city_timezone), mask_name, visible=visible)
               if site is None or visible is not None else None)
     return {"date": day.isoformat(), "generated_at": iso(now), "site": site, "sites": reports, "city": city,
             "health_monitoring": health}
 
 
 async def _checkpoints_and_major_events(db: Database, reports: list[dict[str, Any]], city: dict[str, Any] | None,
-                                       sites: list[SiteInfo], fetched: dict[str, _Rows]) -> None:
+                                       sites: list[SiteInfo], fetched: dict[str, _Rows], city_timezone: str) -> None:
     """Road checkpoints' figures (per checkpoint site and the city) and the day's major-event reports.
 
     Either makes a day something to report: a checkpoint's denials, fevers, hand-overs, or any
@@ -317,11 +319,11 @@ async def _checkpoints_and_major_events(db: Database, reports: list[dict[str, An
                 db.read, start_ts=window.start_ts, end_ts=window.end_ts, sites=[info.code])
         _add(figs, events, info.timezone)
     if city is not None:
-        window = fetched[DEFAULT_TIMEZONE].window
+        window = fetched[city_timezone].window
         city["checkpoint"] = await checkpoint_store.counts_between(db.read, start_ts=window.start_ts,
                                                                    end_ts=window.end_ts, sites=None)
         _add(city, await major_events.of_day(db.read, start_ts=window.start_ts, end_ts=window.end_ts),
-             DEFAULT_TIMEZONE)
+             city_timezone)
 
 
 def _add(figs: dict[str, Any], events: list[Any], timezone: str) -> None:

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from . import scoped
 from .access import Reach, Scope
 from .auth import Principal
-from .clock import iso, now
+from .clock import iso, local_today, now
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .monitoring import CITY_TZ, day_bounds, local_today
+from .monitoring import day_bounds
 from .services import Services
 from .store import accounts as account_store
 from .store import audit
@@ -294,11 +295,11 @@ async def contacts(svc: Services, person_id: int, principal: Principal) -> list[
 
 async def person_file(svc: Services, person: PersonRow, day: date | None = None) -> PersonFile:
     """The five items of one person (already checked against the caller's scope)."""
-    return (await _files(svc, [person], day or local_today()))[0]
+    return (await _files(svc, [person], day or local_today(svc.config.tz)))[0]
 
 
 async def _files(svc: Services, people: list[PersonRow], day: date) -> list[PersonFile]:
-    start, end = day_bounds(day)
+    start, end = day_bounds(day, svc.config.tz)
     ids = [p.id for p in people]
     checks = await store.checks_between(svc.db.read, person_ids=ids, start_iso=start, end_iso=end)
     contacted = await store.contacted_between(svc.db.read, person_ids=ids, start_iso=start, end_iso=end)
@@ -317,10 +318,11 @@ class SchoolFile:
     generated_at: datetime
     classes: list[ClassRow]
     people: list[PersonFile]
+    tz: ZoneInfo  # the city's: `day` and the times shown are in it
 
     def to_json(self) -> dict[str, Any]:
         return {"school": self.school, "date": self.day.isoformat(),
-                "generated_at": self.generated_at.astimezone(CITY_TZ).isoformat(timespec="seconds"),
+                "generated_at": self.generated_at.astimezone(self.tz).isoformat(timespec="seconds"),
                 "classes": [class_json(c) for c in self.classes],
                 "people": [p.to_json() for p in self.people],
                 "missing": sum(1 for p in self.people if p.missing)}
@@ -333,8 +335,9 @@ async def school_file(svc: Services, school_code: str, principal: Principal, *, 
     klass = None if school_class is None else code(school_class, "class")
     reach = await _reach(svc, principal)
     people = await store.people_of(svc.db.read, school=school, reach=reach, school_class=klass, limit=MAX_FILE)
-    return SchoolFile(school, day or local_today(), now(), await classes(svc, school, principal),
-                      await _files(svc, people, day or local_today()))
+    day = day or local_today(svc.config.tz)
+    return SchoolFile(school, day, now(), await classes(svc, school, principal), await _files(svc, people, day),
+                      svc.config.tz)
 
 
 async def record_export(svc: Services, found: SchoolFile, principal: Principal, fmt: str) -> None:

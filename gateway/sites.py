@@ -49,8 +49,11 @@ class EnrolledDevice:
         return f"EnrolledDevice(device_id={self.device_id!r}, site={self.site!r})"
 
 
-def parse_site(body: dict[str, Any], code_value: str | None = None) -> tuple[str, str, str, SitePolicy]:
-    """(code, name, kind, policy) from a POST /sites or PUT /sites/{code} body."""
+def parse_site(body: dict[str, Any], city_timezone: str,
+               code_value: str | None = None) -> tuple[str, str, str, SitePolicy]:
+    """(code, name, kind, policy) from a POST /sites or PUT /sites/{code} body.
+
+    A policy that names no time zone gets the city's (`GatewayConfig.timezone`), not keys' own default."""
     reject_unknown(body, ("code", "name", "kind", "policy") if code_value is None else ("name", "kind", "policy"))
     site_code = code(body.get("code") if code_value is None else code_value, "code")
     name = text(body.get("name"), "name", max_len=100)
@@ -60,7 +63,7 @@ def parse_site(body: dict[str, Any], code_value: str | None = None) -> tuple[str
     raw = body.get("policy", {})
     if not isinstance(raw, dict):
         raise InvalidInput("policy must be a JSON object (the site policy's JSON form)", field="policy")
-    raw = {"kind": kind, "site": site_code, **raw}
+    raw = {"kind": kind, "site": site_code, "timezone": city_timezone, **raw}
     if raw["kind"] != kind:
         raise InvalidInput("policy.kind must match kind", field="policy.kind")
     if raw["site"] != site_code:
@@ -73,7 +76,7 @@ def parse_site(body: dict[str, Any], code_value: str | None = None) -> tuple[str
 
 
 async def create_site(svc: Services, body: dict[str, Any], actor: Principal) -> SiteRow:
-    site_code, name, kind, policy = parse_site(body)
+    site_code, name, kind, policy = parse_site(body, svc.config.timezone)
     stamp = iso(now())
     async with svc.db.transaction() as tx:
         if await store.get_site(tx, code=site_code):
@@ -87,7 +90,7 @@ async def create_site(svc: Services, body: dict[str, Any], actor: Principal) -> 
 
 
 async def update_site(svc: Services, site_code: str, body: dict[str, Any], actor: Principal) -> SiteRow:
-    site_code, name, kind, policy = parse_site(body, site_code)
+    site_code, name, kind, policy = parse_site(body, svc.config.timezone, site_code)
     async with svc.db.transaction() as tx:
         if not await store.get_site(tx, code=site_code):
             raise NotFound(f"no site {site_code!r}")

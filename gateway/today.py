@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import access, monitoring, reissue, scoped
 from .access import Reach
@@ -21,7 +22,6 @@ from .clock import iso
 from .db import Conn, Database
 from .errors import NotFound
 from .monitoring import Monitored
-from .registry import LOCAL_TZ
 from .store import alerts as alert_store
 from .store import audit
 from .store import people as people_store
@@ -76,17 +76,17 @@ async def _alerts(conn: Conn, reach: Reach) -> list[AlertItem]:
     return items[:LIMIT]
 
 
-async def for_principal(db: Database, principal: Principal, *, moment: datetime) -> Today:
-    """The caller's Today at `moment` (the city's local day)."""
+async def for_principal(db: Database, principal: Principal, *, moment: datetime, tz: ZoneInfo) -> Today:
+    """The caller's Today at `moment`, on the local day of the city's zone `tz`."""
     read = db.read
     reach = await scoped.reach(read, principal)
-    day = moment.astimezone(LOCAL_TZ).date()
+    day = moment.astimezone(tz).date()
     tomorrow = day + timedelta(days=1)
     role = principal.role
     not_checked = None
     if access.may(role, "health.list"):
         not_checked = (await monitoring.not_checked(
-            db, day=day, visible=lambda person: scoped.covers(reach, person)))[:LIMIT]
+            db, day=day, tz=tz, visible=lambda person: scoped.covers(reach, person)))[:LIMIT]
     ending = await report_store.quarantine_ending(read, days=[day.isoformat(), tomorrow.isoformat()],
                                                   limit=LIMIT * 2, reach=reach)
     gates = [d for d in await report_store.unsynced_devices(read, since_iso=iso(moment - SILENT_AFTER))

@@ -25,7 +25,7 @@ class Exit(IntEnum):
     UNAVAILABLE = 69  # something needed cannot be reached: the port is taken, PostgreSQL or the gateway is down
     NOPERM = 77       # the gateway refused this device: enrolment token used or expired, device disabled, bad bundle
     CONFIG = 78       # the set-up is wrong: no or unreadable data folder, missing passphrase, bad QRGATE_DATABASE,
-                      # a gate not enrolled
+                      # a time zone that is not one, a gate not enrolled
     INTERRUPTED = 130  # stopped with Ctrl-C before it finished
 
 
@@ -48,7 +48,7 @@ MEANING: dict[Exit, str] = {
     Exit.UNAVAILABLE: "something needed cannot be reached: the port is taken, PostgreSQL or the gateway is down",
     Exit.NOPERM: "the gateway refused this device: enrolment token used or expired, device disabled, bad bundle",
     Exit.CONFIG: "the set-up is wrong: no or unreadable data folder, missing passphrase, bad QRGATE_DATABASE, "
-                 "a gate not enrolled",
+                 "a time zone that is not one, a gate not enrolled",
     Exit.INTERRUPTED: "stopped with Ctrl-C",
 }
 

@@ -84,8 +84,9 @@ def hour_chart(rows: list[HourRow], hours: int) -> Chart:
 
 
 def _day(request: web.Request, moment: datetime) -> date:
+    """?date=, else the city's today."""
     raw = request.query.get("date")
-    return iso_date(raw, "date") if raw else moment.astimezone(ZoneInfo(reports.DEFAULT_TIMEZONE)).date()
+    return iso_date(raw, "date") if raw else moment.astimezone(services(request).config.tz).date()
 
 
 async def _scoped_site(request: web.Request) -> tuple[Reach, str | None]:
@@ -111,15 +112,15 @@ def _as_city(report: dict[str, Any]) -> dict[str, Any]:
 async def dashboard(request: web.Request) -> web.Response:
     svc = services(request)
     moment = now()
-    tz = reports.DEFAULT_TIMEZONE
+    tz = svc.config.timezone
     day = _day(request, moment)
     reach, site = await _scoped_site(request)
     visible = None if reach.everything else (lambda person: scoped.covers(reach, person))
-    report = await reports.daily_report(svc.db, day, now=moment, site=site, visible=visible)
+    report = await reports.daily_report(svc.db, day, now=moment, city_timezone=tz, site=site, visible=visible)
     if site is not None:
         report = _as_city(report)
     # the worker's list: who has a check due and none yet, by name for staff (a viewer sees initials)
-    missing = await monitoring.not_checked(svc.db, day=day, visible=visible)
+    missing = await monitoring.not_checked(svc.db, day=day, tz=svc.config.tz, visible=visible)
     full_names = access.may(user(request).role, "health.list")
     window = reports.day_window(day, tz)
     hours = round((window.end_ts - window.start_ts) / 3600)  # 23 or 25 on a DST change
@@ -151,7 +152,8 @@ async def dashboard_csv(request: web.Request) -> web.Response:
     moment = now()
     day = _day(request, moment)
     _, site = await _scoped_site(request)
-    report = await reports.daily_report(services(request).db, day, now=moment, site=site)
+    svc = services(request)
+    report = await reports.daily_report(svc.db, day, now=moment, city_timezone=svc.config.timezone, site=site)
     return web.Response(text="\ufeff" + reports.to_csv(report), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="qrgate-daily-{day.isoformat()}.csv"'})
 

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from gateway import regions as gb2260
-from gateway.registry import LOCAL_TZ
 from keys import SiteKind
 from keys.reasons import LABELS as REASON_LABELS
 
@@ -250,8 +249,8 @@ def region(code: str | None, lang: str = DEFAULT) -> str:
     return f"{named} ({code})" if named != code else code
 
 
-def local(value: str | datetime | None, tz: ZoneInfo = LOCAL_TZ) -> str:
-    """An ISO 8601 time as `2020-02-16 09:30` in the city's time zone; a date stays a date."""
+def local(value: str | datetime | None, tz: ZoneInfo) -> str:
+    """An ISO 8601 time as `2020-02-16 09:30` in the time zone `tz` (the city's); a date stays a date."""
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime):
@@ -276,19 +275,19 @@ _VALUE_KINDS = {"status": "status", "kind": "site_kind", "role": "role", "decisi
                 "reason": "reason", "state": "pass_state"}
 
 
-def describe(details: dict[str, object], lang: str = DEFAULT) -> str:
+def describe(details: dict[str, object], tz: ZoneInfo, lang: str = DEFAULT) -> str:
     """An audit entry's details in words: `状态: 绿码 · 过期: 2020-03-16 09:30`; codes and times shown
     as everywhere else, nested values flattened."""
     parts = []
     for key, value in details.items():
         if isinstance(value, dict):
-            shown = describe(value, lang)
+            shown = describe(value, tz, lang)
         elif isinstance(value, list):
             shown = "，".join(str(v) for v in value)
         elif isinstance(value, str) and key in _VALUE_KINDS:
             shown = label(_VALUE_KINDS[key], value, lang)
         elif isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
-            shown = local(value)
+            shown = local(value, tz)
         elif isinstance(value, str) and key == "policy":
             shown = value
         else:

@@ -15,7 +15,6 @@ from keys.render import render_svg
 
 from .i18n import Lang, countdown, words
 
-SITE_TZ = ZoneInfo("Asia/Shanghai")  # quarantine days are counted in local days, as decide() does
 _SVG_SIZE = re.compile(r'\s(width|height)="[^"]*"')
 
 
@@ -41,6 +40,7 @@ class ResidentPass:
     status: Status
     expires_at: datetime
     revoked: bool
+    tz: ZoneInfo  # the city's (GatewayConfig.tz): quarantine days are counted in local days, as decide() does
     quarantine_start: date | None = None
     quarantine_end: date | None = None
     bound: dict[str, Any] | None = None  # the live phone binding (gateway.bindings.BoundPass JSON)
@@ -60,7 +60,7 @@ class ResidentPass:
             return PassState.RED
         if self.status is Status.YELLOW:
             return PassState.YELLOW
-        if self.quarantine_end is not None and now.astimezone(SITE_TZ).date() < self.quarantine_end:
+        if self.quarantine_end is not None and now.astimezone(self.tz).date() < self.quarantine_end:
             return PassState.QUARANTINE
         return PassState.GREEN
 
@@ -68,13 +68,13 @@ class ResidentPass:
         if self.quarantine_end is None:
             return None
         start = self.quarantine_start or self.quarantine_end
-        return countdown(now.astimezone(SITE_TZ).date(), start, self.quarantine_end, lang)
+        return countdown(now.astimezone(self.tz).date(), start, self.quarantine_end, lang)
 
     def masked_document(self) -> str:
         return "**** " + self.document
 
     def valid_until(self) -> str:
-        return self.expires_at.astimezone(SITE_TZ).strftime("%Y-%m-%d %H:%M")
+        return self.expires_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         """The body of /p/{token}/pass.json: everything the page needs to redraw itself offline."""

@@ -20,7 +20,7 @@ from gateway.validate import reject_unknown
 
 from .card import card_pdf
 from .i18n import LANG_COOKIE, Lang, pick, words
-from .passview import SITE_TZ, PassState, ResidentPass, qr_svg, state_words
+from .passview import PassState, ResidentPass, qr_svg, state_words
 from .sessions import cookie_secure
 from .sources import DependantPass, dependant_passes, resident_pass
 
@@ -87,7 +87,7 @@ async def page(request: web.Request) -> web.Response:
         "state_word": state_words(state, lang), "countdown": p.countdown(at, lang),
         "qr_svg": "" if p.revoked else await asyncio.to_thread(qr_svg, p.qr_text),
         "family": tabs,
-        "page_data": {"token": token, "lang": lang, "tz": SITE_TZ.key, "words": words(lang), "pass": p.to_json(at),
+        "page_data": {"token": token, "lang": lang, "tz": p.tz.key, "words": words(lang), "pass": p.to_json(at),
                       "code_period": request.config_dict[services_key].config.code_period_seconds},
     }
     response = aiohttp_jinja2.render_template("resident_pass.html", request, context)

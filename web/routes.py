@@ -9,6 +9,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from gateway.appkeys import config_key
+
 from . import labels, resident, sessions
 from .console import create_console
 
@@ -24,9 +26,10 @@ def setup_web(app: web.Application) -> None:
     """Resident pages under /p/, the admin console under /console/, assets under /static/web/."""
     env = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("web", "templates"),
                                autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
-    env.filters["local"] = labels.local  # 2020-02-16 09:30 in the city's time zone
+    tz = app[config_key].tz  # the city's: every console time is shown in it
+    env.filters["local"] = lambda value: labels.local(value, tz)  # 2020-02-16 09:30
     env.filters["fromjson"] = json.loads
-    env.filters["local_time"] = lambda value: labels.local(value)[11:] if value else "—"
+    env.filters["local_time"] = lambda value: labels.local(value, tz)[11:] if value else "—"
     app.router.add_static("/static/web/", STATIC, append_version=False)
     app.router.add_get("/favicon.ico", favicon)  # browsers ask for it whatever the page says
     resident.setup(app)

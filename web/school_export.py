@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -45,12 +46,12 @@ def _w(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
-def _item_text(item: Item, lang: str) -> str:
+def _item_text(item: Item, lang: str, tz: ZoneInfo) -> str:
     code = "en" if lang == "en" else labels.DEFAULT
     text = f"{labels.label('five_state', item.state, code)}：{labels.label('five_reason', item.reason, code)}"
     d = item.detail
     if d.get("temperature") is not None:
-        text += f" {d['temperature']:.1f} °C {d.get('taken_by') or ''} {labels.local(d.get('checked_at'))}"
+        text += f" {d['temperature']:.1f} °C {d.get('taken_by') or ''} {labels.local(d.get('checked_at'), tz)}"
     if d.get("origin") and item.item == "travel":
         text += f" {labels.region(d['origin'], code)}"
         if d.get("arrived_on"):
@@ -79,10 +80,10 @@ def sheet(file: SchoolFile, lang: str = "zh") -> Sheet:
                            for i in pf.missing)
         rows.append([klass or "—", name, teacher, pf.person.name,
                      labels.label("school_member", pf.person.school_member, code) if pf.person.school_member else "—",
-                     *[_item_text(i, lang) for i in pf.items], missing or "—"])
+                     *[_item_text(i, lang, file.tz) for i in pf.items], missing or "—"])
         flagged.append(bool(pf.missing))
     facts = [(_w(lang, "学校", "School"), file.school), (_w(lang, "日期", "Date"), file.day.isoformat()),
-             (_w(lang, "导出时间", "Exported"), labels.local(file.generated_at)),
+             (_w(lang, "导出时间", "Exported"), labels.local(file.generated_at, file.tz)),
              (_w(lang, "人数", "People"), str(len(file.people))),
              (_w(lang, "五个必清未清人数", "People with items not clear"), str(sum(flagged)))]
     return Sheet(f"{_w(lang, '一校一档', 'School file')} {file.school}", facts, header, rows, flagged)

@@ -25,7 +25,7 @@ async def resident_pass(svc: Services, token: str) -> ResidentPass | None:
     return ResidentPass(
         serial=found.serial, qr_text=found.qr_text, name=found.name,
         document=found.document_last4, status=Status(found.status),
-        expires_at=datetime.fromisoformat(found.expires_at), revoked=found.state == "revoked",
+        expires_at=datetime.fromisoformat(found.expires_at), revoked=found.state == "revoked", tz=svc.config.tz,
         quarantine_start=start, quarantine_end=end, bound=bound.to_json() if bound else None,
         person_id=found.person_id)
 
@@ -51,6 +51,7 @@ async def dependant_passes(svc: Services, guardian_id: int) -> list[DependantPas
             current = ResidentPass(
                 serial=row.serial, qr_text=row.qr_text, name=person.name, document=person.document_last4,
                 status=Status(person.status), expires_at=datetime.fromisoformat(row.expires_at),
-                revoked=row.state == "revoked", quarantine_start=start, quarantine_end=end, person_id=person.id)
+                revoked=row.state == "revoked", tz=svc.config.tz, quarantine_start=start, quarantine_end=end,
+                person_id=person.id)
         out.append(DependantPass(person.id, person.name, current))
     return out

@@ -32,7 +32,8 @@ async def daily_report(request: web.Request) -> web.Response:
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")
     # a scoped caller's report counts health monitoring for their own people (the city's for the city)
-    report = await reports.daily_report(services(request).db, day, now=now(), site=site,
+    svc = services(request)
+    report = await reports.daily_report(svc.db, day, now=now(), city_timezone=svc.config.timezone, site=site,
                                         visible=None if scope.everything else lambda p: scoped.covers(scope, p))
     if fmt == "json":
         return json_response(report)

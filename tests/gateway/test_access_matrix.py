@@ -19,7 +19,7 @@ from qrgate.app import create_app
 from gateway.appkeys import db_key
 from gateway.auth import create_token
 from gateway.config import GatewayConfig
-from gateway.registry import local_today
+from tests.city import local_today
 
 from .conftest import Chain, Client, bearer, enrol_device, person_body, resident_id
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway.api.routes import ROUTES
 from gateway.appkeys import db_key
-from gateway.registry import local_today
+from tests.city import local_today
 
 from .conftest import Chain, Client, bearer, enrol_device, make_site, person_body
 

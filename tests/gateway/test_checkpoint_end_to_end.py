@@ -18,7 +18,7 @@ from gateway.appkeys import db_key, services_key
 from gateway.auth import create_token
 from gateway.clock import iso, now
 from gateway.config import GatewayConfig
-from gateway.registry import local_today
+from tests.city import local_today
 from qrgate.app import create_app
 
 from .checkpoint_helpers import HUBEI_ID, R, ZHEJIANG_ID, checkpoint_world, person, record, upload

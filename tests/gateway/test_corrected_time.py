@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.clock import now
-from gateway.monitoring import local_today
+from tests.city import local_today
 from keys.chain import entry_hash
 
 from .conftest import Chain, Client, bearer, enrol_device, make_site

@@ -13,7 +13,7 @@ from pathlib import Path
 from gateway import demo
 from gateway.appkeys import services_key
 from gateway.config import GatewayConfig
-from gateway.registry import local_today
+from tests.city import local_today
 from keys import Reason, decide
 from keys.policy import SitePolicy
 

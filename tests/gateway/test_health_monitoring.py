@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from gateway.clock import now
-from gateway.monitoring import local_today
+from tests.city import local_today
 
 from .conftest import Client, person_body
 

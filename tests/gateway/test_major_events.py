@@ -12,7 +12,7 @@ import pytest
 from gateway.appkeys import db_key
 from gateway.auth import create_token
 from gateway.config import GatewayConfig
-from gateway.registry import local_today
+from tests.city import local_today
 from qrgate.app import create_app
 
 from .conftest import Chain, Client, bearer, enrol_device, make_site, person_body

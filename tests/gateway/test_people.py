@@ -125,7 +125,7 @@ async def test_status_change_reissues_the_live_pass(client: Client, registrar: d
 
 async def test_end_quarantine_early_and_clear_are_audited(client: Client, registrar: dict[str, str],
                                                           admin: dict[str, str]) -> None:
-    from gateway.registry import local_today
+    from tests.city import local_today
     arrived = local_today().toordinal() - 3
     from datetime import date
     body = person_body(51, origin="420100", arrived_on=date.fromordinal(arrived).isoformat())

@@ -15,7 +15,8 @@ from qrgate.cli import build_parser
 from gateway.config import GatewayConfig
 from gateway.errors import InvalidInput
 from keys.exitcodes import Exit
-from gateway.registry import local_today, normalise_document, normalise_origin, normalise_phone
+from gateway.registry import normalise_document, normalise_origin, normalise_phone
+from tests.city import local_today
 
 from .conftest import Client, person_body, resident_id
 

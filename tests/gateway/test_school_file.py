@@ -9,7 +9,7 @@ from typing import Any
 from gateway import accounts
 from gateway.appkeys import db_key
 from gateway.auth import create_token
-from gateway.registry import local_today
+from tests.city import local_today
 
 from .conftest import Client, bearer, person_body
 

@@ -144,6 +144,21 @@ def test_a_bad_database_variable_is_a_configuration_error(tmp_path: Path) -> Non
     assert "QRGATE_DATABASE='gateway.db' is not a URL" in line and "unset it" in line
 
 
+@pytest.mark.parametrize(("args", "env", "says"), [
+    (["--timezone", "Mars/Olympus"], {}, "--timezone 'Mars/Olympus' is not a time zone: give an IANA name"),
+    ([], {"QRGATE_TIMEZONE": "Asia/Shanghai "}, "QRGATE_TIMEZONE='Asia/Shanghai ' is not a time zone"),
+    (["--timezone", "../../etc/passwd"], {}, "--timezone '../../etc/passwd' is not a time zone"),
+])
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_bad_time_zone_is_a_configuration_error(command: str, args: list[str], env: dict[str, str], says: str,
+                                                  tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    line = one_line(qrgate(command, "--data", str(data), "--port", str(free_port()), *args,
+                           env=environment(**env)), Exit.CONFIG)
+    assert line.startswith(f"qrgate {command}: {says}"), line
+    assert not data.exists()
+
+
 @pytest.mark.parametrize("command", ["serve", "demo"])
 def test_an_unreachable_postgresql_is_one_line_without_its_password(command: str, tmp_path: Path) -> None:
     url = f"postgresql://qrgate:secret-word@127.0.0.1:{free_port()}/qrgate"  # nobody listens there

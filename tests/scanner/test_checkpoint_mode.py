@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway import idcard
+from tests.city import local_today
 
 from cli_run import run
 from gatewayproc import Gateway
@@ -60,8 +61,7 @@ def test_a_car_is_recorded_offline_and_synced_later(gateway: Gateway, tmp_path: 
     handovers = gateway.ok("GET", "/api/v1/handovers")["handovers"]
     assert sorted(h["kind"] for h in handovers) == ["handover"] * 4 + ["referral"]
     assert {h["plate"] for h in handovers} == {"鄂A12345"} and {h["community"] for h in handovers} == {"C-DEST"}
-    report = gateway.ok("GET", "/api/v1/reports/daily?date=" + __import__("gateway.registry", fromlist=["x"])
-                        .local_today().isoformat())
+    report = gateway.ok("GET", "/api/v1/reports/daily?date=" + local_today().isoformat())
     assert report["city"]["checkpoint"]["no_document"] == 1 and report["city"]["checkpoint"]["people"] == 4
     # a second sync sends nothing twice
     assert run(["sync", "--data", str(data)], capsys)[0] == 0

@@ -18,9 +18,10 @@ from live import LiveGateway
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from web_helpers import BAD_ID, GOOD_ID, PASSWORD
 
-from gateway import accounts, registry
+from gateway import accounts
 from gateway.config import GatewayConfig
 from keys import decide
+from tests import city
 
 pytestmark = pytest.mark.browser
 
@@ -142,7 +143,7 @@ def test_english_switch_and_print_card(gateway: LiveGateway, browser: Browser) -
     page.select_option("#f-document_type", "passport")
     page.fill("#f-document_number", "E12345678")
     page.fill("#f-origin", "420100")  # Wuhan: 14 days of quarantine from arrival
-    page.fill("#f-arrived_on", (registry.local_today() - timedelta(days=4)).isoformat())
+    page.fill("#f-arrived_on", (city.local_today() - timedelta(days=4)).isoformat())
     page.click("#person-form button[type=submit]")
     page.click("#issue-form button")
     link = page.locator("#resident-link").get_attribute("href")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pypdfium2
@@ -26,7 +27,8 @@ def _pass(key: IssuerKey, name: str = "张伟", **kw: object) -> ResidentPass:
     issued = issue_pass(key, claims, now=NOW, valid_for=timedelta(days=30))
     fields: dict[str, object] = {"serial": issued.serial_hex, "qr_text": issued.qr_text, "name": name,
                                  "document": "123X", "status": claims.status,
-                                 "expires_at": issued.expires_at, "revoked": False}
+                                 "expires_at": issued.expires_at, "revoked": False,
+                                 "tz": ZoneInfo("Asia/Shanghai")}
     fields.update(kw)
     return ResidentPass(**fields)  # type: ignore[arg-type]
 

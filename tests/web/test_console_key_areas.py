@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient
 from web_helpers import csrf_of, login, svc_of
 
 from gateway import auth, idcard
-from gateway.registry import local_today
+from tests.city import local_today
 
 
 async def _api(client: TestClient) -> dict[str, str]:

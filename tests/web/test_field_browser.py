@@ -10,8 +10,9 @@ from live import LiveGateway
 from playwright.sync_api import Browser, expect, sync_playwright
 from web_helpers import GOOD_ID, PASSWORD
 
-from gateway import accounts, registry
+from gateway import accounts
 from gateway.config import GatewayConfig
+from tests import city
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,7 +55,7 @@ def test_a_key_area_origin_asks_for_the_arrival_date(gateway: LiveGateway, brows
     page.click("#person-form button[type=submit]")
     error = page.locator("#field-arrived_on .field-error")
     expect(error).to_contain_text("重点疫区")  # the gateway's message, in the page's language
-    page.fill("#f-arrived_on", registry.local_today().isoformat())
+    page.fill("#f-arrived_on", city.local_today().isoformat())
     page.click("#person-form button[type=submit]")
     expect(page.locator("#person-name")).to_contain_text("钱多多")
 

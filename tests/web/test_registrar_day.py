@@ -27,6 +27,7 @@ from web_helpers import GOOD_ID, PASSWORD
 from gateway import accounts, idcard, registry, sites
 from gateway.auth import CLI
 from gateway.config import GatewayConfig
+from tests import city
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +51,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
             await registry.register(svc, {"name": name, "document_type": "resident_id",
                                           "document_number": idcard.make(number), "community": community,
                                           "origin": "420100", "status": "green",
-                                          "arrived_on": (registry.local_today() - timedelta(days=13)).isoformat()}, CLI)
+                                          "arrived_on": (city.local_today() - timedelta(days=13)).isoformat()}, CLI)
 
     live.call(seed)
     yield live

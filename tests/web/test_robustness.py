@@ -89,7 +89,7 @@ async def test_card_pdf_over_http_is_a6_and_its_qr_is_allowed(client: TestClient
 
 
 async def test_people_filters(client: TestClient, admin: str) -> None:
-    from gateway.registry import local_today
+    from tests.city import local_today
     today = local_today()
     from datetime import timedelta
     from gateway.idcard import make

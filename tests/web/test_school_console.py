@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway import accounts, idcard
 from gateway.auth import create_token
-from gateway.registry import local_today
+from tests.city import local_today
 
 from web_helpers import GOOD_ID, PASSWORD, csrf_of, svc_of
 

@@ -13,7 +13,7 @@ from web_helpers import PASSWORD, csrf_of, svc_of
 
 from gateway import accounts, auth, idcard, keyops, reissue
 from gateway.auth import CLI
-from gateway.registry import local_today
+from tests.city import local_today
 from gateway.store import audit
 from keys.chain import GENESIS, entry_hash
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from web_helpers import GOOD_ID, csrf_of, svc_of
 
 from gateway import auth, idcard
-from gateway.registry import local_today
+from tests.city import local_today
 from keys.chain import GENESIS, entry_hash
 from web import labels
 

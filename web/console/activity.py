@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from gateway import scoped
 from gateway.access import Reach
-from gateway.registry import LOCAL_TZ
 from gateway.store import alerts as alert_store
 from gateway.store import audit as audit_store
 from gateway.store import entries as entry_store
@@ -25,12 +25,13 @@ async def _reach(request: web.Request) -> Reach:
     return await scoped.reach(services(request).db.read, user(request).principal())
 
 
-def _day_start(text: str) -> float | None:
+def _day_start(text: str, tz: ZoneInfo) -> float | None:
+    """00:00 of a YYYY-MM-DD in the city's zone, or None for anything else."""
     try:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         return None
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).timestamp()
+    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
 
 
 def _short(value: str) -> str | None:
@@ -40,8 +41,9 @@ def _short(value: str) -> str | None:
 
 async def entries(request: web.Request) -> web.Response:
     q = request.query
-    since = _day_start(q.get("from", ""))
-    until = _day_start(q.get("to", ""))
+    tz = services(request).config.tz
+    since = _day_start(q.get("from", ""), tz)
+    until = _day_start(q.get("to", ""), tz)
     serial = _short(q.get("serial", "").lower())
     decision = q.get("decision")
     rows = await entry_store.search(

@@ -8,10 +8,12 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import registry, reissue, scoped
+from gateway import reissue, scoped
+from gateway.clock import local_today
 from keys import Status
 
 from .. import store
@@ -40,9 +42,10 @@ class CardSource(Protocol):
     def expires_at(self) -> str: ...
 
 
-def view(row: CardSource) -> ResidentPass:
+def view(row: CardSource, tz: ZoneInfo) -> ResidentPass:
     return ResidentPass(serial=row.serial, qr_text=row.qr_text, name=row.name, document=row.document_last4,
-                        status=Status(row.status), expires_at=datetime.fromisoformat(row.expires_at), revoked=False)
+                        status=Status(row.status), expires_at=datetime.fromisoformat(row.expires_at), revoked=False,
+                        tz=tz)
 
 
 def layout_of(value: object) -> str:
@@ -60,7 +63,7 @@ async def stream(request: web.Request, rows: AsyncIterator[CardSource], *, layou
     pdf, sent = CardsPdf(layout), []
     await response.write(pdf.start())
     async for row in rows:
-        await response.write(await asyncio.to_thread(pdf.add, view(row)))  # Pillow off the event loop
+        await response.write(await asyncio.to_thread(pdf.add, view(row, services(request).config.tz)))  # Pillow off the event loop
         sent.append(row.serial)
     await response.write(pdf.finish())
     await done(sent)
@@ -85,7 +88,7 @@ async def people_cards(request: web.Request) -> web.StreamResponse:
     layout = layout_of(form.get("layout"))
     me = user(request).principal()
     reach = await scoped.reach(svc.db.read, me)
-    today = registry.local_today().isoformat()
+    today = local_today(svc.config.tz).isoformat()
     back = {k: v for k, v in (("q", name), ("community", community), ("filter", chosen)) if v}
     count = await store.card_count(svc.db.read, name=name, community=community, filter=chosen, today=today,
                                    reach=reach)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -61,14 +62,14 @@ def error_words(request: web.Request, exc: GatewayError) -> str:
     return labels.error_text(exc.message, exc.field, lang_of(request), type(exc).__name__)
 
 
-def words(lang: str) -> dict[str, Any]:
+def words(lang: str, tz: ZoneInfo) -> dict[str, Any]:
     """What templates use to speak one language: t(zh, en), label(kind, code), region(code)."""
     code = "en" if lang == "en" else labels.DEFAULT
     return {"t": (lambda zh, en: en if lang == "en" else zh),
             "label": (lambda kind, value: labels.label(kind, value, code)),
             "region": (lambda value: labels.region(value, code)), "codes": labels.codes,
             "options": (lambda kind: labels.options(kind, code)),
-            "describe": (lambda details: labels.describe(details, code)),
+            "describe": (lambda details: labels.describe(details, tz, code)),
             "err": (lambda message, field=None: labels.error_text(message, field, code)),
             "scope_words": (lambda scope: labels.label("scope_kind", "city", code) if scope.city else "，".join(
                 f"{labels.label('scope_kind', kind, code)} {value}" for kind, value in sorted(scope.entries)))}
@@ -77,7 +78,7 @@ def words(lang: str) -> dict[str, Any]:
 def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     current = request.get(user_key)
     lang = lang_of(request)
-    base = {"lang": lang, **words(lang), "user": current, "csrf_token": request.get(csrf_key, ""),
+    base = {"lang": lang, **words(lang, services(request).config.tz), "user": current, "csrf_token": request.get(csrf_key, ""),
             "here": request.path_qs[:400],
             "flash": labels.label("flash", done, lang) if (done := request.query.get("done", "")) in FLASH else None, "may_write": bool(current and current.role in WRITE),
             "is_admin": bool(current and current.role == ADMIN),

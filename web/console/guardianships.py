@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -15,13 +16,13 @@ from .people import _file, _person_id
 FIELDS = ("guardian_document_type", "guardian_document_number", "consent_by", "consent_how", "consent_at", "note")
 
 
-def _local(value: str) -> str:
-    """A datetime-local field (no offset) is a time in the city's zone."""
+def _local(value: str, tz: ZoneInfo) -> str:
+    """A datetime-local field (no offset) is a time in the city's zone `tz`."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value  # the gateway's validator names the field
-    return (moment if moment.tzinfo else moment.replace(tzinfo=registry.LOCAL_TZ)).isoformat()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
 
 
 async def add(request: web.Request) -> web.Response:
@@ -29,7 +30,7 @@ async def add(request: web.Request) -> web.Response:
     person_id = _person_id(request)
     body = form_body(await request.post(), FIELDS)
     if "consent_at" in body:
-        body["consent_at"] = _local(body["consent_at"])
+        body["consent_at"] = _local(body["consent_at"], svc.config.tz)
     try:
         await guardianships.add(svc, person_id, body, me.principal())
     except (InvalidInput, Conflict, NotFound) as exc:

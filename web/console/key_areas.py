@@ -10,7 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import key_areas, monitoring, regions
+from gateway import key_areas, regions
+from gateway.clock import local_today
 from gateway.errors import InvalidInput
 
 from .. import labels
@@ -38,7 +39,7 @@ async def _page(request: web.Request, *, mode: str = "set", target: str | None =
         "areas": [{**a, "label": labels.region(a["prefix"], lang)} for a in areas],
         "mode": mode, "target": target, "target_label": labels.region(target, lang) if target else "",
         "values": values or {}, "errors": errors or {}, **({"flash": done} if done else {}),
-        "choices": labels.region_prefixes(lang), "today": monitoring.local_today().isoformat()}, status)
+        "choices": labels.region_prefixes(lang), "today": local_today(services(request).config.tz).isoformat()}, status)
 
 
 async def area_list(request: web.Request) -> web.Response:
@@ -50,7 +51,7 @@ async def area_list(request: web.Request) -> web.Response:
             area = areas[chosen]
             values = {"prefix": chosen, "from": area["from"], "until": area["until"] or ""}
             if mode == "end":
-                values["until"] = monitoring.local_today().isoformat()
+                values["until"] = local_today(services(request).config.tz).isoformat()
             return await _page(request, mode=mode, target=chosen, values=values)
     return await _page(request)
 

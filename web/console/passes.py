@@ -117,7 +117,7 @@ async def card(request: web.Request) -> web.Response:
     person = await registry.get_for(svc, user(request).principal(), person_id)
     view = ResidentPass(serial=row.serial, qr_text=row.qr_text, name=person.name,
                         document=person.document_last4, status=Status(person.status),
-                        expires_at=datetime.fromisoformat(row.expires_at), revoked=False)
+                        expires_at=datetime.fromisoformat(row.expires_at), revoked=False, tz=svc.config.tz)
     pdf = await asyncio.to_thread(card_pdf, view)
     await bulk_reissue.cards_printed(svc.db, [row.serial], user(request).principal())  # for the reprint list
     return web.Response(body=pdf, content_type="application/pdf", headers={

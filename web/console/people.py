@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway import access, bindings, canonical, guardianships, key_areas, passes, quarantine, registry, scoped
+from gateway.clock import local_today
 from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.services import Services
 from gateway.store import people as people_store
@@ -58,13 +59,13 @@ async def people_list(request: web.Request) -> web.Response:
         problem = error_words(request, exc)
     rows = [] if problem else await store.people_list(
         svc.db.read, name=name, document_hmac=doc, phone_hmac=phone, community=community, filter=chosen,
-        today=registry.local_today().isoformat(), after_id=int_param(request.query.get("after")), limit=PAGE,
+        today=local_today(svc.config.tz).isoformat(), after_id=int_param(request.query.get("after")), limit=PAGE,
         reach=await scoped.reach(svc.db.read, me.principal()))
     return render(request, "console/people.html", {
         "rows": rows, "q": q, "community": community or "", "filter": chosen or "",
         "filters": labels.options("people_filter", lang_of(request)),
         "problem": problem, "next_after": rows[-1].id if len(rows) == PAGE else None,
-        "today": registry.local_today().isoformat()})
+        "today": local_today(svc.config.tz).isoformat()})
 
 
 async def person_file(request: web.Request) -> web.Response:
@@ -89,7 +90,7 @@ async def _file(svc: Services, person: PersonRow, values: dict[str, str], errors
             "cares": await guardianships.of_person(svc, person.id, me.principal())
             if access.may(me.role, "guardianship.list") else [],
             "max_dependants": guardianships.MAX_DEPENDANTS,
-            "values": values, "errors": errors, "today": registry.local_today().isoformat(),
+            "values": values, "errors": errors, "today": local_today(svc.config.tz).isoformat(),
             **await schools.person_section(svc, person, me, lang)}
 
 
@@ -98,7 +99,7 @@ async def _form(request: web.Request, template: str, values: dict[str, Any], err
     # the form asks for the arrival date as soon as the origin is a key area (static/person_form.js)
     # (only the areas an arrival could still be quarantined for today, as the gateway's own check)
     svc = services(request)
-    today, days = registry.local_today(), svc.config.quarantine_days
+    today, days = local_today(svc.config.tz), svc.config.quarantine_days
     prefixes = [a.prefix for a in await key_areas.current(svc.db.read)
                 if quarantine.from_key_area(a.prefix, [a], today=today, days=days)]
     lang = lang_of(request)

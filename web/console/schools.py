@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import access, registry, schools
+from gateway import access, schools
+from gateway.clock import local_today
 from gateway.errors import Conflict, InvalidInput
 from gateway.services import Services
 from gateway.store.people import PersonRow
@@ -105,7 +106,7 @@ async def person_section(svc: Services, person: PersonRow, me: ConsoleUser, lang
         if access.may(me.role, "contact.list") else []
     return {"school_file": file, "school_classes": classes, "contacts": contacts,
             "members": labels.options("school_member", lang), "channels": labels.options("contact_channel", lang),
-            "today_local": registry.local_today().isoformat()}
+            "today_local": local_today(svc.config.tz).isoformat()}
 
 
 def setup(app: web.Application) -> None:

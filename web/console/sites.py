@@ -88,7 +88,7 @@ CHECKS = ("visitors", "require_temperature", "require_cleared", "allow_reentry",
 NUMBERS = ("fever_threshold", "max_data_age", "passback_minutes", "fever_hold_minutes", "code_max_age",
            "code_max_ahead")
 EDIT_FIELDS = ("name", "reason", "open_from", "timezone", "holder_binding", *LIST_FIELDS, *CHECKS, *NUMBERS)
-TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "UTC")
+TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "UTC")  # suggested; the city's own comes first
 
 
 def _number(text: str | None) -> Any:
@@ -141,7 +141,7 @@ def _edit_page(request: web.Request, row: site_store.SiteRow, values: dict[str, 
     policy = json.loads(row.policy)
     return render(request, "console/site_edit.html", {
         "site": row, "values": values, "errors": errors, "lists": _shown_lists(row.kind, policy),
-        "checks": CHECKS, "timezones": TIMEZONES, "bindings": labels.options("holder_binding", lang_of(request))},
+        "checks": CHECKS, "timezones": tuple(dict.fromkeys((services(request).config.timezone, *TIMEZONES))), "bindings": labels.options("holder_binding", lang_of(request))},
         status)
 
 

@@ -12,7 +12,8 @@ from .common import int_param, redirect, render, services, user
 
 async def today_page(request: web.Request) -> web.Response:
     moment = now()
-    board = await today.for_principal(services(request).db, user(request).principal(), moment=moment)
+    board = await today.for_principal(services(request).db, user(request).principal(), moment=moment,
+                                        tz=services(request).config.tz)
     return render(request, "console/today.html", {"board": board, "tomorrow": board.ending_tomorrow,
                                                   "silent_hours": int(today.SILENT_AFTER.total_seconds() // 3600)})
 
