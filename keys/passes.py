@@ -267,8 +267,12 @@ def _argument(data: bytes, pos: int, major: int) -> tuple[int, int]:
 
 
 def _text(data: bytes, pos: int) -> tuple[str, int]:
-    size, start = _argument(data, pos, 3)
-    end = start + size
+    head = data[pos]
+    if 0x60 <= head < 0x78:  # under 24 bytes: the length is in the head
+        start, end = pos + 1, pos + 1 + head - 0x60
+    else:
+        size, start = _argument(data, pos, 3)
+        end = start + size
     if end > len(data):
         raise _Unusual
     return data[start:end].decode("utf-8"), end
@@ -279,6 +283,7 @@ def _text(data: bytes, pos: int) -> tuple[str, int]:
 _FIXED = struct.Struct(">BBIBBIBBI2s12s5sB")
 _FIXED_HEADS = (CWT_EXP, 0x1A, CWT_NBF, 0x1A, CWT_IAT, 0x1A, bytes((CWT_CTI, 0x40 + SERIAL_LEN)),
                 b"\x3a\x00\x01\x00\x00")
+_EPOCH_ORDINAL = EPOCH_DAY.toordinal()
 _TEXT_FIELDS = frozenset((P_NAME, P_DOC, P_COMMUNITY, P_EMPLOYER, P_SCHOOL))
 _CBOR_FALSE, _CBOR_TRUE = 0xF4, 0xF5
 
@@ -325,7 +330,7 @@ def parse_canonical_claims(payload: bytes) -> VerifiedPass | None:
         if status is None or (day is not None and day > 100_000):
             return None
         holder = PassClaims(name=fields[P_NAME], document=fields[P_DOC], status=status,
-                            quarantine_end=None if day is None else EPOCH_DAY + timedelta(days=day),
+                            quarantine_end=None if day is None else date.fromordinal(_EPOCH_ORDINAL + day),
                             cleared=fields.get(P_CLEARED, False), community=fields.get(P_COMMUNITY),
                             employer=fields.get(P_EMPLOYER), school=fields.get(P_SCHOOL))
     except (_Unusual, IndexError, struct.error, UnicodeDecodeError, ValueError):
