@@ -172,6 +172,9 @@ def bench_gate(doc: bytes, blob: bytes) -> str:
     table = "\n".join(rows)
     verdict_overhead = "met" if now_overhead < 35e-6 else "NOT met"
     verdict_rate = "met" if 1 / med["decide"] >= 10_000 else "NOT met"
+    slow_verify = ("" if med["sodium"] < 100e-6 else
+                   f" The raw verify alone exceeds the 100 µs that 10,000 decisions/s leave: on this run no"
+                   f" overhead could meet the throughput target; our overhead was {now_overhead * us:.1f} µs.")
     return f"""
 The pass is the typical one of the size test (four-character Chinese name, two affiliations,
 a quarantine date: {len(qr_text)} characters); the gate holds a signed list of {MILLION:,} revoked serials.
@@ -192,7 +195,7 @@ PyNaCl); Base45 decodes all triplets in one big-integer multiply (`keys/base45.p
 COSE_Sign1 is read by slicing (`cose.parse_canonical`); the claims as the issuer writes them are read
 in one pass that also proves their one encoding (`passes.parse_canonical_claims`: the fixed part in one
 `struct` unpack, the holder's map by its heads), any other claims through cbor2 and a re-encoding as
-before (`passes.parse_claims_plain`, the row above); the quarantine end is compared with a cached UTC
+before (`passes.parse_claims_plain`, its own row in the table); the quarantine end is compared with a cached UTC
 midnight (`keys/decide.py`). Each shortcut has a property test against the plain code
 (`tests/keys/test_fast_paths.py`). What remains is Base45, building the result objects (three frozen
 dataclasses) and the interpreter around a verify that evicts its caches: in the interleaved loops
@@ -201,7 +204,7 @@ raw row and `decide` both call `crypto_sign_open` on signature + Sig_structure.
 
 Targets (issue #15): overhead on top of the raw verify < 35 µs — {verdict_overhead};
 ≥ 10,000 decisions/s — {verdict_rate} (the raw libsodium verify alone took {med['sodium'] * us:.0f} µs in this run,
-which caps a core at {1 / med['sodium']:,.0f} verifies/s).
+which caps a core at {1 / med['sodium']:,.0f} verifies/s).{slow_verify}
 """
 
 
