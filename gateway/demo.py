@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from . import accounts, auth, passes, registry, sites, startup
+from . import accounts, auth, passes, registry, schools, sites, startup
 from .app import AppFactory
 from .auth import Principal
 from .clock import local_today
@@ -64,6 +64,18 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
         json.dump(data, fh, ensure_ascii=False, indent=2)
 
 
+async def _school_file(svc: Services, ids: dict[str, int]) -> dict[str, str]:
+    """实验小学's class 3-2 with its class teacher (a console account scoped to the class): 一校一档."""
+    password = secrets.token_urlsafe(12)
+    if not await accounts.store.account_by_username(svc.db.read, username="chen"):
+        await accounts.create_account(svc.db, "chen", password, auth.TEACHER, DEMO, scope="class:S-SHIYAN/3-2")
+    await schools.create_class(svc, "S-SHIYAN", {"code": "3-2", "name": "三年级二班", "grade": "三年级",
+                                                "teacher": "chen"}, DEMO)
+    for name, member in (("陈老师", "staff"), ("黄敏", "student"), ("朱琳", "student")):
+        await schools.set_class(svc, ids[name], {"school_class": "3-2", "member": member}, DEMO)
+    return {"username": "chen", "password": password}
+
+
 async def seed(svc: Services, base_url: str) -> dict[str, Any]:
     """Create the demo sites, people, passes and admin login, unless they exist; return the login."""
     login_path = svc.config.data_dir / LOGIN_FILE
@@ -74,6 +86,7 @@ async def seed(svc: Services, base_url: str) -> dict[str, Any]:
             await sites.create_site(svc, site, DEMO)
     today = local_today(svc.config.tz)
     links: dict[str, str] = {}
+    ids: dict[str, int] = {}
     for i, (name, community, employer, school, origin, days, status, cleared) in enumerate(PEOPLE, 1):
         body: dict[str, Any] = {
             "name": name, "document_type": "resident_id",
@@ -85,6 +98,7 @@ async def seed(svc: Services, base_url: str) -> dict[str, Any]:
             body.update(origin=origin, arrived_on=arrived.isoformat(),
                         left_origin_on=(arrived - timedelta(days=1)).isoformat())
         person = await registry.register(svc, body, DEMO)
+        ids[name] = person.id
         if cleared:
             await registry.clear(svc, person.id, {"reason": "demo: medical observation completed"}, DEMO)
         issued = await passes.issue(svc, person.id, DEMO, base_url)
@@ -93,7 +107,8 @@ async def seed(svc: Services, base_url: str) -> dict[str, Any]:
     if not await accounts.store.account_by_username(svc.db.read, username="admin"):
         await accounts.create_account(svc.db, "admin", password, auth.ADMIN, DEMO)
     token = await auth.create_token(svc.db, role=auth.ADMIN, label="demo admin", actor=DEMO)
-    login = {"username": "admin", "password": password, "api_token": token,
+    teacher = await _school_file(svc, ids)
+    login = {"username": "admin", "password": password, "api_token": token, "class_teacher": teacher,
              "resident_links": {k: links[k] for k in ("王建国", "李秀英", "陈老师", "赵红", "访客刘")}}
     _write_private(login_path, login)
     return login
