@@ -23,13 +23,15 @@ from dataclasses import dataclass
 ADMIN, REGISTRAR, VIEWER, DEVICE = "admin", "registrar", "viewer", "device"
 APPROVER = "approver"  # 行业主管部门: approves or refuses the resumption of the firms in its scope
 TEACHER = "teacher"  # 班主任: a class teacher, scoped to a class: its people's file, checks and contacts
-ROLES = (ADMIN, REGISTRAR, VIEWER, APPROVER, TEACHER)
+DESK = "desk"  # 服务台: looks a person up by document number at a staffed desk, and nothing else
+ROLES = (ADMIN, REGISTRAR, VIEWER, APPROVER, TEACHER, DESK)
 SCOPE_KINDS = ("community", "employer", "school", "site", "class")
 CITY = "city"
 MAX_SCOPE_ENTRIES = 50
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")  # gateway.validate.CODE_PATTERN, without its import
 
 _ALL = frozenset(ROLES)
+_OFFICE = _ALL - {DESK}  # sites, applications, reports: every role but the desk
 _READERS = frozenset((ADMIN, REGISTRAR, VIEWER))  # the people and their entries: not an approver's
 _STAFF = frozenset((ADMIN, REGISTRAR))
 _CLASS_WORK = frozenset((ADMIN, REGISTRAR, TEACHER))  # the school file's daily work (§四 19–20)
@@ -58,11 +60,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "holder.reset": _STAFF,              # end a person's phone binding (lost or new phone)
     # family passes: who holds whose pass on their resident page (gateway/guardianships.py)
     "guardianship.list": _READERS, "guardianship.change": _STAFF,
-    "site.list": _ALL, "site.read": _ALL, "site.create": _ADMIN, "site.update": _ADMIN,
+    "site.list": _OFFICE, "site.read": _OFFICE, "site.create": _ADMIN, "site.update": _ADMIN,
     # 复工审批: the site's contact (a registrar scoped to it) or a worker applies; an approver decides
-    "resumption.apply": _STAFF, "resumption.list": _ALL, "resumption.decide": frozenset((ADMIN, APPROVER)),
+    "resumption.apply": _STAFF, "resumption.list": _OFFICE, "resumption.decide": frozenset((ADMIN, APPROVER)),
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
-    "entries.list": _READERS, "alerts.list": _READERS, "report.daily": _ALL - {TEACHER},
+    "entries.list": _READERS, "alerts.list": _READERS, "report.daily": _OFFICE - {TEACHER},
     "handover.list": _READERS, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
     "major_event.list": _READERS, "major_event.ack": _STAFF,  # 重大事项报告 of the caller's sites and communities
     "webhook.list": _ADMIN, "webhook.change": _ADMIN,  # a township's webhook holds its signing secret
@@ -72,6 +74,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "today.read": _READERS,              # the worker's Today page; each list is cut to the role and scope
     "alerts.handle": _STAFF,             # mark an open alert handled (audited)
     "metrics.read": frozenset((ADMIN, VIEWER)),  # Prometheus scrapes with a viewer token
+    # a staffed desk (people without a phone): one person's status and pass by document, audited
+    "desk.lookup": frozenset((ADMIN, REGISTRAR, DESK)),
     LOGGED_IN: _ALL,
 }
 
@@ -225,6 +229,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/alerts"): "alerts.list",
     ("POST", "/console/alerts/{alert_id}/handled"): "alerts.handle",
     ("GET", "/console/today"): "today.read",
+    ("GET", "/console/desk"): "desk.lookup",
+    ("POST", "/console/desk"): "desk.lookup",  # the number in the form body: never in a URL or a log
     ("GET", "/console/audit"): "audit.list",
     ("GET", "/console/dashboard"): "report.daily",
     ("GET", "/console/keys"): "keys.list",

@@ -103,7 +103,8 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
     tsub = token.add_subparsers(dest="token_cmd", required=True)
     create = tsub.add_parser("create", help="print a new API token (shown once, stored hashed)")
     create.add_argument("--role", choices=ROLES, required=True,
-                        help="admin: everything; registrar: people and passes in its scope; viewer: read only")
+                        help="admin: everything; registrar: people and passes in its scope; viewer: read only; "
+                                "approver: resumption decisions; desk: look-ups by document at a staffed desk")
     create.add_argument("--label", default="cli", help="what the token is for (shown in the audit log)")
     create.add_argument("--expires-in", type=int, default=None, metavar="DAYS",
                         help="the token stops working after this many days (default: never)")
@@ -128,7 +129,8 @@ def register(sub: argparse._SubParsersAction, app_factory: AppFactory) -> None:
         p.add_argument("--password", help="the password, or - to read a line from stdin (default: prompt)")
         if name == "create":
             p.add_argument("--role", choices=ROLES, required=True,
-                           help="admin: everything; registrar: people and passes in its scope; viewer: read only")
+                           help="admin: everything; registrar: people and passes in its scope; viewer: read only; "
+                                "approver: resumption decisions; desk: look-ups by document at a staffed desk")
             _scope(p)
         _data(p)
         p.set_defaults(func=lambda a: commands.account(commands.config_from(a.data), a.account_cmd,

@@ -55,7 +55,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                       "plate": ("重点地区车牌", "Plate of a key area")},
     "role": {"admin": ("管理员", "Admin"), "registrar": ("登记员", "Registrar"), "viewer": ("查看员", "Viewer"),
              "approver": ("行业主管部门审批员", "Approver (industry authority)"),
-             "teacher": ("班主任", "Class teacher")},
+             "teacher": ("班主任", "Class teacher"), "desk": ("服务台人员", "Desk staff")},
     # 五个必清 (directive §四 item 18) and the school file (一校一档)
     "five_item": {"name": ("人员姓名", "Name"), "contact": ("联系方式", "Contact"), "address": ("居住地址", "Address"),
                   "health": ("健康状况", "Health"), "travel": ("出行动向", "Travel")},
@@ -104,6 +104,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "account.login_failed": ("登录失败", "Login failed"), "account.passwd": ("修改密码", "Password changed"),
         "alert.handle": ("警报已处理", "Alert handled"), "cards.reprint": ("重印纸质通行证", "Cards reprinted"),
         "cards.print": ("批量打印通行证卡", "Cards printed in bulk"),
+        "desk.lookup": ("服务台查询证件", "Desk look-up by document"),
         "device.disable": ("停用设备", "Device disabled"), "device.enroll": ("设备注册", "Device enrolled"),
         "device.enrolment": ("生成设备注册码", "Enrolment code made"),
         "device.update_problem": ("设备无法更新", "Gate cannot update"),

@@ -183,7 +183,7 @@ WALKED = sorted(r for r in access.ROUTES.items() if r[1] not in (access.PUBLIC, 
 OWN_SETTINGS = {path for (_, path), action in access.ROUTES.items() if action == access.LOGGED_IN}
 
 
-@pytest.mark.parametrize("role", ["registrar", "viewer", "approver", "teacher", "admin"])
+@pytest.mark.parametrize("role", ["registrar", "viewer", "approver", "teacher", "desk", "admin"])
 async def test_every_route_every_role_in_and_out_of_scope(aiohttp_client: Any, tmp_path: Any, role: str) -> None:
     client = await aiohttp_client(create_app(GatewayConfig.for_data_dir(tmp_path / "data")))
     world = await build_world(client)

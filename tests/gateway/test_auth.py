@@ -37,6 +37,13 @@ ALLOWED = {
                ("GET", "/api/v1/alerts")},
     # the resumption approver (行业主管部门): sites and applications, no people
     "approver": {("GET", "/api/v1/sites"), ("GET", "/api/v1/sites/{code}")},
+    # the class teacher (班主任): their class's people, its daily temperature checks, the sites
+    "teacher": {("GET", "/api/v1/people"), ("GET", "/api/v1/people/{person_id}"),
+                ("GET", "/api/v1/people/{person_id}/health-checks"),
+                ("POST", "/api/v1/people/{person_id}/health-checks"), ("GET", "/api/v1/sites"),
+                ("GET", "/api/v1/sites/{code}")},
+    # the staffed desk looks people up in the console and has no API route at all
+    "desk": set(),
     "device": {("GET", "/api/v1/devices/bundle"), ("GET", "/api/v1/devices/time"), ("POST", "/api/v1/entries"),
                ("POST", "/api/v1/devices/status")},
 }

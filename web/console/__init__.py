@@ -14,8 +14,8 @@ from gateway.errors import Conflict, Forbidden, GatewayError, InvalidInput, NotF
 from gateway.store import accounts as account_store
 
 from .. import dashboard, labels, sessions
-from . import activity, auth, cards, guardianships, handovers, imports, key_areas, keys, major_events, passes, people, \
-    resumption, schools, sites, today, webhooks
+from . import activity, auth, cards, desk, guardianships, handovers, imports, key_areas, keys, major_events, passes, \
+    people, resumption, schools, sites, today, webhooks
 from .common import Handler, csrf_key, error_words, redirect, render, say, services, user_key
 
 PUBLIC = ("/console/login",)
@@ -135,4 +135,5 @@ def create_console() -> web.Application:
     key_areas.setup(console)
     dashboard.setup(console)
     today.setup(console)
+    desk.setup(console)
     return console

@@ -14,10 +14,10 @@ from .common import csrf_key, redirect, render, say, services, user, user_key
 
 
 def landing(role: str | None) -> str:
-    """Where a role's work starts: Today, or for an approver (who reaches no people) the applications."""
-    if role == access.TEACHER:
-        return "/console/schools"  # a class teacher's work is their class's file (一校一档)
-    return "/console/resumptions" if role == access.APPROVER else "/console/today"
+    """Where a role's work starts: Today; an approver (who reaches no people) the applications; a class
+    teacher their class's file (一校一档); the desk its look-up."""
+    return {access.APPROVER: "/console/resumptions", access.TEACHER: "/console/schools",
+            access.DESK: "/console/desk"}.get(role or "", "/console/today")
 
 
 def _next(target: str | None, role: str | None = None) -> str:
