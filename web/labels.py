@@ -310,7 +310,9 @@ _EXTRA_FIELDS = {"reason": "原因", "temperature": "体温", "symptoms": "症�
                  "place": "地点", "items": "五个到位", "state": "状态", "token": "口令",
                  "guardian_id": "代持人", "guardian_document_type": "代持人证件类型",
                  "guardian_document_number": "代持人证件号码", "consent_by": "同意人", "consent_how": "同意方式",
-                 "consent_at": "同意时间"}
+                 "consent_at": "同意时间", "school_class": "班级", "teacher": "班主任", "caller": "联系人",
+                 "channel": "联系方式", "health": "身体状况", "plans": "行程动态", "contacted_at": "联系时间",
+                 "taken_by": "测温人", "member": "身份", "grade": "年级"}
 
 
 def field_word(field: str | None) -> str:
@@ -460,6 +462,20 @@ _ERRORS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in (
     (r"^(?P<n>.+) already holds (?P<m>\d+) people's passes, the most one guardian may hold",
      "{n} 已代持 {m} 人的通行证，已达上限：请先结束一个，或另选代持人"),
     (r"^guardianship \d+ has already ended", "此代持关系已经结束"),
+    # the school file (gateway/schools.py)
+    (r"^a class teacher reaches their classes only", "班主任只能管理自己的班级：范围请填 class:学校代码/班级代码"),
+    (r"^a class scope \(class:SCHOOL/CLASS\) is a class teacher's", "班级范围（class:学校/班级）只用于班主任角色"),
+    (r"^no class '(?P<k>[^']*)' in school '(?P<s>[^']*)'", "学校 {s} 没有班级 {k}"),
+    (r"^school (?P<s>\S+) has no class (?P<k>\S+)$", "学校 {s} 没有班级 {k}"),
+    (r"^school (?P<s>\S+) already has a class (?P<k>\S+)$", "学校 {s} 已有班级 {k}"),
+    (r"^no active console account '(?P<n>[^']*)'", "没有可用的控制台账号 {n}"),
+    (r"^account '(?P<n>[^']*)' is not a teacher scoped to class:(?P<c>\S+)$",
+     "账号 {n} 不是此班级（{c}）的班主任账号：须为班主任角色，范围为此班级"),
+    (r"^contacted_at is in the future", "联系时间在未来：请填写实际联系的时间"),
+    (r"^this person has no school", "此人尚未登记学校：请先填写学校"),
+    (r"^this person is back \(or has no origin\)", "此人已返昆（或未登记来源地）：请记录每日体温检测，而非联系记录"),
+    (r"^school (?P<s>\S+) is outside your scope", "学校 {s} 不在您的管理范围内"),
+    (r"^class (?P<c>\S+) is outside your scope", "班级 {c} 不在您的管理范围内"),
     (r"^unknown field", "不认识的字段"),
     (rf"^{_F} must be .+$", "{f}的格式不对"),
 )]

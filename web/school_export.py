@@ -1,6 +1,7 @@
 """The school file (一校一档) of one school as XLSX (openpyxl) and PDF (reportlab): each person, their
 class and class teacher, the five must-be-clear items and what is missing, in the page's words
-(zh-CN by default) and local time.
+(zh-CN by default) and local time. Phone numbers are masked; the address is shown only to the roles
+that may see it (`people.address`: not a viewer).
 
 The PDF's text is text (searchable, copyable, read by screen readers): reportlab draws it in the
 Adobe-GB1 CID font STSong-Light, which every PDF reader has and which is not embedded, because
@@ -26,6 +27,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from xml.sax.saxutils import escape
 
 from gateway.schools import ITEMS, Item, SchoolFile
+from gateway.store.people import PersonRow
 
 from . import labels
 
@@ -46,9 +48,13 @@ def _w(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
-def _item_text(item: Item, lang: str, tz: ZoneInfo) -> str:
+def _item_text(item: Item, lang: str, tz: ZoneInfo, person: PersonRow, show_address: bool) -> str:
     code = "en" if lang == "en" else labels.DEFAULT
     text = f"{labels.label('five_state', item.state, code)}：{labels.label('five_reason', item.reason, code)}"
+    if item.item == "contact" and person.phone_masked:
+        text += f" {person.phone_masked}"  # masked, as everywhere outside an audited reveal
+    if item.item == "address" and person.address and show_address:
+        text += f" {person.address}"
     d = item.detail
     if d.get("temperature") is not None:
         text += f" {d['temperature']:.1f} °C {d.get('taken_by') or ''} {labels.local(d.get('checked_at'), tz)}"
@@ -65,7 +71,7 @@ def _item_text(item: Item, lang: str, tz: ZoneInfo) -> str:
     return text.strip()
 
 
-def sheet(file: SchoolFile, lang: str = "zh") -> Sheet:
+def sheet(file: SchoolFile, lang: str = "zh", *, show_address: bool = False) -> Sheet:
     """The table both formats show, in one language."""
     code = "en" if lang == "en" else labels.DEFAULT
     teachers = {c.code: (c.name, c.teacher or "—") for c in file.classes}
@@ -80,7 +86,7 @@ def sheet(file: SchoolFile, lang: str = "zh") -> Sheet:
                            for i in pf.missing)
         rows.append([klass or "—", name, teacher, pf.person.name,
                      labels.label("school_member", pf.person.school_member, code) if pf.person.school_member else "—",
-                     *[_item_text(i, lang, file.tz) for i in pf.items], missing or "—"])
+                     *[_item_text(i, lang, file.tz, pf.person, show_address) for i in pf.items], missing or "—"])
         flagged.append(bool(pf.missing))
     facts = [(_w(lang, "学校", "School"), file.school), (_w(lang, "日期", "Date"), file.day.isoformat()),
              (_w(lang, "导出时间", "Exported"), labels.local(file.generated_at, file.tz)),
@@ -89,8 +95,8 @@ def sheet(file: SchoolFile, lang: str = "zh") -> Sheet:
     return Sheet(f"{_w(lang, '一校一档', 'School file')} {file.school}", facts, header, rows, flagged)
 
 
-def xlsx(file: SchoolFile, lang: str = "zh") -> bytes:
-    s = sheet(file, lang)
+def xlsx(file: SchoolFile, lang: str = "zh", *, show_address: bool = False) -> bytes:
+    s = sheet(file, lang, show_address=show_address)
     book = Workbook()
     ws = book.active
     assert ws is not None
@@ -130,8 +136,8 @@ def _font() -> str:
     return PDF_FONT
 
 
-def pdf(file: SchoolFile, lang: str = "zh") -> bytes:
-    s = sheet(file, lang)
+def pdf(file: SchoolFile, lang: str = "zh", *, show_address: bool = False) -> bytes:
+    s = sheet(file, lang, show_address=show_address)
     font = _font()
     body = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK")
     bold = ParagraphStyle("head", parent=body, fontSize=8)

@@ -132,6 +132,7 @@ async def test_the_school_file_export_lists_missing_items(client: TestClient) ->
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", ming["健康状况"])  # local time, human form
     assert ming["未清事项"] == "联系方式（无联系电话）；健康状况（今日体温异常）"
     assert "隔离至" in ming["出行动向"]
+    assert ming["居住地址"] == "已清：已登记 前进路1号"  # a teacher may see addresses (people.address)
 
     # the PDF says the same in text a reader can search
     resp = await client.get("/console/schools/S1/file.pdf")
@@ -151,6 +152,14 @@ async def test_the_school_file_export_lists_missing_items(client: TestClient) ->
     rows = await audit_store.search(svc_of(client).db.read, actor=None, action="school.file_export", target=None,
                                     after_id=0, limit=10)
     assert len(rows) == 3 and all(r.actor == "account:wang" and r.target == "school:S1" for r in rows)
+    # a viewer's export (no people.address) says the address is on file, not what it is
+    from gateway import schools
+    from gateway.auth import CLI
+    from web import school_export
+    found = await schools.school_file(svc_of(client), "S1", CLI)
+    hidden = school_export.sheet(found, show_address=False)
+    assert not any("前进路1号" in cell for row in hidden.rows for cell in row)
+    assert any("前进路1号" in cell for row in school_export.sheet(found, show_address=True).rows for cell in row)
     # another school's file names nobody of this one
     other = await client.get("/console/schools/S2/file.xlsx")
     assert other.status == 200

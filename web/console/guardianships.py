@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway import guardianships, registry
 from gateway.errors import Conflict, InvalidInput, NotFound
 
-from .common import error_words, form_body, redirect, render, services, user
+from .common import error_words, form_body, lang_of, redirect, render, services, user
 from .people import _file, _person_id
 
 FIELDS = ("guardian_document_type", "guardian_document_number", "consent_by", "consent_how", "consent_at", "note")
@@ -38,7 +38,7 @@ async def add(request: web.Request) -> web.Response:
             raise  # the person itself: the middleware's 404
         person = await registry.get_for(svc, me.principal(), person_id)
         errors = {(exc.field if exc.field in FIELDS else "guardian_form"): error_words(request, exc)}
-        context = await _file(svc, person, body, errors, me)
+        context = await _file(svc, person, body, errors, me, lang_of(request))
         status = 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 422
         return render(request, "console/person.html", context, status)
     raise redirect(f"/console/people/{person_id}", done="guardian_added")

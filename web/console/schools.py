@@ -64,7 +64,9 @@ async def export(request: web.Request) -> web.Response:
     chosen = request.query.get("class", "").strip()[:64] or None
     found = await schools.school_file(svc, request.match_info["school"], me.principal(), school_class=chosen)
     lang = lang_of(request)
-    body = school_export.xlsx(found, lang) if fmt == "xlsx" else school_export.pdf(found, lang)
+    show = access.may(me.role, "people.address")
+    body = school_export.xlsx(found, lang, show_address=show) if fmt == "xlsx" \
+        else school_export.pdf(found, lang, show_address=show)
     await schools.record_export(svc, found, me.principal(), fmt)
     name = f"school-{found.school}{'-' + chosen if chosen else ''}-{found.day.isoformat()}.{fmt}"
     return web.Response(body=body, content_type=school_export.XLSX_TYPE if fmt == "xlsx" else "application/pdf",
