@@ -181,5 +181,10 @@ async def province_day(db: Database, entries: int, gates: int, people_count: int
             "INSERT INTO alerts (kind, created_at, site, device_id, entry_id, serial, details, dedupe_key)"
             " SELECT 'fever', received_at, site, device_id, id, NULL, '{}', 'fever:' || id FROM entries"
             " WHERE reason = 'fever'")
-    async with _loading(db) as tx:
-        await tx.execute("ANALYZE")
+    # as autovacuum leaves a finished day: statistics, and the visibility map that lets the report's
+    # counts read the entries_report index alone (VACUUM cannot run inside a transaction)
+    conn = await asyncpg.connect(db.url)  # type: ignore[attr-defined]
+    try:
+        await conn.execute("VACUUM ANALYZE", timeout=None)
+    finally:
+        await conn.close()

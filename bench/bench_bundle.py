@@ -114,7 +114,7 @@ def pct(values: list[float], q: float) -> float:
 
 async def wait_up(url: str) -> None:
     async with aiohttp.ClientSession() as session:
-        for _ in range(600):
+        for _ in range(3000):  # a loaded machine can take minutes to start a process
             try:
                 async with session.get(f"{url}/healthz") as resp:
                     if resp.status == 200:
