@@ -20,7 +20,7 @@ from .validate import integer, text
 
 log = logging.getLogger("qrgate.gateway")
 
-from .access import ADMIN, CITY_SCOPE, DEVICE, REGISTRAR, ROLES, TEACHER, VIEWER, Scope  # noqa: F401 (re-exported)
+from .access import ADMIN, CITY_SCOPE, DESK, DEVICE, REGISTRAR, ROLES, TEACHER, VIEWER, Scope  # noqa: F401 (re-exported)
 
 TOKEN_PREFIX, DEVICE_PREFIX = "qgt_", "qgd_"
 MAX_CREDENTIAL = 200

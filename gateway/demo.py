@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from . import accounts, auth, passes, registry, schools, sites, startup
+from . import accounts, auth, guardianships, passes, registry, schools, sites, startup
 from .app import AppFactory
 from .auth import Principal
 from .clock import local_today
@@ -76,6 +76,18 @@ async def _school_file(svc: Services, ids: dict[str, int]) -> dict[str, str]:
     return {"username": "chen", "password": password}
 
 
+async def _family_and_desk(svc: Services, ids: dict[str, int]) -> dict[str, str]:
+    """王芳 holds the passes of 李秀英 (elderly, no phone) and 黄敏 (a child) on her resident page, and a
+    staffed desk of 和园 looks people up by ID number (family passes, issue 14)."""
+    for dependant in ("李秀英", "黄敏"):
+        await guardianships.add(svc, ids[dependant], {"guardian_id": ids["王芳"], "consent_by": "legal_guardian",
+                                                      "consent_how": "signed_paper", "note": "demo"}, DEMO)
+    password = secrets.token_urlsafe(12)
+    if not await accounts.store.account_by_username(svc.db.read, username="desk"):
+        await accounts.create_account(svc.db, "desk", password, auth.DESK, DEMO, scope="community:C-HEYUAN")
+    return {"username": "desk", "password": password}
+
+
 async def seed(svc: Services, base_url: str) -> dict[str, Any]:
     """Create the demo sites, people, passes and admin login, unless they exist; return the login."""
     login_path = svc.config.data_dir / LOGIN_FILE
@@ -108,8 +120,10 @@ async def seed(svc: Services, base_url: str) -> dict[str, Any]:
         await accounts.create_account(svc.db, "admin", password, auth.ADMIN, DEMO)
     token = await auth.create_token(svc.db, role=auth.ADMIN, label="demo admin", actor=DEMO)
     teacher = await _school_file(svc, ids)
-    login = {"username": "admin", "password": password, "api_token": token, "class_teacher": teacher,
-             "resident_links": {k: links[k] for k in ("王建国", "李秀英", "陈老师", "赵红", "访客刘")}}
+    desk = await _family_and_desk(svc, ids)
+    login = {"username": "admin", "password": password, "api_token": token, "class_teacher": teacher, "desk": desk,
+             # 王芳's page holds 李秀英's and 黄敏's passes too (family passes)
+             "resident_links": {k: links[k] for k in ("王建国", "李秀英", "陈老师", "赵红", "访客刘", "王芳")}}
     _write_private(login_path, login)
     return login
 

@@ -103,3 +103,14 @@ async def test_a_card_only_for_the_guardians_own_dependants(client: TestClient) 
     html = await (await client.get(link)).text()
     assert "尚未签发通行证" in html.split(f'id="family-{baby}"')[1]
     assert (await client.get(f"{link}/d/{baby}/card")).status == 404
+
+
+async def test_the_demo_has_a_family_and_a_desk(client: TestClient) -> None:
+    from gateway import demo
+
+    svc = svc_of(client)
+    login = await demo.seed(svc, svc.config.base_url)
+    html = await (await client.get(login["resident_links"]["王芳"])).text()
+    tabs = re.findall(r'role="tab"[^>]*>[^<]*<span class="tab-name">([^<]+)</span>', html)
+    assert tabs == ["王芳", "李秀英", "黄敏"]
+    assert login["desk"]["username"] == "desk" and login["desk"]["password"]
