@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from web_helpers import PASSWORD
 
 from gateway import accounts, guardianships, idcard, passes, registry, sites
 from gateway.auth import CLI
+from gateway.clock import local_today
 from gateway.config import GatewayConfig
 from scanner.gate import Gate
 from scanner.log import EntryLog
@@ -126,3 +128,45 @@ def test_a_guardians_page_with_two_dependants_offline_each_admitted(gateway: Liv
     assert own.decision.allowed and own.decision.holder is not None and own.decision.holder.name == "王女儿"
     phone.close()
     assert guardian
+
+
+def test_offline_each_tab_follows_the_calendar(gateway: LiveGateway, browser: Browser) -> None:
+    """Days offline: a dependant's quarantine ends on the tab by itself, and an expired pass loses its QR."""
+    async def make(svc):  # type: ignore[no-untyped-def]
+        today = local_today(svc.config.tz)
+        guardian = await registry.register(svc, {"name": "李儿子", "document_type": "resident_id",
+                                                 "community": "HEYUAN",
+                                                 "document_number": idcard.make("42010219900404123")}, CLI)
+        elder = await registry.register(svc, {"name": "李爷爷", "document_type": "resident_id", "community": "HEYUAN",
+                                              "document_number": idcard.make("42010219900505123"),
+                                              "origin": "420100", "arrived_on": (today - timedelta(days=12)).isoformat()},
+                                        CLI)
+        link = (await passes.issue(svc, guardian.id, CLI, gateway.url)).resident_url
+        await passes.issue(svc, elder.id, CLI, gateway.url)
+        await guardianships.add(svc, elder.id, {"guardian_id": guardian.id, "consent_by": "dependant",
+                                                "consent_how": "in_person"}, CLI)
+        return link, elder.id, svc.config.pass_validity_days
+
+    link, elder, validity = gateway.call(make)
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.clock.install(time=datetime.now(UTC))
+    page.goto(link)
+    page.locator(f"#tab-{elder}").tap()
+    panel = page.locator(f"#family-{elder}")
+    expect(panel).to_have_attribute("data-state", "quarantine")
+    expect(panel.locator(".status-word")).to_have_text("隔离中 暂不可通行")
+    expect(page.locator(f"#tab-{elder}")).to_have_attribute("data-state", "quarantine")
+    phone.set_offline(True)
+    page.clock.fast_forward(3 * 86_400_000)  # three days later, still offline: the quarantine has ended
+    expect(panel).to_have_attribute("data-state", "green")
+    expect(panel.locator(".status-word")).to_have_text("绿码 可以通行")
+    expect(panel.locator(".countdown")).to_be_hidden()
+    expect(panel.locator(".family-qr")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "family-offline-quarantine-over.png"))
+    page.clock.fast_forward(validity * 86_400_000)  # past the pass's expiry: no QR, no card
+    expect(panel).to_have_attribute("data-state", "expired")
+    expect(panel.locator(".expired-stamp")).to_be_visible()
+    expect(panel.locator(".family-qr")).to_be_hidden()
+    expect(panel.locator(".actions")).to_be_hidden()
+    phone.close()
