@@ -13,6 +13,7 @@ from .db import Conn
 from .store import alerts as store
 from .store import entries as entry_store
 from .store.alerts import AlertRow
+from .store.entries import Received
 
 KINDS = ("fever", "shared_pass", "broken_chain", "health_check")
 
@@ -23,34 +24,35 @@ def alert_json(row: AlertRow) -> dict[str, Any]:
             "details": json.loads(row.details)}
 
 
-async def _raise(tx: Conn, out: list[dict[str, Any]], *, kind: str, row: dict[str, Any],
+async def _raise(tx: Conn, out: list[dict[str, Any]], *, kind: str, row: Received,
                  details: dict[str, Any], key: str) -> None:
     stamp = iso(now())
     text = json.dumps(details, sort_keys=True)
-    alert_id = await store.insert(tx, kind=kind, created_at=stamp, site=row["site"],
-                                  device_id=row["device_id"], entry_id=row["id"], serial=row["serial"],
-                                  details=text, dedupe_key=key)
+    e = row.entry
+    alert_id = await store.insert(tx, kind=kind, created_at=stamp, site=e.site, device_id=e.device_id,
+                                  entry_id=e.id, serial=e.serial, details=text, dedupe_key=key)
     if alert_id is not None:
-        out.append(alert_json(AlertRow(alert_id, kind, stamp, row["site"], row["device_id"], row["id"],
-                                       row["serial"], text)))
+        out.append(alert_json(AlertRow(alert_id, kind, stamp, e.site, e.device_id, e.id, e.serial, text)))
 
 
-async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[dict[str, Any]],
-                      broken: Sequence[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[Received],
+                      broken: Sequence[tuple[Received, str]]) -> list[dict[str, Any]]:
     """Alerts for newly stored entries (inside the upload's transaction); returns the new ones."""
     out: list[dict[str, Any]] = []
     for row, problem in broken:
-        await _raise(tx, out, kind="broken_chain", row=row, key=f"broken_chain:{row['id']}",
-                     details={"seq": row["seq"], "problem": problem})
+        await _raise(tx, out, kind="broken_chain", row=row, key=f"broken_chain:{row.entry.id}",
+                     details={"seq": row.entry.seq, "problem": problem})
     for row in rows:
-        if row["reason"] == "fever":
-            await _raise(tx, out, kind="fever", row=row, key=f"fever:{row['id']}",
-                         details={"temperature": row["temperature"], "scanned_at": row["scanned_at"]})
-    allowed = [row for row in rows if row["decision"] == "allow" and row["serial"]]
+        if row.entry.reason == "fever":
+            temperature = row.entry.temperature
+            await _raise(tx, out, kind="fever", row=row, key=f"fever:{row.entry.id}",
+                         details={"temperature": None if temperature is None else float(temperature),
+                                  "scanned_at": row.entry.scanned_at})
+    allowed = [row for row in rows if row.entry.decision == "allow" and row.entry.serial]
     if allowed:
-        pairs = await entry_store.shared_pass_pairs(tx, ids=[r["id"] for r in allowed],
+        pairs = await entry_store.shared_pass_pairs(tx, ids=[r.entry.id for r in allowed],
                                                     window_seconds=config.shared_pass_minutes * 60.0)
-        by_id = {r["id"]: r for r in allowed}
+        by_id = {r.entry.id: r for r in allowed}
         others = await entry_store.get_many(tx, ids=[other for _, other in pairs]) if pairs else {}
         for new_id, other_id in pairs:
             first, second = sorted((new_id, other_id))

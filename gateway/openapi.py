@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from keys import checkpoint as cp
+from keys.entry import json_schema as entry_schema
 from keys.policy import DIRECTIONS
 
 from .registry import DOCUMENT_TYPES, QUARANTINE_KINDS, STATUSES
@@ -144,18 +145,7 @@ SCHEMAS: dict[str, S] = {
     "Jwks": _obj({"keys": {"type": "array", "items": {"type": "object"}}}),
     "Bundle": _obj(BUNDLE, required=[k for k in BUNDLE if k not in ("time", "server_time")]),
     "SignedTime": _obj(SIGNED_TIME, required=list(SIGNED_TIME)),
-    "Entry": {"type": "object", "description": "docs/device-api.md, ENTRY", "additionalProperties": False,
-              "required": ["id", "seq", "device_id", "site", "scanned_at", "decision", "reason", "prev_hash",
-                           "hash"],
-              "properties": {"id": _str(format="uuid"), "seq": {"type": "integer", "minimum": 1},
-                             "device_id": _str(), "site": _str(), "scanned_at": TIME,
-                             "serial": _null(_str(pattern="^[0-9a-f]{24}$")),
-                             "text_hash": _null(_str(pattern="^[0-9a-f]{64}$")),
-                             "decision": _str(enum=["allow", "deny"]), "reason": _str(),
-                             "temperature": _null({"type": "number"}), "clock_offset": _null({"type": "number"}),
-                             "latency_ms": _null({"type": "number", "minimum": 0}),
-                             "direction": _null(_str(enum=list(DIRECTIONS))),
-                             "prev_hash": _str(pattern="^[0-9a-f]{64}$"), "hash": _str(pattern="^[0-9a-f]{64}$")}},
+    "Entry": entry_schema(),  # keys/entry.py: the one definition, shared with the scanner
     "StoredEntry": _obj({"id": _str(), "seq": INT, "device_id": _str(), "site": _str(), "scanned_at": _str(),
                          "received_at": TIME, "serial": _null(_str()), "text_hash": _null(_str()),
                          "decision": _str(), "reason": _str(), "temperature": _null({"type": "number"}),

@@ -9,7 +9,8 @@ scanner and CLIs turn into a clear message.
     ├── KeyStoreError      the key folder is missing, locked or inconsistent
     │   └── PassphraseError  no passphrase, or the wrong one (a set-up problem: exit 78)
     ├── DocumentError      a signed document is malformed, unsigned or signed by an unknown key
-    └── PolicyError        a site policy's JSON form is invalid (names the field)
+    ├── PolicyError        a site policy's JSON form is invalid (names the field)
+    └── EntryError         a gate entry's JSON form is invalid (names the field; keys/entry.py)
 """
 
 from __future__ import annotations
@@ -36,3 +37,18 @@ class PolicyError(KeysError, ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class EntryError(KeysError, ValueError):
+    """`field` ('' for the entry as a whole) and what is wrong with it."""
+
+    def __init__(self, field: str, message: str, *, sentence: str | None = None) -> None:
+        super().__init__(sentence or (f"{field} {message}" if field else f"the entry {message}"))
+        self.field = field
+        self.message = message
+        self._sentence = sentence
+
+    def at(self, where: str) -> tuple[str, str]:
+        """(field path, one sentence) for an entry found at `where`, e.g. `entries[3]`."""
+        path = f"{where}.{self.field}" if self.field else where
+        return path, self._sentence or f"{path} {self.message}"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from keys.chain import GENESIS, entry_hash
+from keys.entry import Entry
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -72,14 +73,16 @@ class EntryLog:
         self.close()
 
     def append(self, fields: Mapping[str, Any], *, decided_at: float, wall_at: float) -> dict[str, Any]:
-        """Chain and commit one entry; `fields` is everything but id, seq, prev_hash and hash."""
+        """Chain and commit one entry (keys/entry.py); `fields` is every field but id, seq, prev_hash and hash.
+
+        A field the entry does not allow raises EntryError before anything is written."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")  # one writer: seq and prev_hash cannot race
         try:
             row = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-            entry = {**fields, "id": str(uuid.uuid4()), "seq": seq, "prev_hash": prev}
-            entry["hash"] = entry_hash(entry)
+            made = Entry.chained(**fields, id=str(uuid.uuid4()), seq=seq, prev_hash=prev)
+            entry = made.to_json()
             db.execute(
                 "INSERT INTO entries (seq, id, body, hash, serial, decision, decided_at, wall_at)"
                 " VALUES (:seq, :id, :body, :hash, :serial, :decision, :decided_at, :wall_at)",

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from keys.entry import Entry
+
 from ..db import Conn
 from .sqlparts import in_list
 
@@ -54,9 +56,32 @@ async def hashes_at(conn: Conn, *, device_id: str, seqs: Sequence[int]) -> dict[
     return found
 
 
-async def insert_many(conn: Conn, *, rows: Sequence[dict[str, Any]]) -> None:
+@dataclass(frozen=True, slots=True)
+class Received:
+    """An uploaded entry as stored: the gate's `Entry` (keys/entry.py) and what the gateway adds."""
+
+    entry: Entry
+    scanned_ts: float  # the corrected time the entry is counted at
+    gate_ts: float  # the gate's raw clock
+    time_flag: str | None  # offset_unknown | implausible | None
+    received_at: str
+    chain_ok: bool = True
+
+    def row(self) -> dict[str, Any]:
+        e = self.entry
+        # numbers as the columns hold them: a gate's integer reading is stored as a float
+        return {"id": e.id, "device_id": e.device_id, "site": e.site, "seq": e.seq, "scanned_at": e.scanned_at,
+                "scanned_ts": self.scanned_ts, "received_at": self.received_at, "serial": e.serial,
+                "text_hash": e.text_hash, "decision": e.decision, "reason": e.reason,
+                "temperature": None if e.temperature is None else float(e.temperature),
+                "clock_offset": None if e.clock_offset is None else float(e.clock_offset),
+                "prev_hash": e.prev_hash, "hash": e.hash, "chain_ok": int(self.chain_ok), "gate_ts": self.gate_ts,
+                "time_flag": self.time_flag, "direction": e.direction}
+
+
+async def insert_many(conn: Conn, *, entries: Sequence[Received]) -> None:
     """One statement for the batch; an id already stored (another node won) is skipped, not an error."""
-    await conn.insert_rows("entries", COLUMNS, rows, ignore_conflict_on="id")
+    await conn.insert_rows("entries", COLUMNS, [r.row() for r in entries], ignore_conflict_on="id")
 
 
 async def shared_pass_pairs(conn: Conn, *, ids: Sequence[str], window_seconds: float) -> list[tuple[str, str]]:

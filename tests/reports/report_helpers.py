@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient
 
 from gateway import accounts, idcard
 from gateway.appkeys import db_key
-from keys.chain import GENESIS, entry_hash
+from keys.chain import GENESIS
+from keys.entry import Entry
 
 Client = TestClient  # type: ignore[type-arg]
 
@@ -51,14 +52,12 @@ class Gate:
              temperature: float | None = 36.5) -> None:
         """Record an entry offline (kept until `upload`)."""
         self.seq += 1
-        entry: dict[str, Any] = {
-            "id": str(uuid.uuid4()), "seq": self.seq, "device_id": self.device_id, "site": self.site,
-            "scanned_at": scanned_at, "serial": serial or uuid.uuid4().hex[:24],
-            "text_hash": None, "decision": "allow" if reason == "ok" else "deny", "reason": reason,
-            "temperature": temperature, "clock_offset": 0.2, "prev_hash": self.prev}
-        if reason == "unreadable":
-            entry["serial"], entry["text_hash"] = None, uuid.uuid4().hex * 2
-        entry["hash"] = entry_hash(entry)
+        unreadable = reason == "unreadable"
+        entry = Entry.chained(
+            id=str(uuid.uuid4()), seq=self.seq, prev_hash=self.prev, device_id=self.device_id, site=self.site,
+            scanned_at=scanned_at, serial=None if unreadable else serial or uuid.uuid4().hex[:24],
+            text_hash=uuid.uuid4().hex * 2 if unreadable else None, decision="allow" if reason == "ok" else "deny",
+            reason=reason, temperature=temperature, clock_offset=0.2).to_json()
         self.prev = entry["hash"]
         self.pending.append(entry)
 

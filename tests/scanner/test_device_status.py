@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import threading
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +17,8 @@ from cli_run import run
 from gatewayproc import Gateway
 from offline_gate import OfflineGate
 
+from keys.chain import entry_hash
+from keys.entry import EntryError
 from scanner.cli import EXIT_REFUSED, main
 from scanner.gate import Gate
 from scanner.log import EntryLog
@@ -182,10 +186,20 @@ def test_an_entry_the_gateway_refuses_never_holds_back_the_rest(gateway: Gateway
     p = gateway.person_pass("拒收", "D7000001", community="C1")
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{p['qr_text']}\nnot a pass\n"))
     assert run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)[0] == 0
+    # an entry the gateway's validation refuses (an impossible temperature), chained like any other: the
+    # log itself no longer makes one (keys/entry.py refuses it), so it is written as an older scanner left it
     with EntryLog(state.log_path) as log:
-        # an entry the gateway's validation refuses (an impossible temperature), chained like any other
-        fields = {k: v for k, v in log.entries()[-1].items() if k not in ("id", "seq", "prev_hash", "hash")}
-        bad = log.append({**fields, "temperature": 1e9}, decided_at=0.0, wall_at=0.0)
+        last = log.entries()[-1]
+    bad = {**last, "id": str(uuid.uuid4()), "seq": last["seq"] + 1, "prev_hash": last["hash"], "temperature": 1e9}
+    bad["hash"] = entry_hash(bad)
+    with sqlite3.connect(state.log_path) as db:
+        db.execute("INSERT INTO entries (seq, id, body, hash, serial, decision, decided_at, wall_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, 0, 0)", (bad["seq"], bad["id"], json.dumps(bad, sort_keys=True),
+                                                       bad["hash"], bad["serial"], bad["decision"]))
+    db.close()
+    with EntryLog(state.log_path) as log, pytest.raises(EntryError, match="^temperature must be a number"):
+        log.append({k: v for k, v in bad.items() if k not in ("id", "seq", "prev_hash", "hash")},
+                   decided_at=0.0, wall_at=0.0)
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{p['qr_text']}\nstill not a pass\n"))
     assert run(["run", "--data", str(data), "--stdin", "--headless", "--no-sync"], capsys)[0] == 0
 
