@@ -45,6 +45,7 @@ from .revocations import RevocationList
 from .trust import TrustSet
 
 CLOCK_LEEWAY = timedelta(seconds=60)
+DEFAULT_DATA_AGE_LIMIT = timedelta(seconds=DEFAULT_MAX_DATA_AGE)  # without a policy
 # what a keyboard-wedge scanner types after a code (its "suffix" setting): one of these, once
 WEDGE_SUFFIXES = ("\r\n", "\n", "\r", "\t")
 
@@ -128,6 +129,8 @@ def _read_sign1(qr_text: str | bytes) -> cose.Sign1 | qg2.Code | None:
 
 def strip_wedge_suffix(text: str) -> str:
     """Remove the one line end or tab a keyboard-wedge scanner may type after a code; nothing else."""
+    if not text.endswith(WEDGE_SUFFIXES):  # the common case, one C call
+        return text
     for suffix in WEDGE_SUFFIXES:
         if text.endswith(suffix):
             return text[:-len(suffix)]
@@ -168,9 +171,9 @@ def decide(qr_text: str | bytes, trust: TrustSet, revocations: RevocationList | 
     code = read if isinstance(read, qg2.Code) else None
     sign1 = read.sign1 if isinstance(read, qg2.Code) else read
     if revocations is not None:
-        max_age = policy.max_data_age if policy is not None else DEFAULT_MAX_DATA_AGE
+        limit = policy.data_age_limit if policy is not None else DEFAULT_DATA_AGE_LIMIT
         age = now - revocations.current_at
-        if age > timedelta(seconds=max_age) or age < -CLOCK_LEEWAY:
+        if age > limit or age < -CLOCK_LEEWAY:
             return _deny(Reason.STALE_DATA)
     key = trust.trusted_raw(sign1.kid, now)
     if key is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,9 +74,12 @@ class SitePolicy:
     resumption_required: bool = False
     resumption_approved: bool = False
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
+    # max_data_age as the timedelta decide compares with: made once per policy, not per decision
+    data_age_limit: timedelta = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tz", ZoneInfo(self.timezone))
+        object.__setattr__(self, "data_age_limit", timedelta(seconds=self.max_data_age))
 
     @property
     def open_to_anyone(self) -> bool:
