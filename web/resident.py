@@ -97,7 +97,13 @@ async def page(request: web.Request) -> web.Response:
 
 async def pass_json(request: web.Request) -> web.Response:
     p = await _load(request)
-    response = web.json_response(p.to_json(now()))
+    at = now()
+    body = p.to_json(at)
+    if p.person_id is not None:  # a guardian's page compares these with its tabs (family.js)
+        family = await dependant_passes(request.config_dict[services_key], p.person_id)
+        body["dependants"] = [{"person_id": d.person_id, "serial": d.current.serial if d.current else None,
+                               "revoked": d.current.revoked if d.current else False} for d in family]
+    response = web.json_response(body)
     response.headers.update(PRIVATE_HEADERS)
     return response
 

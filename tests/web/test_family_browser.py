@@ -53,10 +53,12 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def _family(gateway: LiveGateway) -> tuple[str, list[int]]:
+def _family(gateway: LiveGateway, seeds: tuple[str, ...] = ()) -> tuple[str, list[int]]:
+    people = [(name, seeds[i] if seeds else seed) for i, (name, seed) in enumerate(FAMILY)]
+
     async def make(svc):  # type: ignore[no-untyped-def]
         ids, link = [], ""
-        for name, seed in FAMILY:
+        for name, seed in people:
             person = await registry.register(svc, {
                 "name": name, "document_type": "resident_id", "community": "HEYUAN",
                 "document_number": idcard.make(f"4201021990{seed}")}, CLI)
@@ -169,4 +171,25 @@ def test_offline_each_tab_follows_the_calendar(gateway: LiveGateway, browser: Br
     expect(panel.locator(".expired-stamp")).to_be_visible()
     expect(panel.locator(".family-qr")).to_be_hidden()
     expect(panel.locator(".actions")).to_be_hidden()
+    phone.close()
+
+
+def test_online_a_reissued_dependant_pass_replaces_the_old_one_by_itself(gateway: LiveGateway,
+                                                                         browser: Browser) -> None:
+    link, (_, grandma, _) = _family(gateway, seeds=("0606123", "0707123", "0808123"))
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(link)
+    page.locator(f"#tab-{grandma}").tap()
+    panel = page.locator(f"#family-{grandma}")
+    old = panel.get_attribute("data-serial")
+
+    async def reissue(svc):  # type: ignore[no-untyped-def]
+        return (await passes.reissue(svc, old, "card torn", CLI, gateway.url)).serial
+
+    new = gateway.call(reissue)
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # resident.js fetches pass.json now
+    expect(page.locator(f"#family-{grandma}")).to_have_attribute("data-serial", new, timeout=15000)
+    expect(page.locator(f"#family-{grandma}")).to_be_visible()  # the same tab stays open after the reload
+    expect(page.locator(f"#family-{grandma} .serial")).to_have_text(new)
     phone.close()

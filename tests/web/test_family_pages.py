@@ -114,3 +114,13 @@ async def test_the_demo_has_a_family_and_a_desk(client: TestClient) -> None:
     tabs = re.findall(r'role="tab"[^>]*>[^<]*<span class="tab-name">([^<]+)</span>', html)
     assert tabs == ["王芳", "李秀英", "黄敏"]
     assert login["desk"]["username"] == "desk" and login["desk"]["password"]
+
+
+async def test_pass_json_names_each_dependants_current_pass(client: TestClient) -> None:
+    link, _, grandma, child = await _family(client)
+    body = await (await client.get(f"{link}/pass.json")).json()
+    assert [(d["person_id"], d["serial"], d["revoked"]) for d in body["dependants"]] == [
+        (grandma, await _serial(client, grandma), False), (child, await _serial(client, child), False)]
+    html = await (await client.get(link)).text()
+    panel = html.split(f'id="family-{grandma}"')[1].split(">")[0]
+    assert f'data-serial="{await _serial(client, grandma)}"' in panel and 'data-revoked="false"' in panel

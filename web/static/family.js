@@ -27,6 +27,12 @@
     });
   });
 
+  try {  // after a reload of our own (below), the tab that was open stays open
+    var again = document.getElementById(sessionStorage.getItem("qg-family-tab") || "");
+    sessionStorage.removeItem("qg-family-tab");
+    if (again && tabs.indexOf(again) >= 0) { show(again); }
+  } catch (err) { /* storage off */ }
+
   function parseDay(iso) { var p = iso.split("-"); return new Date(+p[0], +p[1] - 1, +p[2]); }
   function localDay(d) {  // quarantine days are counted in the site's time zone, as the gate does
     try {
@@ -68,6 +74,32 @@
       if (tab) { tab.setAttribute("data-state", state); }
     });
   }
+
+  // online, resident.js fetches pass.json every minute: when a dependant's pass was reissued or revoked,
+  // or a care added or ended, since this copy was made, load the page again (the worker keeps the new copy)
+  function changed(list) {
+    var panels = document.querySelectorAll(".family-pass");
+    if (list.length !== panels.length) { return true; }
+    return list.some(function (d, i) {
+      var panel = panels[i];
+      return panel.getAttribute("data-person") !== String(d.person_id) ||
+        panel.getAttribute("data-serial") !== (d.serial || "") ||
+        panel.getAttribute("data-revoked") !== (d.revoked ? "true" : "false");
+    });
+  }
+  window.addEventListener("qg-pass", function (e) {
+    var list = e.detail && e.detail.pass && e.detail.pass.dependants;
+    if (e.detail.offline || !Array.isArray(list) || !changed(list)) { return; }
+    var last = 0;
+    try { last = +sessionStorage.getItem("qg-family-reload") || 0; } catch (err) { /* storage off */ }
+    if (Date.now() - last < 30000) { return; }  // at most one reload in 30 s, whatever happens
+    try {
+      sessionStorage.setItem("qg-family-reload", String(Date.now()));
+      var open = tabs.filter(function (t) { return t.getAttribute("aria-selected") === "true"; })[0];
+      sessionStorage.setItem("qg-family-tab", open ? open.id : "");  // the same tab after the reload
+    } catch (err) { /* storage off */ }
+    window.location.reload();
+  });
 
   // the guardian's own pass knows whether this copy is the saved one (resident.js): say it on every tab
   var offline = document.getElementById("offline");
