@@ -312,7 +312,7 @@ async def _new_file(svc: Services, tx: Conn, device: Principal, record: dict[str
                                   changed_by=device.actor, reason="registered at a road checkpoint")
     await audit.record(tx, device.actor, "person.register", f"person:{person_id}", "registered at a road checkpoint",
                        {"document": values["document_masked"], "status": "green", "record": record["id"],
-                        "quarantine": "central, pending"})
+                        "quarantine_kind": "central"})  # pending: the hand-over takes them there
     return person_id
 
 

@@ -38,6 +38,16 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                          "checkpoint_fever": ("卡口发现发热人员", "Fever at a checkpoint"),
                          "broken_chain": ("门岗记录链断裂", "Gate log chain broken"),
                          "shared_pass": ("疑似共用通行码", "Shared pass")},
+    "key_state": {"active": ("在用", "Active"), "retired": ("已轮换（仍受信任）", "Retired (still trusted)"),
+                  "withdrawn": ("已停用", "Withdrawn")},
+    "audit_target": {"account": ("账号", "Account"), "alert": ("警报", "Alert"), "device": ("设备", "Device"),
+                     "handover": ("交接", "Hand-over"), "key": ("密钥", "Key"), "key_area": ("重点疫区", "Key area"),
+                     "major_event": ("重大事件", "Major event"), "person": ("人员", "Person"), "site": ("场所", "Site"),
+                     "token": ("令牌", "Token"), "webhook": ("推送", "Webhook"),
+                     "webhook_delivery": ("推送记录", "Webhook delivery"), "resumption": ("复工申请", "Application"),
+                     "guardianship": ("代持", "Guardianship"), "reissue": ("换发任务", "Reissue job"),
+                     "pass": ("通行证", "Pass")},
+    "reissue_state": {"running": ("进行中", "Running"), "done": ("已完成", "Done")},
     "handover_kind": {"handover": ("重点地区人员移交", "Key-area hand-over"),
                       "referral": ("发热人员转诊", "Fever referral")},
     "handover_state": {"open": ("待签收", "Open"), "acknowledged": ("已签收", "Acknowledged"),
@@ -99,6 +109,17 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                       "no_pass": ("无通行证", "No pass")},
     # the audit log's actions (gateway code that records them: grep 'audit.record')
     "audit_action": {
+        "handover.open": ("卡口移交", "Hand-over opened"), "handover.acknowledge": ("签收交接", "Hand-over acknowledged"),
+        "handover.transfer": ("接转", "Hand-over transferred"), "handover.close": ("办结交接", "Hand-over closed"),
+        "checkpoint.redact": ("卡口记录脱敏", "Checkpoint records redacted"),
+        "site.edit": ("修改场所设置", "Site settings changed"),
+        "major_event.acknowledge": ("确认重大事件", "Major event acknowledged"),
+        "person.quarantine_start": ("开始隔离", "Quarantine started"),
+        "resumption.apply": ("申请复工", "Resumption applied for"), "resumption.approve": ("批准复工", "Resumption approved"),
+        "resumption.refuse": ("不批准复工", "Resumption refused"),
+        "webhook.set": ("设置推送", "Webhook set"), "webhook.retry": ("重新推送", "Webhook sent again"),
+        "holder.bind": ("绑定手机", "Phone bound"), "holder.rebind": ("重新绑定手机", "Phone bound again"),
+        "pass.reissue_revoked": ("重新签发已作废的通行证", "Revoked pass reissued"),
         "account.create": ("创建账号", "Account created"), "account.disable": ("停用账号", "Account disabled"),
         "account.enable": ("启用账号", "Account enabled"), "account.login": ("登录", "Logged in"),
         "account.login_failed": ("登录失败", "Login failed"), "account.passwd": ("修改密码", "Password changed"),
@@ -191,7 +212,11 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                "grade": ("年级", "Grade"), "teacher": ("班主任", "Class teacher"), "school": ("学校", "School"),
                "member": ("身份", "Member"), "caller": ("联系人", "Caller"), "channel": ("方式", "Channel"),
                "contact": ("联系记录", "Contact"), "taken_by": ("测温人", "Taken by"),
-               "abnormal": ("异常", "Abnormal"), "format": ("格式", "Format"), "people": ("人数", "People")},
+               "abnormal": ("异常", "Abnormal"), "format": ("格式", "Format"), "people": ("人数", "People"),
+               "community": ("社区", "Community"), "links": ("关联", "Linked by"), "person": ("人员", "Person"),
+               "record": ("卡口记录", "Checkpoint record"), "transport": ("转运方式", "Transport"),
+               "quarantine_kind": ("隔离方式", "Quarantine"), "place": ("地点", "Place"), "note": ("备注", "Note"),
+               "count": ("数量", "Count"), "rule": ("规则", "Rule"), "township": ("乡镇", "Township")},
 }
 
 def pick(lang: str | None) -> str:
@@ -272,8 +297,53 @@ def local(value: str | datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime(HUMAN)
 
 
-_VALUE_KINDS = {"status": "status", "kind": "site_kind", "role": "role", "decision": "decision",
-                "reason": "reason", "state": "pass_state"}
+_VALUE_KINDS = {"status": ("status",), "kind": ("site_kind", "handover_kind", "quarantine_kind"), "role": ("role",),
+                "decision": ("decision",), "reason": ("reason",), "state": ("pass_state", "handover_state"),
+                "transport": ("transport",), "quarantine_kind": ("quarantine_kind",)}
+
+# reasons the gateway itself writes (audit rows, pass revocations, status history): words, not English
+_SYSTEM_REASONS = {
+    "registered at a road checkpoint": ("在道路卡口登记", "registered at a road checkpoint"),
+    "linked to a key area at a road checkpoint": ("道路卡口发现与重点疫区有关", "linked to a key area at a road checkpoint"),
+    "quarantine from a road checkpoint": ("道路卡口转入隔离", "quarantine from a road checkpoint"),
+    "new cards after a key withdrawal": ("密钥停用后重印纸质通行证", "new cards after a key withdrawal"),
+    "cleared by medical observation": ("医学观察期满解除", "cleared by medical observation"),
+    "key areas changed": ("重点疫区已变更", "key areas changed"),
+    "person data changed": ("人员信息已修改", "person data changed"),
+    "quarantine ended early": ("提前结束隔离", "quarantine ended early"),
+    "expired": ("已过期", "expired"),
+    "sent again from the console": ("从控制台重新发送", "sent again from the console"),
+}
+
+
+def target_text(target: str | None, lang: str = DEFAULT) -> str:
+    """An audit target `handover:12` as `交接 12`; a kind without words stays as written."""
+    kind, sep, what = (target or "").partition(":")
+    if not sep or kind not in _WORDS["audit_target"]:
+        return target or ""
+    return f"{label('audit_target', kind, lang)} {what}"
+
+
+def reason_text(reason: str | None, lang: str = DEFAULT) -> str:
+    """A reason as written: a person's words as they are, the gateway's own reasons in the page's language."""
+    if not reason:
+        return ""
+    pair = _SYSTEM_REASONS.get(reason)
+    return reason if pair is None else pair[0 if pick(lang) == "zh-CN" else 1]
+
+
+def _link_words(link: str, lang: str) -> str:
+    how, _, what = link.partition(":")
+    if how in ("origin", "document", "plate") and what.isdigit():
+        what = region(what.ljust(6, "0"), lang)
+    return f"{label('key_area_link', how, lang)} {what}".strip()
+
+
+def _value_label(key: str, value: str, lang: str) -> str:
+    for kind in _VALUE_KINDS[key]:
+        if value in _WORDS.get(kind, {}):
+            return label(kind, value, lang)
+    return value
 
 
 def describe(details: dict[str, object], tz: ZoneInfo, lang: str = DEFAULT) -> str:
@@ -283,10 +353,12 @@ def describe(details: dict[str, object], tz: ZoneInfo, lang: str = DEFAULT) -> s
     for key, value in details.items():
         if isinstance(value, dict):
             shown = describe(value, tz, lang)
+        elif isinstance(value, list) and key == "links":  # origin:420100, document:420102, plate:42
+            shown = "，".join(_link_words(str(v), lang) for v in value)
         elif isinstance(value, list):
             shown = "，".join(str(v) for v in value)
         elif isinstance(value, str) and key in _VALUE_KINDS:
-            shown = label(_VALUE_KINDS[key], value, lang)
+            shown = _value_label(key, value, lang)
         elif isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
             shown = local(value, tz)
         elif isinstance(value, str) and key == "policy":

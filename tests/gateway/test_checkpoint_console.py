@@ -51,7 +51,7 @@ async def test_the_inbox_shows_its_community_only_marks_overdue_and_works_a_step
                              data={"step": "acknowledge", "csrf_token": csrf})
     assert resp.status == 303, await resp.text()
     resp = await client.post(f"/console/handovers/{handover}/steps", data={"step": "transfer", "csrf_token": csrf})
-    assert resp.status == 422 and "place is required" in await resp.text()  # inline, on the page
+    assert resp.status == 422 and "请填写地点" in await resp.text()  # inline, on the page, in its words
     page = await (await client.get(f"/console/handovers/{handover}?lang=en")).text()
     assert "Acknowledged" in page and "2020-02-14 08:00" in page
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", page)  # local, human times; no ISO on a page

@@ -34,7 +34,7 @@ async def test_withdraw_form_needs_a_reason_and_a_tick(client: TestClient, admin
     job_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     await client.app[reissue_runner_key].wait(job_id)
     job_page = await (await client.get(f"/console/reissue/{job_id}")).text()
-    assert "Done" in job_page and 'http-equiv="refresh"' not in job_page
+    assert "已完成" in job_page and 'http-equiv="refresh"' not in job_page
     rows = await audit_store.search(svc_of(client).db.read, actor="account:admin", action="keys.withdraw",
                                     target=None, after_id=0, limit=10)
     assert [(r.target, r.reason) for r in rows] == [(f"key:{kid}", "leaked")]

@@ -77,7 +77,7 @@ def test_withdraw_from_the_console_reissues_and_the_resident_page_follows(gatewa
     page.check("#f-confirm")
     page.click("#withdraw-form button[type=submit]")
     expect(page).to_have_url(re.compile(r"/console/reissue/\d+$"))
-    expect(page.locator("#progress-text")).to_contain_text("Done", timeout=30_000)  # the page refreshes itself
+    expect(page.locator("#progress-text")).to_contain_text("已完成", timeout=30_000)  # the page refreshes itself
     expect(page.locator("#done")).to_have_text("1")
 
     # the resident's next online visit shows the new pass; the worker keeps that one offline

@@ -103,6 +103,6 @@ def test_edit_a_factorys_opening_time_and_the_gate_follows_at_its_next_sync(
     assert _scan(data, qr_text, capsys, monkeypatch) == "ok"
 
     page.goto(gateway.url + "/console/audit")
-    expect(page.locator("body")).to_contain_text("site.edit")
+    expect(page.locator("body")).to_contain_text("修改场所设置")  # the action in words (site.edit)
     expect(page.locator("body")).to_contain_text("2099-01-01 08:00")  # old -> new, in local time
     console.close()

@@ -71,6 +71,8 @@ def words(lang: str, tz: ZoneInfo) -> dict[str, Any]:
             "options": (lambda kind: labels.options(kind, code)),
             "describe": (lambda details: labels.describe(details, tz, code)),
             "err": (lambda message, field=None: labels.error_text(message, field, code)),
+            "reason_text": (lambda reason: labels.reason_text(reason, code)),
+            "target_text": (lambda target: labels.target_text(target, code)),
             "scope_words": (lambda scope: labels.label("scope_kind", "city", code) if scope.city else "，".join(
                 f"{labels.label('scope_kind', kind, code)} {value}" for kind, value in sorted(scope.entries)))}
 
