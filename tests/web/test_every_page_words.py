@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -22,16 +23,17 @@ from web_helpers import GOOD_ID, login, svc_of
 
 from gateway import auth, idcard
 from gateway.config import GatewayConfig
-from gateway.registry import local_today
 from keys.chain import GENESIS, entry_hash
 from qrgate.app import create_app
+from tests.city import local_today
 from web import labels
 
 R = "/api/v1"
 ROOT = Path(__file__).resolve().parents[2]
 # downloads, not pages (their words are checked where they are made: CSV, PDF and template tests)
 NOT_PAGES = {"/console/dashboard.csv", "/console/people/import/template.csv",
-             "/console/people/{person_id}/passes/{serial}/card.pdf"}
+             "/console/people/{person_id}/passes/{serial}/card.pdf", "/console/schools/{school}/file.xlsx",
+             "/console/schools/{school}/file.pdf"}
 # the codes of the newer vocabularies too, beside test_words' own
 NEWER_KINDS = ("handover_kind", "handover_state", "resumption_state", "major_event_rule", "vehicle_kind")
 NEWER_CODES = {c for kind in NEWER_KINDS for c in labels.codes(kind) if "_" in c or len(c) > 6}
@@ -110,6 +112,13 @@ async def _world(client: TestClient) -> dict[str, Any]:
     await ok(client.post(f"{R}/sites/FAB-1/resumptions", headers=admin, json={
         "items": {k: {"done": True, "note": "已落实"} for k in
                   ("conditions", "entry_control", "notices", "briefings", "commitment")}}))
+    # a school class with a pupil back from Hubei
+    await ok(client.post(f"{R}/schools/S1/classes", headers=admin, json={"code": "1A", "name": "一年级一班",
+                                                                         "grade": "一年级"}))
+    pupil = await ok(client.post(f"{R}/people", headers=admin, json={
+        "name": "王小明", "document_type": "resident_id", "document_number": idcard.make("42010220100101123"),
+        "school": "S1", "origin": "420102", "arrived_on": local_today().isoformat()}))
+    await ok(client.put(f"{R}/people/{pupil['id']}/class", headers=admin, json={"school_class": "1A"}))
     handover = await svc.db.read.fetch_value("SELECT MIN(id) FROM handovers")
     resumption = await svc.db.read.fetch_value("SELECT MIN(id) FROM resumptions")
     assert handover and resumption
@@ -141,7 +150,9 @@ async def test_every_console_page_speaks_words_and_local_times(
         "/console/key-areas": "/console/key-areas?end=42", "/console/keys": "/console/keys",
         "/console/keys/{kid}/withdraw": f"/console/keys/{kid}/withdraw", "/console/today": "/console/today",
         "/console/reprints": "/console/reprints", "/console/webhooks": "/console/webhooks",
-        "/console/major-events": "/console/major-events", "/console/reissue/{job_id}": None}
+        "/console/major-events": "/console/major-events", "/console/reissue/{job_id}": None,
+        "/console/desk": "/console/desk", "/console/schools": "/console/schools",
+        "/console/schools/{school}": "/console/schools/S1"}
     missing = console_pages(client.server.app) - set(pages) - NOT_PAGES
     assert not missing, f"console pages the walk does not scan: {missing}"
     found: dict[str, list[str]] = {}
@@ -169,6 +180,9 @@ async def test_every_console_page_speaks_words_and_local_times(
                                                                     "confirm": "yes"})
     assert resp.status == 200 and "/console/reissue/" in str(resp.url)
     found.update({"reissue job": p} if (p := page_problems(await resp.text())) else {})
+    resp = await client.post("/console/desk", data={"csrf_token": csrf, "document_type": "resident_id",
+                                                    "document_number": idcard.make("42010219900101123")})
+    found.update({"desk answer": p} if (p := page_problems(await resp.text())) else {})
     resp = await client.get("/console/login")  # logged in: the login page still renders in words
     found.update({"login": p} if (p := page_problems(await resp.text())) else {})
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
@@ -198,10 +212,10 @@ def test_every_audit_action_has_words() -> None:
 def test_audit_details_targets_and_system_reasons_in_words() -> None:
     details = {"kind": "referral", "community": "HEYUAN", "transport": "own_car",
                "links": ["origin:420100", "plate:42"], "quarantine_kind": "central"}
-    words = labels.describe(details)
+    words = labels.describe(details, ZoneInfo("Asia/Shanghai"))
     assert "发热人员转诊" in words and "原车隔离" in words and "湖北省 武汉市" in words and "湖北省" in words
     assert "集中隔离" in words or "集中" in words
-    assert labels.describe({"kind": "factory"}) == "类型: 工厂"  # a site's kind still reads as one
+    assert labels.describe({"kind": "factory"}, ZoneInfo("Asia/Shanghai")) == "类型: 工厂"  # a site's kind still reads as one
     assert labels.target_text("handover:12") == "交接 12" and labels.target_text("handover:12", "en") == "Hand-over 12"
     assert labels.target_text("something:x") == "something:x"
     assert labels.reason_text("registered at a road checkpoint") == "在道路卡口登记"

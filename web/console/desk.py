@@ -12,7 +12,7 @@ from gateway.clock import iso, local_today, now
 from gateway.errors import InvalidInput
 
 from ..passview import qr_svg
-from .common import render, services, user
+from .common import error_words, render, services, user
 
 
 def _page(request: web.Request, status: int = 200, **context: Any) -> web.Response:
@@ -34,7 +34,7 @@ async def desk_lookup(request: web.Request) -> web.Response:
     except InvalidInput as exc:
         # the typed number is not echoed back into the page: only the field's error
         return _page(request, 422, values={"document_type": kind if isinstance(kind, str) else ""},
-                     errors={exc.field or "document_number": exc.message})
+                     errors={exc.field or "document_number": error_words(request, exc)})
     qr = None
     current = answer.current if answer is not None else None
     if current is not None and current.state == "live" and current.expires_at > iso(now()):
