@@ -12,7 +12,6 @@ derives the hand-overs from the facts (readings, documents, key areas), not from
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +27,7 @@ from .clock import iso, iso_ms, local_today, now
 from .config import GatewayConfig
 from .db import Conn
 from .errors import Forbidden, InvalidInput
-from .ingest import HEX24, place
+from .ingest import place
 from .privacy import mask_document
 from .services import Services
 from .store import audit
@@ -36,15 +35,77 @@ from .store import checkpoint as store
 from .store import passes as pass_store
 from .store import people as people_store
 from .store import sites as site_store
-from .validate import (aware_datetime, boolean, choice, code, number, optional_text, reject_unknown)
+from .validate import (CODE, Array, Boolean, Choice, Moment, Nullable, Number, Obj, Spec, Text, reject_unknown)
 
-RECORD_FIELDS = ("id", "recorded_at", "clock_offset", "plate", "vehicle_kind", "direction", "origin",
-                 "township", "community", "people")
-PERSON_FIELDS = ("role", "name", "serial", "document_type", "document_number", "resident", "temperature",
-                 "decision", "reason", "transport", "clinic")
 REASONS = tuple(r.value for r in Reason)
 MAX_RECORDS = 200
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reading(Spec):
+    """A person's temperature in °C: a number a person can have, else a coded refusal."""
+
+    def check(self, value: object, field: str) -> float:
+        if value is None:
+            raise InvalidInput(f"{field} is required: every person's temperature is taken (每人必测)",
+                               field=field, code="temperature_required")
+        low, high = TEMPERATURE_RANGE
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise InvalidInput(f"{field} must be a reading in °C between {low} and {high}: "
+                               f"{str(value)[:20]!r} cannot be a person's temperature", field=field,
+                               code="temperature_impossible")
+        return float(value)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": TEMPERATURE_RANGE[0], "maximum": TEMPERATURE_RANGE[1]}
+
+
+@dataclass(frozen=True)
+class Plate(Spec):
+    """A Chinese civil number plate (GA 36, new-energy plates too): (plate as stored, province code)."""
+
+    def check(self, value: object, field: str) -> tuple[str, str]:
+        try:
+            return normalise_plate(value)  # type: ignore[arg-type]
+        except PlateError as exc:
+            raise InvalidInput(f"{field}: {exc}", field=field, code="bad_plate") from None
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": 30,
+                "description": "a number plate: 鄂A12345, 苏E·D12345 (fullwidth, lower case and separators fold)"}
+
+
+# one spelling per id (lower case, hyphenated), as a gate entry's: a twin spelling is not another record
+RECORD_ID = Text(36, 36, pattern="[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", trim=False,
+                 what="a UUID in its canonical form (lower case, hyphenated)")
+# docs/checkpoint.md: one definition of a record's and a person's fields (the check and the schema)
+PERSON = Obj({
+    "role": Choice(ROLES), "name": Nullable(Text(64)),
+    "serial": Nullable(Text(24, 24, pattern="[0-9a-f]{24}", what="a pass serial (24 lowercase hex) or null",
+                            trim=False)),
+    "document_type": Nullable(Choice(registry.DOCUMENT_TYPES)),
+    "document_number": Nullable(registry.DOCUMENT_NUMBER), "resident": Nullable(Boolean()),
+    "temperature": Reading(), "decision": Choice(("allow", "deny")), "reason": Choice(REASONS),
+    "transport": Nullable(Choice(TRANSPORTS)), "clinic": Nullable(Text(100)),
+}, required=("temperature", "decision", "reason"),
+    description="docs/checkpoint.md: a pass serial, else a document; a temperature always")
+RECORD = Obj({
+    "id": RECORD_ID, "recorded_at": Moment(first_year=1900), "clock_offset": Nullable(Number(-1e9, 1e9)),
+    "plate": Nullable(Plate()), "vehicle_kind": Choice(VEHICLE_KINDS), "direction": Choice(DIRECTIONS),
+    "origin": Nullable(registry.ORIGIN_CODE), "township": CODE, "community": CODE,
+    "people": Array(PERSON, MAX_PEOPLE, 1),
+}, required=("id", "recorded_at", "vehicle_kind", "direction", "township", "community", "people"))
+UPLOAD = Obj({"records": Array(RECORD, MAX_RECORDS, 1)}, required=("records",))
+# what no schema says (a 422 naming one of these answers a schema-valid upload)
+UPLOAD_RULES = (
+    ("records[].recorded_at", "after its clock offset, at most an hour ahead and within the retention period"),
+    ("records[].plate", "required for a vehicle and null on foot (vehicle_kind none); a GA 36 plate"),
+    ("records[].origin", "a GB/T 2260 region code in use"),
+    ("records[].people[].document_type", "document_type and document_number come together"),
+    ("records[].people[].document_number", "document_type and document_number come together; "
+                                           "a resident ID number's region, birth date and check digit (GB 11643)"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,96 +126,56 @@ def _field(where: str, fn: Callable[[], T]) -> T:
                            field=where, code=exc.code) from None
 
 
-def _temperature(raw: dict[str, Any], where: str) -> float:
-    field = f"{where}.temperature"
-    if raw.get("temperature") is None:
-        raise InvalidInput(f"{field} is required: every person's temperature is taken (每人必测)",
-                           field=field, code="temperature_required")
-    low, high = TEMPERATURE_RANGE
-    value = raw["temperature"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise InvalidInput(f"{field} must be a reading in °C between {low} and {high}: "
-                           f"{str(value)[:20]!r} cannot be a person's temperature", field=field,
-                           code="temperature_impossible")
-    return float(value)
-
-
 def parse_person(raw: object, where: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise InvalidInput(f"{where} must be an object", field=where)
-    reject_unknown(raw, PERSON_FIELDS, prefix=where + ".")
-    temperature = _temperature(raw, where)
-    serial = raw.get("serial")
-    if serial is not None and (not isinstance(serial, str) or not HEX24.match(serial)):
-        raise InvalidInput(f"{where}.serial must be a pass serial (24 lowercase hex) or null", field=f"{where}.serial")
+    if isinstance(raw, dict) and "temperature" not in raw:
+        Reading().check(None, f"{where}.temperature")
+    checked = PERSON.check(raw, where)
     document: tuple[str, str] | None = None
-    if raw.get("document_type") is not None or raw.get("document_number") is not None:
-        if raw.get("document_type") is None or raw.get("document_number") is None:
-            missing = "document_type" if raw.get("document_type") is None else "document_number"
+    kind, number = checked.get("document_type"), checked.get("document_number")
+    if kind is not None or number is not None:
+        if kind is None or number is None:
+            missing = "document_type" if kind is None else "document_number"
             raise InvalidInput(f"{where}.{missing} is required with the other", field=f"{where}.{missing}")
-        kind = choice(raw["document_type"], f"{where}.document_type", registry.DOCUMENT_TYPES)
-        document = (kind, _field(f"{where}.document_number",
-                                 lambda: registry.normalise_document(kind, raw["document_number"])))
+        document = (kind, _field(f"{where}.document_number", lambda: registry.normalise_document(kind, number)))
     return {
-        "role": choice(raw.get("role", "passenger"), f"{where}.role", ROLES),
-        "name": optional_text(raw.get("name"), f"{where}.name", max_len=64),
-        "serial": serial, "document": document,
-        "resident": None if raw.get("resident") is None else boolean(raw["resident"], f"{where}.resident"),
-        "temperature": temperature,
-        "decision": choice(raw.get("decision"), f"{where}.decision", ("allow", "deny")),
-        "reason": choice(raw.get("reason"), f"{where}.reason", REASONS),
-        "transport": None if raw.get("transport") is None else choice(raw["transport"], f"{where}.transport",
-                                                                      TRANSPORTS),
-        "clinic": optional_text(raw.get("clinic"), f"{where}.clinic", max_len=100),
+        "role": checked.get("role", "passenger"), "name": checked.get("name"), "serial": checked.get("serial"),
+        "document": document, "resident": checked.get("resident"), "temperature": checked["temperature"],
+        "decision": checked["decision"], "reason": checked["reason"], "transport": checked.get("transport"),
+        "clinic": checked.get("clinic"),
     }
 
 
 def parse_record(raw: object, index: int, received_at: str, *, retention_days: int) -> dict[str, Any]:
     """One record, checked whole; 422 naming `records[i].field` (people: `records[i].people[j].field`)."""
     where = f"records[{index}]"
-    if not isinstance(raw, dict):
-        raise InvalidInput(f"{where} must be an object", field=where)
-    reject_unknown(raw, RECORD_FIELDS, prefix=where + ".")
-    for key in ("id", "recorded_at", "vehicle_kind", "direction", "township", "community", "people"):
-        if raw.get(key) is None:
-            raise InvalidInput(f"{where}.{key} is required", field=f"{where}.{key}")
-    record_id = raw["id"]
-    try:
-        if not isinstance(record_id, str) or len(record_id) > 64 or str(uuid.UUID(record_id)) != record_id:
-            raise ValueError
-    except ValueError:
-        raise InvalidInput(f"{where}.id must be a UUID in its canonical form (lower case, hyphenated)",
-                           field=f"{where}.id") from None
-    recorded = aware_datetime(raw["recorded_at"], f"{where}.recorded_at", first_year=1900)
-    offset = None if raw.get("clock_offset") is None else number(
-        raw["clock_offset"], f"{where}.clock_offset", low=-1e9, high=1e9)
-    placed, _flag = place(recorded.timestamp(), offset, datetime.fromisoformat(received_at).timestamp(),
+    if isinstance(raw, dict) and isinstance(raw.get("people"), list):  # the coded temperature answers first
+        for j, person in enumerate(raw["people"]):
+            if isinstance(person, dict) and "temperature" not in person:
+                Reading().check(None, f"{where}.people[{j}].temperature")
+    checked = RECORD.check(raw, where)
+    recorded = checked["recorded_at"]
+    placed, _flag = place(recorded.timestamp(), checked.get("clock_offset"),
+                          datetime.fromisoformat(received_at).timestamp(),
                           retention_days=retention_days, field=f"{where}.recorded_at")
-    kind = choice(raw["vehicle_kind"], f"{where}.vehicle_kind", VEHICLE_KINDS)
+    kind = checked["vehicle_kind"]
     plate = province = None
     if kind == "none":
-        if raw.get("plate") is not None:
+        if checked.get("plate") is not None:
             raise InvalidInput(f"{where}.plate must be null for a person on foot (vehicle_kind none)",
                                field=f"{where}.plate")
+    elif checked.get("plate") is None:
+        raise InvalidInput(f"{where}.plate is required: every vehicle is stopped and registered",
+                           field=f"{where}.plate")
     else:
-        if raw.get("plate") is None:
-            raise InvalidInput(f"{where}.plate is required: every vehicle is stopped and registered",
-                               field=f"{where}.plate")
-        try:
-            plate, province = normalise_plate(raw["plate"])
-        except PlateError as exc:
-            raise InvalidInput(f"{where}.plate: {exc}", field=f"{where}.plate", code="bad_plate") from None
-    origin = None if raw.get("origin") is None else _field(
-        f"{where}.origin", lambda: registry.normalise_origin(raw["origin"]))
-    people = raw["people"]
-    if not isinstance(people, list) or not 1 <= len(people) <= MAX_PEOPLE:
-        raise InvalidInput(f"{where}.people must be a list of 1..{MAX_PEOPLE} people", field=f"{where}.people")
+        plate, province = checked["plate"]
+    origin = None if checked.get("origin") is None else _field(
+        f"{where}.origin", lambda: registry.normalise_origin(checked["origin"]))
+    people = raw["people"]  # type: ignore[index]
     return {
-        "id": record_id, "recorded_at": raw["recorded_at"], "recorded_ts": placed, "received_at": received_at,
-        "plate": plate, "plate_province": province, "vehicle_kind": kind,
-        "direction": choice(raw["direction"], f"{where}.direction", DIRECTIONS), "origin": origin,
-        "township": code(raw["township"], f"{where}.township"),
-        "community": code(raw["community"], f"{where}.community"),
+        "id": checked["id"], "recorded_at": raw["recorded_at"], "recorded_ts": placed,  # type: ignore[index]
+        "received_at": received_at, "plate": plate, "plate_province": province, "vehicle_kind": kind,
+        "direction": checked["direction"], "origin": origin,
+        "township": checked["township"], "community": checked["community"],
         "people": [parse_person(p, f"{where}.people[{j}]") for j, p in enumerate(people)],
     }
 

@@ -34,7 +34,7 @@ from .store import people as people_store
 from .store.guardianships import GuardianshipRow
 from .store.passes import PassRow
 from .store.people import PersonRow
-from .validate import Choice, Integer, Moment, Nullable, Obj, Text, reason
+from .validate import REASON_BODY, Choice, Integer, Moment, Nullable, Obj, Text
 
 MAX_DEPENDANTS = 10  # a household, a care home's room: more is a list, not a phone
 CONSENT_BY = ("dependant", "legal_guardian")
@@ -48,6 +48,14 @@ NEW_GUARDIAN = Obj({
     "consent_at": Nullable(Moment(2019)), "note": Nullable(Text(500)),
 }, required=("consent_by", "consent_how"),
     description="the guardian by id or by document (type and number); the dependant's consent")
+# what no schema says about NEW_GUARDIAN (a 422 naming one of these answers a schema-valid body)
+NEW_GUARDIAN_RULES = (
+    ("guardian_id", "the guardian by guardian_id, or by guardian_document_type and guardian_document_number, "
+                    "not both; never the dependant themself"),
+    ("guardian_document_type", "guardian_document_type and guardian_document_number go together"),
+    ("guardian_document_number", "a document number as a person's (a resident ID's check digit, GB 11643)"),
+    ("consent_at", "not in the future (5 minutes' leeway)"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +153,7 @@ async def end(svc: Services, guardianship_id: int, body: dict[str, Any], actor: 
 
     `person_id`: the file it is ended from (the console), which must be one of its two people.
     """
-    why = reason(body.get("reason") if isinstance(body, dict) else None)
+    why = REASON_BODY.check(body)["reason"]
     async with svc.db.transaction() as tx:
         row = await store.get(tx, guardianship_id=guardianship_id)
         missing = NotFound(f"no guardianship {guardianship_id}")

@@ -22,7 +22,7 @@ from .store import audit
 from .store import checkpoint as store
 from .store import people as people_store
 from .store.checkpoint import HandoverRow
-from .validate import choice, optional_text, reject_unknown
+from .validate import Choice, Nullable, Obj, Text, choice
 
 KINDS = ("handover", "referral")
 STATES = ("open", "acknowledged", "transferred", "closed")
@@ -32,6 +32,9 @@ STEPS: dict[str, tuple[tuple[str, ...], str]] = {  # step -> (from states, to st
     "close": (("acknowledged", "transferred"), "closed"),
 }
 _STAMP = {"acknowledge": "acknowledged", "transfer": "transferred", "close": "closed"}
+STEP = Obj({"step": Choice(tuple(STEPS)), "place": Nullable(Text(200)), "note": Nullable(Text(500))},
+           required=("step",))
+STEP_RULES = (("place", "a hand-over's transfer names the place (a referral's may leave it out)"),)
 
 
 def overdue(row: HandoverRow, at: float) -> str | None:
@@ -85,10 +88,8 @@ def _covers(reach: Reach, row: HandoverRow) -> bool:
 
 async def take_step(svc: Services, principal: Principal, handover_id: int, body: dict[str, Any]) -> HandoverRow:
     """acknowledge | transfer (with `place`: the observation point or clinic) | close; audited."""
-    reject_unknown(body, ("step", "place", "note"))
-    step = choice(body.get("step"), "step", tuple(STEPS))
-    place = optional_text(body.get("place"), "place", max_len=200)
-    note = optional_text(body.get("note"), "note", max_len=500)
+    checked = STEP.check(body)
+    step, place, note = checked["step"], checked.get("place"), checked.get("note")
     stamp = iso(now())
     async with svc.db.transaction() as tx:
         row = await store.get(tx, handover_id=handover_id)

@@ -18,10 +18,17 @@ from .errors import Forbidden, InvalidInput
 from .services import Services
 from .store import entries as store
 from .store import sites as site_store
+from .config import GatewayConfig
 from .store.entries import Received
-from .validate import reject_unknown
+from .validate import Array, Free, Obj, reject_unknown
 
 HEX24 = re.compile(r"^[0-9a-f]{24}$")  # a pass serial (gateway/checkpoint.py)
+# the upload's body for the OpenAPI document: each entry is keys.entry's own schema (the component Entry,
+# keys.entry.json_schema(), which from_json's tests keep exact); the list's bounds are checked below
+UPLOAD = Obj({"entries": Array(Free({"$ref": "#/components/schemas/Entry"}), GatewayConfig.max_entries_per_batch,
+                               1)}, required=("entries",))
+UPLOAD_RULES = (("entries", "an entry's scanned_at, after its clock offset, is at most an hour ahead "
+                            "(entry_in_future)"),)
 FUTURE_LEEWAY = 3600.0  # seconds: a corrected time further ahead than this is a broken clock
 
 

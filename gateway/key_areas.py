@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import canonical, passes, quarantine, regions
+from . import passes, quarantine, regions
 from .auth import Principal
 from .clock import iso, local_today, now
 from .db import Conn
@@ -20,7 +20,14 @@ from .services import Services
 from .store import audit
 from .store import key_areas as store
 from .store import people as people_store
-from .validate import optional_date, reason, reject_unknown
+from .validate import (DIGIT_CLASS, REASON, REASON_BODY, SEPARATOR_CLASS, Day, Folded, Nullable, Obj,
+                       optional_date, reject_unknown, spaced)
+
+PREFIX = Folded(40, "[0-9]{2,6}", spaced() + f"(?:[{DIGIT_CLASS}][{SEPARATOR_CLASS}]*){{2,6}}",
+                "2..6 digits: a GB/T 2260 region code or the start of one")
+PREFIX_RULES = (("prefix", f"the start of a GB/T 2260 region code in use since {regions.ORIGIN_SINCE}"),)
+KEY_AREA = Obj({"from": Day(), "until": Nullable(Day()), "reason": REASON}, required=("from", "reason"))
+KEY_AREA_RULES = (("until", "until is not before from"), *PREFIX_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +39,7 @@ class ChangeResult:
 
 def prefix_of(value: object, field: str = "prefix") -> str:
     """A region-code prefix: 2 to 6 digits (any width), the start of a real region code."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise InvalidInput(f"{field} must be 2..6 digits of a GB/T 2260 region code", field=field)
-    folded = canonical.fold(value)
-    if not (2 <= len(folded) <= 6 and folded.isascii() and folded.isdigit()):
-        raise InvalidInput(f"{field} must be 2..6 digits of a GB/T 2260 region code", field=field)
+    folded = PREFIX.check(value, field)
     if not regions.known_province(folded):
         raise InvalidInput(f"{field} does not start with a GB/T 2260 province code", field=field)
     if not regions.is_prefix(folded):
@@ -62,15 +65,13 @@ async def listing(svc: Services) -> list[dict[str, Any]]:
 
 async def set_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: Principal) -> ChangeResult:
     """Add a key area or change its period (PUT semantics: `from` required, `until` optional)."""
-    reject_unknown(body, ("from", "until", "reason"))
     prefix = prefix_of(raw_prefix)
-    start = optional_date(body.get("from"), "from")
-    if start is None:
+    if isinstance(body, dict) and body.get("from") is None and set(body) <= set(KEY_AREA.fields):
         raise InvalidInput("from is required: the first arrival day that counts", field="from")
-    until = optional_date(body.get("until"), "until")
+    checked = KEY_AREA.check(body)
+    start, until, why = checked["from"], checked.get("until"), checked["reason"]
     if until is not None and until < start:
         raise InvalidInput("until must not be before from", field="until")
-    why = reason(body.get("reason"))
     async with svc.db.transaction() as tx:
         await store.upsert(tx, prefix=prefix, from_day=start.isoformat(),
                            until_day=until.isoformat() if until else None, at=iso(now()), by=actor.actor)
@@ -94,9 +95,8 @@ async def end_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: 
 
 
 async def remove_area(svc: Services, raw_prefix: str, body: dict[str, Any], actor: Principal) -> ChangeResult:
-    reject_unknown(body, ("reason",))
     prefix = prefix_of(raw_prefix)
-    why = reason(body.get("reason"))
+    why = REASON_BODY.check(body)["reason"]
     async with svc.db.transaction() as tx:
         if not await store.delete(tx, prefix=prefix):
             raise NotFound(f"{prefix} is not a key area")

@@ -32,10 +32,13 @@ from .store import major_events as store
 from .store import sites as site_store
 from .store.checkpoint import HandoverRow
 from .store.major_events import MajorEventRow
-from .validate import optional_text, reject_unknown
+from .validate import Nullable, Obj, Text
 
 RULES = MAJOR_EVENT_RULES
 ALERT_RULES = {"broken_chain": "broken_chain", "shared_pass": "shared_pass"}  # alert kind -> rule
+
+
+ACKNOWLEDGE = Obj({"note": Nullable(Text(500))})
 
 
 def event_json(row: MajorEventRow) -> dict[str, Any]:
@@ -104,8 +107,7 @@ async def of_day(conn: Conn, *, start_ts: float, end_ts: float, site: str | None
 
 
 async def acknowledge(svc: Services, principal: Principal, event_id: int, body: dict[str, Any]) -> MajorEventRow:
-    reject_unknown(body, ("note",))
-    note = optional_text(body.get("note"), "note", max_len=500)
+    note = ACKNOWLEDGE.check(body).get("note")
     async with svc.db.transaction() as tx:
         row = await store.get(tx, event_id=event_id)
         if row is None or not covers(await scoped.reach(tx, principal), row):

@@ -27,7 +27,7 @@ from .store import resumptions as store
 from .store import sites as site_store
 from .store.resumptions import ResumptionRow
 from .store.sites import SiteRow
-from .validate import choice, optional_text, reason, reject_unknown
+from .validate import REASON, Choice, Free, Nullable, Obj, Spec, Text, choice
 
 # 五个到位, in the directive's order (§一 item 4)
 ITEMS = ("conditions", "entry_control", "notices", "briefings", "commitment")
@@ -36,6 +36,33 @@ STATES = ("pending", "approved", "refused")
 DECISIONS = {"approve": "approved", "refuse": "refused"}
 MAX_NOTE = 500
 MAX_LIST = 500
+
+
+@dataclass(frozen=True)
+class InPlace(Spec):
+    """An item of 五个到位 ticked: `true`, else refused by the item's name."""
+
+    def check(self, value: object, field: str) -> bool:
+        if value is not True:
+            item = field.removesuffix(".done")
+            raise InvalidInput(f"{item} must be in place before the firm applies (五个到位)", field=item,
+                               code="item_not_in_place")
+        return True
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean", "enum": [True]}
+
+
+# an opening time as a site policy reads it (checked by keys.SitePolicy; no offset: the site's time zone)
+OPEN_FROM = Nullable(Free({"type": "string", "description": "ISO 8601; no offset: the site's time"}))
+ITEM = Obj({"done": InPlace(), "note": Nullable(Text(MAX_NOTE))}, required=("done",))
+# one definition of each body: the handlers' check and the OpenAPI request schemas
+APPLY = Obj({"items": Obj({k: ITEM for k in ITEMS}, required=ITEMS), "open_from": OPEN_FROM,
+             "note": Nullable(Text(MAX_NOTE))}, required=("items",))
+DECISION = Obj({"decision": Choice(tuple(DECISIONS)), "reason": REASON, "open_from": OPEN_FROM},
+               required=("decision", "reason"))
+OPEN_FROM_RULE = ("open_from", "an ISO 8601 time the site's policy reads (keys.SitePolicy open_from)")
+DECISION_RULES = (OPEN_FROM_RULE, ("open_from", "given only with an approval"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +83,9 @@ class Resumption:
                 "approved_open_from": r.approved_open_from}
 
 
-def parse_items(value: object) -> dict[str, dict[str, Any]]:
-    """The five items, each {"done": true, "note"?}; an item not in place is refused by name."""
-    if not isinstance(value, dict):
-        raise InvalidInput(f"items must be an object with the five items: {', '.join(ITEMS)}", field="items")
-    reject_unknown(value, ITEMS, prefix="items.")
-    items: dict[str, dict[str, Any]] = {}
-    for key in ITEMS:
-        item = value.get(key)
-        if not isinstance(item, dict):
-            raise InvalidInput(f"items.{key} must be {{\"done\": true, \"note\": ...}}", field=f"items.{key}")
-        reject_unknown(item, ("done", "note"), prefix=f"items.{key}.")
-        if item.get("done") is not True:
-            raise InvalidInput(f"items.{key} must be in place before the firm applies (五个到位)",
-                               field=f"items.{key}", code="item_not_in_place")
-        note = optional_text(item.get("note"), f"items.{key}.note", max_len=MAX_NOTE)
-        items[key] = {"done": True, "note": note}
-    return items
+def parse_items(checked: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The five items as stored, each {"done": true, "note"} (APPLY has checked them)."""
+    return {key: {"done": True, "note": checked[key].get("note")} for key in ITEMS}
 
 
 def opening(policy: SitePolicy, value: object, field: str) -> str | None:
@@ -98,9 +111,9 @@ async def _site(conn: Conn, principal: Principal, site_code: str) -> SiteRow:
 
 async def apply(svc: Services, site_code: str, body: dict[str, Any], actor: Principal) -> Resumption:
     """A firm applies for resumption; 409 when another application waits or the site is approved."""
-    reject_unknown(body, ("items", "open_from", "note"))
-    items = parse_items(body.get("items"))
-    note = optional_text(body.get("note"), "note", max_len=MAX_NOTE)
+    checked = APPLY.check(body)
+    items = parse_items(checked["items"])
+    note = checked.get("note")
     async with svc.db.transaction() as tx:
         site = await _site(tx, actor, site_code)
         if site.kind not in FIRM_KINDS:
@@ -126,9 +139,8 @@ async def apply(svc: Services, site_code: str, body: dict[str, Any], actor: Prin
 
 async def decide(svc: Services, resumption_id: int, body: dict[str, Any], actor: Principal) -> Resumption:
     """Approve (the policy gets resumption_approved and open_from) or refuse, with a reason."""
-    reject_unknown(body, ("decision", "reason", "open_from"))
-    decision = choice(body.get("decision"), "decision", tuple(DECISIONS))
-    why = reason(body.get("reason"))
+    checked = DECISION.check(body)
+    decision, why = checked["decision"], checked["reason"]
     if decision == "refuse" and body.get("open_from") is not None:
         raise InvalidInput("open_from is for an approval", field="open_from")
     async with svc.db.transaction() as tx:

@@ -53,6 +53,10 @@ MEMBERSHIP = Obj({"school_class": Nullable(CODE), "member": Choice(MEMBERS)}, re
 CONTACT_INPUT = Obj({"note": Text(500), "caller": Nullable(Text(64)), "channel": Choice(CHANNELS),
                      "health": Nullable(Text(200)), "plans": Nullable(Text(200)),
                      "contacted_at": Nullable(Moment())}, required=("note",))
+# what no schema says about these bodies (a 422 naming one of these answers a schema-valid body)
+TEACHER_RULES = (("teacher", "an active console account of role teacher scoped to this class"),)
+MEMBERSHIP_RULES = (("school_class", "a class of the person's school"),)
+CONTACT_RULES = (("contacted_at", "not in the future (5 minutes' leeway)"),)
 
 
 @dataclass(frozen=True, slots=True)

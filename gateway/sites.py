@@ -19,11 +19,26 @@ from .services import Services
 from .store import audit
 from .store import sites as store
 from .store.sites import DeviceRow, SiteRow
-from .validate import choice, code, integer, reason, reject_unknown, text
+from .validate import CODE, REASON, Choice, Free, Integer, Nullable, Obj, Text
 
 ENROL_PREFIX = "qge_"
 ENROL_QR_PREFIX = "QGENROLL:"
 MAX_ENROL_TTL = 7 * 86400
+MAX_PROBLEM = 300
+KINDS = tuple(k.value for k in SiteKind)
+POLICY = Free({"type": "object", "description": "keys.SitePolicy JSON form (docs/gateway.md)"})
+# one definition of each body: the handlers' check and the OpenAPI request schemas
+NEW_SITE = Obj({"code": CODE, "name": Text(100), "kind": Choice(KINDS), "policy": POLICY},
+               required=("code", "name", "kind"))
+SITE_REPLACE = Obj({"name": Text(100), "kind": Choice(KINDS), "policy": POLICY}, required=("name", "kind"))
+SITE_EDIT = Obj({"name": Text(100), "reason": Nullable(REASON),
+                 "policy": Free({"type": "object", "description": "the keys.SitePolicy fields to change"})})
+SITE_RULES = (("policy", "the policy's own fields (keys.SitePolicy: kind-specific lists, opening time, "
+                         "thresholds, time zone)"),)
+ENROLMENT = Obj({"expires_in": Nullable(Integer(60, MAX_ENROL_TTL)), "direction": Choice(tuple(KEY_DIRECTIONS))})
+ENROL = Obj({"token": Text(200, what="the enrolment token (qge_…)", trim=False),
+             "name": Text(100)}, required=("token",))
+DEVICE_STATUS = Obj({"problem": Nullable(Text(MAX_PROBLEM))})
 DIRECTIONS = KEY_DIRECTIONS
 
 
@@ -54,13 +69,10 @@ def parse_site(body: dict[str, Any], city_timezone: str,
     """(code, name, kind, policy) from a POST /sites or PUT /sites/{code} body.
 
     A policy that names no time zone gets the city's (`GatewayConfig.timezone`), not keys' own default."""
-    reject_unknown(body, ("code", "name", "kind", "policy") if code_value is None else ("name", "kind", "policy"))
-    site_code = code(body.get("code") if code_value is None else code_value, "code")
-    name = text(body.get("name"), "name", max_len=100)
-    kind = body.get("kind")
-    if not isinstance(kind, str) or kind not in {k.value for k in SiteKind}:
-        raise InvalidInput(f"kind must be one of {', '.join(k.value for k in SiteKind)}", field="kind")
-    raw = body.get("policy", {})
+    checked = (NEW_SITE if code_value is None else SITE_REPLACE).check(body)
+    site_code = checked["code"] if code_value is None else CODE.check(code_value, "code")
+    name, kind = checked["name"], checked["kind"]
+    raw = checked.get("policy", {})
     if not isinstance(raw, dict):
         raise InvalidInput("policy must be a JSON object (the site policy's JSON form)", field="policy")
     raw = {"kind": kind, "site": site_code, "timezone": city_timezone, **raw}
@@ -144,10 +156,8 @@ async def edit_site(svc: Services, site_code: str, body: dict[str, Any], actor: 
     nothing. The gate gets the new policy, signed, in its next bundle (gateway/sync.py signs the
     stored policy at every sync).
     """
-    reject_unknown(body, ("name", "policy", "reason"))
-    name = text(body["name"], "name", max_len=100) if "name" in body else None
-    why = reason(body["reason"]) if body.get("reason") is not None else None
-    patch = body.get("policy", {})
+    checked = SITE_EDIT.check(body)
+    name, why, patch = checked.get("name"), checked.get("reason"), checked.get("policy", {})
     if not isinstance(patch, dict):
         raise InvalidInput("policy must be a JSON object of the fields to change", field="policy")
     async with svc.db.transaction() as tx:
@@ -191,11 +201,9 @@ def policy_of(row: SiteRow) -> SitePolicy:
 
 async def create_enrolment(svc: Services, site_code: str, body: dict[str, Any], actor: Principal,
                            base_url: str) -> Enrolment:
-    reject_unknown(body, ("expires_in", "direction"))
-    direction = choice(body.get("direction", "both"), "direction", DIRECTIONS)
-    ttl = svc.config.enrolment_ttl_seconds
-    if body.get("expires_in") is not None:
-        ttl = integer(body["expires_in"], "expires_in", low=60, high=MAX_ENROL_TTL)
+    checked = ENROLMENT.check(body)
+    direction = checked.get("direction", "both")
+    ttl = checked.get("expires_in") or svc.config.enrolment_ttl_seconds
     token = new_secret(ENROL_PREFIX)
     moment = now()
     expires = iso(moment + timedelta(seconds=ttl))
@@ -215,11 +223,8 @@ async def create_enrolment(svc: Services, site_code: str, body: dict[str, Any], 
 
 async def enroll(svc: Services, body: dict[str, Any]) -> EnrolledDevice:
     """Exchange a single-use enrolment token for a device credential."""
-    reject_unknown(body, ("token", "name"))
-    token = body.get("token")
-    if not isinstance(token, str) or not 0 < len(token) <= 200:
-        raise InvalidInput("token must be the enrolment token", field="token")
-    name = text(body.get("name", "scanner"), "name", max_len=100)
+    checked = ENROL.check(body)
+    token, name = checked["token"], checked.get("name", "scanner")
     moment = now()
     stamp = iso(moment)
     device_id = "dev_" + secrets.token_hex(8)
@@ -247,15 +252,11 @@ def root_fingerprint(svc: Services) -> str:
     return svc.authority.current_root().fingerprint
 
 
-MAX_PROBLEM = 300
-
-
 async def report_status(svc: Services, device: Principal, body: dict[str, Any]) -> DeviceRow:
     """A gate says whether it can use its bundles (`problem` null) or why not; audited when it changes."""
-    reject_unknown(body, ("problem",))
-    problem = body.get("problem")
+    problem = DEVICE_STATUS.check(body).get("problem")
     if problem is not None:
-        problem = " ".join(text(problem, "problem", max_len=MAX_PROBLEM).split())
+        problem = " ".join(problem.split())
     async with svc.db.transaction() as tx:
         row = await store.get_device(tx, device_id=device.id)
         if row is None:

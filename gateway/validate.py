@@ -287,7 +287,7 @@ class Array(Spec):
         if not isinstance(value, list) or not self.min_items <= len(value) <= self.max_items:
             raise InvalidInput(f"{field} must be a list of {self.min_items}..{self.max_items} items",
                                field=field)
-        return [self.items.check(v, field) for v in value]
+        return [self.items.check(v, f"{field}[{i}]") for i, v in enumerate(value)]
 
     def schema(self) -> S:
         return {"type": "array", "items": self.items.schema(), "minItems": self.min_items,

@@ -34,7 +34,7 @@ from .services import Services
 from .store import audit
 from .store import webhooks as store
 from .store.webhooks import DeliveryRow, WebhookRow
-from .validate import boolean, code, optional_text, reason, reject_unknown, text
+from .validate import CODE, REASON, REASON_BODY, Boolean, Nullable, Obj, Text
 
 log = logging.getLogger("qrgate.gateway")
 MAX_ATTEMPTS = 8
@@ -80,24 +80,34 @@ def delivery_json(row: DeliveryRow) -> dict[str, Any]:
             "delivered_at": row.delivered_at}
 
 
-def _url(value: object) -> str:
-    url = text(value, "url", max_len=500)
-    parts = urlsplit(url)
+# a township's webhook (PUT /webhooks/{township}): the check and the OpenAPI request schema
+CONFIGURE = Obj({"url": Text(500), "secret": Nullable(Text(200, 16)), "new_secret": Nullable(Boolean()),
+                 "enabled": Nullable(Boolean()), "reason": REASON}, required=("url", "reason"))
+CONFIGURE_RULES = (("url", "an http(s) URL with a host and no user or password"),)
+
+
+def _url(url: str) -> str:
+    problem = InvalidInput("url must be an http(s) URL with a host and no user or password", field="url")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here, not at delivery)
+    except ValueError:  # "http://[::1" is not an IPv6 address
+        raise problem from None
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise InvalidInput("url must be an http(s) URL with a host and no user or password", field="url")
+        raise problem
     return url
 
 
 async def configure(svc: Services, raw_township: str, body: dict[str, Any], actor: Principal) -> Configured:
     """Set a township's webhook (PUT): `url`, optional `secret` (16..200; made when missing and new,
     or when `new_secret` is true), `enabled`, and a `reason` (audited)."""
-    reject_unknown(body, ("url", "secret", "new_secret", "enabled", "reason"))
-    township = code(raw_township, "township")
-    url = _url(body.get("url"))
-    given = optional_text(body.get("secret"), "secret", min_len=16, max_len=200)
-    renew = body.get("new_secret") is not None and boolean(body["new_secret"], "new_secret")
-    enabled = True if body.get("enabled") is None else boolean(body["enabled"], "enabled")
-    why = reason(body.get("reason"))
+    township = CODE.check(raw_township, "township")
+    checked = CONFIGURE.check(body)
+    url = _url(checked["url"])
+    given = checked.get("secret")
+    renew = bool(checked.get("new_secret"))
+    enabled = checked.get("enabled") is not False
+    why = checked["reason"]
     stamp = iso(now())
     async with svc.db.transaction() as tx:
         current = await store.get(tx, township=township)
@@ -132,8 +142,7 @@ async def deliveries(svc: Services, *, state: str | None, after_id: int = 0, lim
 
 async def retry(svc: Services, delivery_id: int, body: dict[str, Any], actor: Principal) -> DeliveryRow:
     """Send a dead delivery again from its first try (audited)."""
-    reject_unknown(body, ("reason",))
-    why = reason(body.get("reason"))
+    why = REASON_BODY.check(body)["reason"]
     async with svc.db.transaction() as tx:
         row = await store.get_delivery(tx, delivery_id=delivery_id)
         if row is None:

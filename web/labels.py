@@ -549,6 +549,8 @@ _ERRORS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in (
     (r"^school (?P<s>\S+) is outside your scope", "学校 {s} 不在您的管理范围内"),
     (r"^class (?P<c>\S+) is outside your scope", "班级 {c} 不在您的管理范围内"),
     (r"^unknown field", "不认识的字段"),
+    (r"^unknown query parameter", "不认识的查询参数"),  # the API's query() (gateway/api/spec.py)
+    (r"^(?P<f>[\w.]+) is given more than once$", "{f}只能给一次"),
     (rf"^{_F} must be .+$", "{f}的格式不对"),
 )]
 _KIND_LEAD = {"InvalidInput": "输入有误", "Conflict": "与现有数据冲突", "Forbidden": "无权执行此操作",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import bindings
-from ..validate import reason, reject_unknown
-from .common import authorise, json_response, path_int, read_json, services
+from ..openapi import ref
+from ..validate import REASON_BODY
+from .common import authorise, json_response, read_json, services
+from .spec import operation, path
 
 
+@operation("End a person's phone binding; its holder-bound pass is revoked (audited)",
+           response=ref("BindingReset"), body=REASON_BODY, errors=(409,))
 async def reset_binding(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    body = await read_json(request)
-    reject_unknown(body, ("reason",))
-    result = await bindings.reset(services(request), path_int(request, "person_id"), reason(body.get("reason")),
-                                  principal)
+    why = REASON_BODY.check(await read_json(request))["reason"]
+    result = await bindings.reset(services(request), path(request, "person_id"), why, principal)
     return json_response(result)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import checkpoint, handovers
-from .common import authorise, json_response, path_int, query_flag, query_int, query_text, read_json, services
+from ..openapi import INT, array, obj, page, ref
+from ..validate import Choice, Flag, Integer
+from .common import authorise, json_response, read_json, services
+from .spec import operation, path, query
+
+PAGE = {"after": Integer(0, 2**62), "limit": Integer(1, 1000)}
 
 
+@operation("Upload road checkpoint records (idempotent on id); key-area people and fevers become hand-overs "
+           "and referrals (a device of a checkpoint site)",
+           response=obj({"accepted": INT, "duplicates": INT, "handovers": array(INT), "referrals": array(INT)}),
+           body=checkpoint.UPLOAD, rules=checkpoint.UPLOAD_RULES)
 async def upload_records(request: web.Request) -> web.Response:
     device = await authorise(request)
     result = await checkpoint.ingest(services(request), device, await read_json(request))
@@ -15,25 +24,30 @@ async def upload_records(request: web.Request) -> web.Response:
                           "handovers": result.handovers, "referrals": result.referrals})
 
 
+@operation("Checkpoint hand-overs and referrals to the caller's communities",
+           response=page("handovers", ref("Handover"), "next_after", INT),
+           query={"kind": Choice(handovers.KINDS), "state": Choice(handovers.STATES), "open": Flag(), **PAGE})
 async def list_handovers(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    rows = await handovers.listing(
-        services(request), principal, kind=query_text(request, "kind"), state=query_text(request, "state"),
-        open_only=query_flag(request, "open"),
-        after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
-        limit=query_int(request, "limit", default=100, low=1, high=1000) or 100)
+    q = query(request)
+    rows = await handovers.listing(services(request), principal, kind=q.get("kind"), state=q.get("state"),
+                                   open_only=q.get("open", False), after_id=q.get("after", 0),
+                                   limit=q.get("limit", 100))
     return json_response({"handovers": [handovers.handover_json(r) for r in rows],
                           "next_after": rows[-1].id if rows else None})
 
 
+@operation("One hand-over or referral", response=ref("Handover"))
 async def get_handover(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    row = await handovers.get_for(services(request), principal, path_int(request, "handover_id"))
+    row = await handovers.get_for(services(request), principal, path(request, "handover_id"))
     return json_response(handovers.handover_json(row))
 
 
+@operation("Acknowledge, transfer (place: the observation point or clinic) or close (audited)",
+           response=ref("Handover"), body=handovers.STEP, errors=(409,), rules=handovers.STEP_RULES)
 async def step_handover(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    handover_id = path_int(request, "handover_id")
+    handover_id = path(request, "handover_id")
     row = await handovers.take_step(services(request), principal, handover_id, await read_json(request))
     return json_response(handovers.handover_json(row))

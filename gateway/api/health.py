@@ -7,14 +7,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..db import StoreError
 from ..metrics import metrics_key
+from ..openapi import obj, ref, string
 from .common import authorise, json_response, services
+from .spec import operation
 
 
+@operation("Liveness: the process serves", response=obj({"status": string(enum=["ok"])}))
 async def healthz(request: web.Request) -> web.Response:
     """The process serves (it does not look at the database: a restart would not help that)."""
     return json_response({"status": "ok"})
 
 
+@operation("Readiness: the database answers", response=obj({"status": string(enum=["ready"]), "database": string()}),
+           responses={"503": {"description": "the database does not answer",
+                              "content": {"application/json": {"schema": ref("Error")}}}})
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the database answers: the load balancer sends this node requests."""
     db = services(request).db
@@ -26,6 +32,8 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response({"status": "ready", "database": db.backend})
 
 
+@operation("Prometheus metrics (text exposition format)",
+           response_content={"text/plain": {"type": "string"}})
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format, to an admin or viewer token (scrape with `authorization`)."""
     await authorise(request)

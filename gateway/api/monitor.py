@@ -14,8 +14,13 @@ from ..errors import InvalidInput
 from ..store import audit as audit_store
 from ..store import entries as entry_store
 from ..store.entries import EntryRow
-from ..validate import aware_datetime
-from .common import authorise, json_response, query_int, query_text, reach, services
+from ..openapi import INT, page, ref, string
+from ..validate import CODE, Choice, Integer, Moment, Text
+from .common import authorise, json_response, reach, services
+from .spec import operation, query
+
+FILTER = Text(64, trim=False)
+PAGE = {"after": Integer(0, 2**62), "limit": Integer(1, 1000)}
 
 
 def entry_json(row: EntryRow) -> dict[str, Any]:
@@ -28,63 +33,61 @@ def entry_json(row: EntryRow) -> dict[str, Any]:
             "time_flag": row.time_flag, "direction": row.direction, "chain_ok": bool(row.chain_ok)}
 
 
-def _time(request: web.Request, name: str) -> datetime | None:
-    raw = query_text(request, name, max_len=40)
-    return None if raw is None else aware_datetime(raw, name)
-
-
+@operation("Entry log, newest first", response=page("entries", ref("StoredEntry"), "next_before", string()),
+           query={"site": CODE, "device": FILTER, "serial": FILTER, "decision": Choice(("allow", "deny")),
+                  "since": Moment(), "until": Moment(), "before": Text(120, trim=False),
+                  "limit": Integer(1, 1000)},
+           rules=(("before", "the next_before value of a previous page"),))
 async def list_entries(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    since, until = _time(request, "since"), _time(request, "until")
+    q = query(request)
+    since, until = q.get("since"), q.get("until")
     before = None
-    if (cursor := query_text(request, "before", max_len=120)) is not None:
+    if (cursor := q.get("before")) is not None:
         ts, _, entry_id = cursor.partition("_")
         try:
             before = (float(ts), entry_id)
         except ValueError:
             raise InvalidInput("before must be the next_before value of a previous page",
                                field="before") from None
-    decision = query_text(request, "decision")
-    if decision is not None and decision not in ("allow", "deny"):
-        raise InvalidInput("decision must be allow or deny", field="decision")
     rows = await entry_store.search(
-        services(request).db.read, site=query_text(request, "site"), device_id=query_text(request, "device"),
-        decision=decision,
-        serial=query_text(request, "serial"), since_ts=since.timestamp() if since else None,
-        until_ts=until.timestamp() if until else None,
-        limit=query_int(request, "limit", default=100, low=1, high=1000) or 100, before=before,
+        services(request).db.read, site=q.get("site"), device_id=q.get("device"), decision=q.get("decision"),
+        serial=q.get("serial"), since_ts=since.timestamp() if since else None,
+        until_ts=until.timestamp() if until else None, limit=q.get("limit", 100), before=before,
         sites=(await reach(request, principal)).site_list())
     cursor_out = f"{rows[-1].scanned_ts!r}_{rows[-1].id}" if rows else None
     return json_response({"entries": [entry_json(r) for r in rows], "next_before": cursor_out})
 
 
+@operation("Alerts", response=page("alerts", ref("Alert"), "next_after", INT),
+           query={"kind": Choice(tuple(alerts.KINDS)), "site": CODE, **PAGE})
 async def list_alerts(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    kind = query_text(request, "kind")
-    if kind is not None and kind not in alerts.KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(alerts.KINDS)}", field="kind")
-    items = await alerts.search(services(request).db.read, kind=kind, site=query_text(request, "site"),
-                                after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
-                                limit=query_int(request, "limit", default=100, low=1, high=1000) or 100,
+    q = query(request)
+    items = await alerts.search(services(request).db.read, kind=q.get("kind"), site=q.get("site"),
+                                after_id=q.get("after", 0), limit=q.get("limit", 100),
                                 sites=(await reach(request, principal)).site_list())
     return json_response({"alerts": items, "next_after": items[-1]["id"] if items else None})
 
 
+@operation("Audit log", response=page("audit", ref("AuditRow"), "next_after", INT),
+           query={"actor": Text(200, trim=False), "action": FILTER, "target": Text(200, trim=False), **PAGE})
 async def list_audit(request: web.Request) -> web.Response:
     await authorise(request)
+    q = query(request)
     rows = await audit_store.search(
-        services(request).db.read, actor=query_text(request, "actor", max_len=200),
-        action=query_text(request, "action"), target=query_text(request, "target", max_len=200),
-        after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
-        limit=query_int(request, "limit", default=100, low=1, high=1000) or 100)
+        services(request).db.read, actor=q.get("actor"), action=q.get("action"), target=q.get("target"),
+        after_id=q.get("after", 0), limit=q.get("limit", 100))
     items = [{"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "target": r.target,
               "reason": r.reason, "details": json.loads(r.details)} for r in rows]
     return json_response({"audit": items, "next_after": rows[-1].id if rows else None})
 
 
+@operation("The issuer trust set (JWKS)", response=ref("Jwks"))
 async def jwks(request: web.Request) -> web.Response:
     return json_response(request.app[services_key].keystore.trust_set().to_jwks())
 
 
+@operation("This document", response={"type": "object"})
 async def openapi_document(request: web.Request) -> web.Response:
     return json_response(openapi.document())

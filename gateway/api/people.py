@@ -15,8 +15,13 @@ from ..services import Services
 from ..store import audit
 from ..store import people as store
 from ..store.people import PersonRow
-from .common import (authorise, json_response, path_int, query_flag, query_int, query_text, reach,
-                     read_json, services)
+from ..openapi import INT, array, obj, page, ref
+from ..validate import CODE, REASON_BODY, Choice, Flag, Integer, Text
+from .common import authorise, json_response, reach, read_json, services
+from .spec import operation, path, query
+
+PERSON = ref("Person")
+PAGE = {"after": Integer(0, 2**62), "limit": Integer(1, 500)}
 
 async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
                       reveal: bool = False, history: bool = False) -> dict[str, Any]:
@@ -47,6 +52,8 @@ async def person_json(svc: Services, person: PersonRow, principal: Principal, *,
     return data
 
 
+@operation("Register a person", ok=201, response=PERSON, body=registry.NEW_PERSON, errors=(409,),
+           rules=registry.PERSON_RULES)
 async def create_person(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
@@ -54,11 +61,18 @@ async def create_person(request: web.Request) -> web.Response:
     return json_response(await person_json(svc, person, principal, history=True), status=201)
 
 
+@operation("List or look up people (look-ups by document or phone: admin, registrar)",
+           response=page("people", PERSON, "next_after", INT),
+           query={"community": CODE, "status": Choice(registry.STATUSES),
+                  "document_type": Choice(registry.DOCUMENT_TYPES), "document_number": registry.DOCUMENT_NUMBER,
+                  "phone": registry.PHONE_NUMBER, **PAGE},
+           rules=(("document_type", "document_type is required with document_number"),
+                  registry.PERSON_RULES[0]))
 async def list_people(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
-    doc_type, doc_number = query_text(request, "document_type"), query_text(request, "document_number")
-    phone = query_text(request, "phone", max_len=30)
+    q = query(request)
+    doc_type, doc_number, phone = q.get("document_type"), q.get("document_number"), q.get("phone")
     if (doc_number or phone) and not may(principal.role, "people.lookup_number"):
         raise Forbidden("looking people up by document or phone needs the registrar or admin role")
     doc_hmac = None
@@ -66,26 +80,23 @@ async def list_people(request: web.Request) -> web.Response:
         if doc_type is None:
             raise InvalidInput("document_type is required with document_number", field="document_type")
         doc_hmac = registry.lookup_document(svc, doc_type, doc_number)
-    status = query_text(request, "status")
-    if status is not None and status not in registry.STATUSES:
-        raise InvalidInput("status must be green, yellow or red", field="status")
     rows = await store.search(
-        svc.db.read, community=query_text(request, "community"), status=status, document_hmac=doc_hmac,
+        svc.db.read, community=q.get("community"), status=q.get("status"), document_hmac=doc_hmac,
         reach=await reach(request, principal),
         phone_hmac=registry.lookup_phone(svc, phone) if phone else None,
-        after_id=query_int(request, "after", default=0, low=0, high=2**62) or 0,
-        limit=query_int(request, "limit", default=50, low=1, high=500) or 50)
+        after_id=q.get("after", 0), limit=q.get("limit", 50))
     items = [await person_json(svc, p, principal) for p in rows]
     return json_response({"people": items, "next_after": rows[-1].id if rows else None})
 
 
+@operation("A person's file, masked (admin: ?reveal=1, audited)", response=PERSON, query={"reveal": Flag()})
 async def get_person(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
-    reveal = query_flag(request, "reveal")
+    reveal = query(request).get("reveal", False)
     if reveal and not may(principal.role, "people.reveal"):
         raise Forbidden("only an admin may see full document and phone numbers")
-    person = await registry.get_for(svc, principal, path_int(request, "person_id"))
+    person = await registry.get_for(svc, principal, path(request, "person_id"))
     if reveal:  # audited before the data leaves: a failed audit write means no reveal
         async with svc.db.transaction() as tx:
             await audit.record(tx, principal.actor, "person.reveal", f"person:{person.id}", None,
@@ -93,10 +104,12 @@ async def get_person(request: web.Request) -> web.Response:
     return json_response(await person_json(svc, person, principal, reveal=reveal, history=True))
 
 
+@operation("Change a person; a change the pass carries reissues it; a status change needs a reason",
+           response=PERSON, body=registry.PERSON_CHANGE, errors=(409,), rules=registry.PERSON_RULES)
 async def update_person(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
-    person = await registry.update(svc, path_int(request, "person_id"), await read_json(request), principal)
+    person = await registry.update(svc, path(request, "person_id"), await read_json(request), principal)
     return json_response(await person_json(svc, person, principal, history=True))
 
 
@@ -106,49 +119,72 @@ def _check_json(check: store.HealthCheck) -> dict[str, Any]:
             "recorded_by": check.recorded_by, "taken_by": check.taken_by, "abnormal": bool(check.abnormal)}
 
 
+HEALTH_CHECK = ref("HealthCheck")
+
+
+@operation("Record a health check", ok=201, response=HEALTH_CHECK, body=registry.HEALTH_CHECK,
+           rules=registry.HEALTH_CHECK_RULES)
 async def add_health_check(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    check = await registry.add_health_check(services(request), path_int(request, "person_id"),
+    check = await registry.add_health_check(services(request), path(request, "person_id"),
                                             await read_json(request), principal)
     return json_response(_check_json(check), status=201)
 
 
+@operation("A person's health checks", response=obj({"health_checks": array(HEALTH_CHECK)}))
 async def list_health_checks(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
-    person = await registry.get_for(svc, principal, path_int(request, "person_id"))
+    person = await registry.get_for(svc, principal, path(request, "person_id"))
     checks = await store.health_checks(svc.db.read, person_id=person.id)
     return json_response({"health_checks": [_check_json(c) for c in checks]})
 
 
+@operation("End a quarantine early (audited)", response=PERSON, body=REASON_BODY, errors=(409,))
 async def end_quarantine(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
-    person = await registry.end_quarantine(svc, path_int(request, "person_id"), await read_json(request),
+    person = await registry.end_quarantine(svc, path(request, "person_id"), await read_json(request),
                                            principal)
     return json_response(await person_json(svc, person, principal, history=True))
 
 
+@operation("Mark cleared by medical observation (audited)", response=PERSON, body=REASON_BODY, errors=(409,))
 async def clear_person(request: web.Request) -> web.Response:
     principal = await authorise(request)
     svc = services(request)
-    person = await registry.clear(svc, path_int(request, "person_id"), await read_json(request), principal)
+    person = await registry.clear(svc, path(request, "person_id"), await read_json(request), principal)
     return json_response(await person_json(svc, person, principal, history=True))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_ANSWER = {"type": "object", "description": "dry_run, imported and every row's check"}
+
+
+@operation("Import a household list (CSV or XLSX body); every row checked first", ok=201,
+           response=IMPORT_ANSWER, query={"dry_run": Flag(), "valid_only": Flag(), "filename": Text(100)},
+           request_content={"text/csv": {"type": "string"}, XLSX: {"type": "string", "format": "binary"}},
+           responses={"200": {"description": "a dry run: nothing imported",
+                              "content": {"application/json": {"schema": IMPORT_ANSWER}}},
+                      "409": {"description": "a row has errors: nothing imported (every row's errors)",
+                              "content": {"application/json": {"schema": {
+                                  "type": "object", "required": ["error"],
+                                  "properties": {"error": ref("ErrorDetail")}}}}}},
+           rules=(("file", "a CSV (UTF-8 or GBK) or XLSX household list with its header row"),))
 async def import_people(request: web.Request) -> web.Response:
     """A household list (CSV or XLSX as the body): ?dry_run=1 checks only; ?valid_only=1 imports the
     valid rows; otherwise a list with any bad row imports nothing (409 with every row's errors)."""
     principal = await authorise(request)
     svc = services(request)
     data = await request.read()  # 413 above max_body_bytes
-    name = query_text(request, "filename", max_len=100)
+    q = query(request)
+    name = q.get("filename")
     rows = people_import.read_table(data, name)
-    if query_flag(request, "dry_run"):
+    if q.get("dry_run"):
         checked = await people_import.check(svc, rows, principal)
         return json_response({"dry_run": True, "imported": 0, **checked.to_json()})
     try:
-        done = await people_import.run(svc, rows, principal, valid_only=query_flag(request, "valid_only"),
+        done = await people_import.run(svc, rows, principal, valid_only=q.get("valid_only", False),
                                        file_name=name)
     except Conflict as exc:
         if exc.code != "import_has_errors":

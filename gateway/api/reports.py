@@ -7,20 +7,27 @@ from aiohttp import web
 from .. import reports, scoped
 from ..clock import now
 from ..errors import Forbidden, InvalidInput
-from ..validate import iso_date
-from .common import authorise, json_response, query_text, reach, services
+from ..openapi import DATE, TIME, array, nullable, obj, string
+from ..validate import CODE, Choice, Day
+from .common import authorise, json_response, reach, services
+from .spec import operation, query
 
 FORMATS = ("json", "csv")
 CSV_BOM = "\ufeff"  # so that a spreadsheet opens the Chinese text as UTF-8
 
 
+REPORT = obj({"date": DATE, "generated_at": TIME, "site": nullable(string()), "sites": array({"type": "object"}),
+              "city": nullable({"type": "object"}), "health_monitoring": nullable({"type": "object"})})
+
+
+@operation("The daily report and zero report (docs/reports.md): JSON or CSV", response=REPORT,
+           response_content={"text/csv": {"type": "string"}},
+           query={"date": Day(), "site": CODE, "format": Choice(FORMATS)}, required_query=("date",),
+           errors=(404,), rules=(("site", "a token scoped to some sites names one of them"),))
 async def daily_report(request: web.Request) -> web.Response:
     principal = await authorise(request)
-    raw_day = request.query.get("date")
-    if raw_day is None:
-        raise InvalidInput("date is required (YYYY-MM-DD)", field="date")
-    day = iso_date(raw_day, "date")
-    site = query_text(request, "site")
+    q = query(request)
+    day, site = q["date"], q.get("site")
     scope = await reach(request, principal)
     if not scope.everything:
         if site is None:
@@ -28,9 +35,7 @@ async def daily_report(request: web.Request) -> web.Response:
                                f"some sites ({', '.join(sorted(scope.sites)) or 'none'})", field="site")
         if not scope.covers_site(site):
             raise Forbidden(f"site {site} is outside your scope", code="out_of_scope")
-    fmt = request.query.get("format", "json")
-    if fmt not in FORMATS:
-        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+    fmt = q.get("format", "json")
     # a scoped caller's report counts health monitoring for their own people (the city's for the city)
     svc = services(request)
     report = await reports.daily_report(svc.db, day, now=now(), city_timezone=svc.config.timezone, site=site,
