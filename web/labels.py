@@ -30,6 +30,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                   SiteKind.CONSTRUCTION_SITE.value: ("工地", "Construction site"),
                   SiteKind.SCHOOL.value: ("学校", "School"), SiteKind.CHECKPOINT.value: ("检查站", "Checkpoint")},
     "decision": {"allow": ("放行", "Allowed"), "deny": ("拒绝", "Denied")},
+    "alert_state": {"open": ("未处理", "Open"), "handled": ("已处理", "Handled"), "all": ("全部", "All")},
     "alert_kind": {"fever": ("发热", "Fever"), "shared_pass": ("疑似共用通行码", "Shared pass"),
                    "broken_chain": ("记录链断裂", "Broken log chain"),
                    "health_check": ("健康检查异常", "Abnormal health check")},

@@ -19,6 +19,8 @@ class AlertRow:
     entry_id: str | None
     serial: str | None
     details: str
+    handled_at: str | None = None  # marked handled on Today or the alerts page (alert.handle)
+    handled_by: str | None = None
 
 
 async def insert(conn: Conn, *, kind: str, created_at: str, site: str | None, device_id: str | None,
@@ -34,13 +36,15 @@ async def insert(conn: Conn, *, kind: str, created_at: str, site: str | None, de
 
 
 async def search(conn: Conn, *, kind: str | None, site: str | None, after_id: int,
-                 limit: int, sites: list[str] | None = None) -> list[AlertRow]:
+                 limit: int, sites: list[str] | None = None, handled: bool | None = None) -> list[AlertRow]:
+    """Alerts in id order; `handled` True/False keeps only the handled/open ones (None: both)."""
     params: dict[str, Any] = {"after": after_id, "kind": kind, "site": site, "limit": limit}
     within = "1 = 1" if sites is None else in_list("site", sites, "sc", params)
+    state = {None: "1 = 1", True: "handled_at IS NOT NULL", False: "handled_at IS NULL"}[handled]
     return [AlertRow(**dict(r)) for r in await conn.fetch_all(
-            "SELECT id, kind, created_at, site, device_id, entry_id, serial, details FROM alerts"
-            " WHERE id > :after AND (:kind IS NULL OR kind = :kind) AND (:site IS NULL OR site = :site)"
-            f" AND {within} ORDER BY id LIMIT :limit", params)]
+            "SELECT id, kind, created_at, site, device_id, entry_id, serial, details, handled_at, handled_by"
+            " FROM alerts WHERE id > :after AND (:kind IS NULL OR kind = :kind) AND (:site IS NULL OR site = :site)"
+            f" AND {within} AND {state} ORDER BY id LIMIT :limit", params)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,3 +149,37 @@ async def test_an_admin_sees_the_whole_city_and_the_console_root_is_today(client
     assert "王建国" in page and "赵外人" in page and "OT-1" in page
     resp = await client.get("/console/", allow_redirects=False)
     assert resp.status == 303 and resp.headers["Location"] == "/console/today"
+
+
+def _alert_row(page: str, alert_id: str) -> str:
+    found = re.search(rf'<tr data-alert="{alert_id}"[^>]*>(.*?)</tr>', page, re.S)
+    assert found, alert_id
+    return found.group(0)
+
+
+async def test_the_alerts_page_shows_and_takes_the_handled_state(client: TestClient) -> None:
+    await world(client)
+    _, csrf = await _login(client, "liu", "registrar", "community:HEYUAN")
+    page = await (await client.get("/console/alerts?state=open")).text()
+    alert_id = re.search(r'<tr data-alert="(\d+)" class="open"', page).group(1)  # type: ignore[union-attr]
+    assert "OT-1" not in page  # another community's gate: not on her list
+    assert f'action="/console/alerts/{alert_id}/handled"' in _alert_row(page, alert_id)
+    resp = await client.post(f"/console/alerts/{alert_id}/handled", data={"csrf_token": csrf, "back": "alerts"},
+                             allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == "/console/alerts?done=handled"
+    row = _alert_row(await (await client.get("/console/alerts")).text(), alert_id)
+    assert 'class="handled"' in row and "已处理" in row and "account:liu" in row and "/handled" not in row
+    assert re.search(r"已处理 \d{4}-\d\d-\d\d \d\d:\d\d", row)  # when, in local human time
+    assert f'data-alert="{alert_id}"' not in await (await client.get("/console/alerts?state=open")).text()
+    assert f'data-alert="{alert_id}"' in await (await client.get("/console/alerts?state=handled")).text()
+    assert f'data-alert="{alert_id}"' not in await (await client.get("/console/today")).text()
+    assert (await client.post(f"/console/alerts/{alert_id}/handled", data={"csrf_token": csrf},
+                              allow_redirects=False)).status == 404  # handled once
+    rows = await audit.search(svc_of(client).db.read, actor=None, action="alert.handle", target=None,
+                              after_id=0, limit=10)
+    assert [(r.actor, r.target) for r in rows] == [("account:liu", f"alert:{alert_id}")]
+    # a viewer reads the state but has no button
+    await client.post("/console/logout", data={"csrf_token": csrf}, allow_redirects=False)
+    await _login(client, "guard", "viewer", "community:HEYUAN")
+    page = await (await client.get("/console/alerts?state=bogus")).text()  # an unknown state: all of them
+    assert "已处理" in _alert_row(page, alert_id) and "/handled" not in page

@@ -70,14 +70,20 @@ def _cursor(text: str) -> tuple[float, str] | None:
     return (moment, entry_id[:64]) if math.isfinite(moment) and entry_id else None
 
 
+ALERT_STATES = {"open": False, "handled": True, "all": None}
+
+
 async def alerts(request: web.Request) -> web.Response:
     kind = request.query.get("kind") or None
+    state = request.query.get("state", "all")
+    state = state if state in ALERT_STATES else "all"
     rows = await alert_store.search(services(request).db.read, kind=kind if kind in (
         "fever", "shared_pass", "broken_chain") else None, site=_short(request.query.get("site", "")),
-        after_id=int_param(request.query.get("after")), limit=PAGE, sites=(await _reach(request)).site_list())
+        after_id=int_param(request.query.get("after")), limit=PAGE, sites=(await _reach(request)).site_list(),
+        handled=ALERT_STATES[state])
     return render(request, "console/alerts.html", {
-        "rows": [(r, json.loads(r.details)) for r in rows], "kind": kind or "",
-        "next_after": rows[-1].id if len(rows) == PAGE else None})
+        "rows": [(r, json.loads(r.details)) for r in rows], "kind": kind or "", "state": state,
+        "states": tuple(ALERT_STATES), "next_after": rows[-1].id if len(rows) == PAGE else None})
 
 
 async def audit(request: web.Request) -> web.Response:
