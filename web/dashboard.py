@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +20,8 @@ from gateway.store.reports import HourRow
 from gateway.validate import iso_date
 
 
-from .console.common import render, services, user
+from . import labels
+from .console.common import lang_of, render, services, user
 
 UNSYNCED_AFTER = timedelta(hours=1)  # a gate syncs every few minutes when online
 MAX_ENDING = 200
@@ -154,8 +157,30 @@ async def dashboard_csv(request: web.Request) -> web.Response:
     _, site = await _scoped_site(request)
     svc = services(request)
     report = await reports.daily_report(svc.db, day, now=moment, city_timezone=svc.config.timezone, site=site)
-    return web.Response(text="\ufeff" + reports.to_csv(report), content_type="text/csv", charset="utf-8",
+    rows = reports.csv_rows(report)
+    if request.query.get("header") != "fields":  # ?header=fields: the API's column names, for programs
+        rows = labelled_csv(rows, lang_of(request))
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return web.Response(text="\ufeff" + buffer.getvalue(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="qrgate-daily-{day.isoformat()}.csv"'})
+
+
+YES_NO_COLUMNS = ("zero_report", "changed_since_first_produced")
+
+
+def labelled_csv(rows: list[list[str]], lang: str) -> list[list[str]]:
+    """The report's rows with the header in the worker's words and yes/no cells as 是/否."""
+    header = rows[0]
+    flags = [i for i, name in enumerate(header) if name in YES_NO_COLUMNS]
+    out = [[labels.report_column(name, lang) for name in header]]
+    for row in rows[1:]:
+        row = list(row)
+        for i in flags:
+            if row[i] in ("true", "false"):
+                row[i] = labels.label("yes_no", "True" if row[i] == "true" else "False", lang)
+        out.append(row)
+    return out
 
 
 def setup(console: web.Application) -> None:

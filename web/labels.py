@@ -30,6 +30,25 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                   SiteKind.CONSTRUCTION_SITE.value: ("工地", "Construction site"),
                   SiteKind.SCHOOL.value: ("学校", "School"), SiteKind.CHECKPOINT.value: ("检查站", "Checkpoint")},
     "decision": {"allow": ("放行", "Allowed"), "deny": ("拒绝", "Denied")},
+    "deny_group": {"quarantine": ("隔离中", "In quarantine"), "revoked": ("已作废", "Revoked"),
+                   "no_valid_pass": ("无有效通行证", "No valid pass"), "health_status": ("健康状态", "Health status"),
+                   "wrong_site": ("非本场所", "Wrong site"), "site_closed": ("场所未开放", "Site closed"),
+                   "fever": ("发热", "Fever"), "temperature_required": ("须测体温", "Temperature required"),
+                   "not_cleared": ("未解除观察", "Not cleared"), "cannot_verify": ("无法核验", "Cannot verify"),
+                   "duplicate": ("重复使用", "Used twice"), "other": ("其他", "Other")},
+    "report_column": {"date": ("日期", "Date"), "site": ("场所代码", "Site"), "name": ("名称", "Name"),
+                      "timezone": ("时区", "Time zone"), "zero_report": ("零报告", "Zero report"),
+                      "entries_total": ("通行总数", "Entries"), "allowed": ("放行", "Allowed"),
+                      "denied": ("拒绝", "Denied"), "late_uploads": ("迟传", "Late uploads"),
+                      "fevers": ("发热人数", "Fevers"), "temperatures_taken": ("测温人次", "Temperatures taken"),
+                      "entries_in": ("进", "In"), "entries_out": ("出", "Out"),
+                      "entries_both": ("未分进出", "Either way"), "in_quarantine": ("隔离人数", "In quarantine"),
+                      "quarantine_ending": ("隔离将满", "Quarantine ending"),
+                      "newly_registered": ("新登记", "Newly registered"),
+                      "silent_devices": ("未同步设备", "Silent devices"), "alerts": ("警报", "Alerts"),
+                      "summary_zh": ("摘要（中文）", "Summary (Chinese)"), "summary_en": ("摘要（英文）", "Summary (English)"),
+                      "changed_since_first_produced": ("首次生成后有变化", "Changed since first produced"),
+                      "fingerprint": ("指纹", "Fingerprint")},
     "alert_state": {"open": ("未处理", "Open"), "handled": ("已处理", "Handled"), "all": ("全部", "All")},
     "alert_kind": {"fever": ("发热", "Fever"), "shared_pass": ("疑似共用通行码", "Shared pass"),
                    "broken_chain": ("记录链断裂", "Broken log chain"),
@@ -315,6 +334,18 @@ _SYSTEM_REASONS = {
     "expired": ("已过期", "expired"),
     "sent again from the console": ("从控制台重新发送", "sent again from the console"),
 }
+
+
+def report_column(column: str, lang: str = DEFAULT) -> str:
+    """A daily-report CSV column (gateway/reports.py CSV_COLUMNS) as a worker's spreadsheet heads it."""
+    for prefix, kind, lead in (("denied_", "deny_group", ("拒绝：", "Denied: ")),
+                               ("reason_", "reason", ("原因：", "Reason: ")),
+                               ("alerts_", "alert_kind", ("警报：", "Alerts: "))):
+        code = column.removeprefix(prefix)
+        if column.startswith(prefix) and (code in _WORDS[kind] or code == "other"):
+            words = label("deny_group", "other", lang) if code == "other" else label(kind, code, lang)
+            return lead[0 if pick(lang) == "zh-CN" else 1] + words
+    return label("report_column", column, lang)
 
 
 def target_text(target: str | None, lang: str = DEFAULT) -> str:

@@ -14,6 +14,7 @@ import pytest
 from report_helpers import PASSWORD, Client, Gate, console_login, console_login_existing, make_site, register
 
 from gateway import accounts
+from gateway.reports import CSV_COLUMNS
 from gateway.appkeys import db_key
 from test_daily_report import DAY, build_day
 
@@ -53,7 +54,19 @@ async def test_the_dashboard_shows_the_day(client: Client, tokens: dict[str, Any
     resp = await client.get(f"/console/dashboard.csv?date={DAY}")
     assert resp.status == 200 and resp.content_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
-    assert [r["site"] for r in rows] == ["S1", "S2", "S3", "S4", "S5", "*"]
+    assert [r["场所代码"] for r in rows] == ["S1", "S2", "S3", "S4", "S5", "*"]  # headed in the worker's words
+    header = list(rows[0])
+    assert header[:5] == ["日期", "场所代码", "名称", "时区", "零报告"] and "拒绝：隔离中" in header
+    assert "原因：体温异常：请复测并送医" in header and "警报：发热" in header and len(set(header)) == len(header)
+    assert not [h for h in header if re.fullmatch(r"[a-z_]+", h)]  # no field name left raw
+    assert {r["零报告"] for r in rows} <= {"是", "否"} and rows[3]["零报告"] == "是"  # S4 had nothing to report
+    english = list(csv.reader(io.StringIO((await (await client.get(
+        f"/console/dashboard.csv?date={DAY}&lang=en")).read()).decode("utf-8-sig"))))
+    assert english[0][:5] == ["Date", "Site", "Name", "Time zone", "Zero report"] and english[4][4] == "Yes"
+    fields = list(csv.DictReader(io.StringIO((await (await client.get(
+        f"/console/dashboard.csv?date={DAY}&header=fields")).read()).decode("utf-8-sig"))))
+    assert list(fields[0]) == CSV_COLUMNS and [r["site"] for r in fields] == ["S1", "S2", "S3", "S4", "S5", "*"]
+    assert fields[3]["zero_report"] == "true"  # for programs: the API's names and values
 
 
 async def test_today_quarantine_ends_and_unsynced_gates(client: Client, tokens: dict[str, Any]) -> None:
