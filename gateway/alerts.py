@@ -65,6 +65,24 @@ async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[Received],
     return out
 
 
+async def for_checkpoint_chain(tx: Conn, config: GatewayConfig, broken: Sequence[tuple[dict[str, Any], str]], *,
+                               device_id: str, site: str) -> list[dict[str, Any]]:
+    """A broken checkpoint chain (a record altered, dropped or replayed): the same broken_chain alert and
+    major event as a gate's entry chain; `details.log` says which chain, `details.record` which record."""
+    out: list[dict[str, Any]] = []
+    for record, problem in broken:
+        stamp = iso(now())
+        text = json.dumps({"log": "checkpoint", "record": record["id"], "seq": record["seq"], "problem": problem},
+                          sort_keys=True)
+        alert_id = await store.insert(tx, kind="broken_chain", created_at=stamp, site=site, device_id=device_id,
+                                      entry_id=None, serial=None, details=text,
+                                      dedupe_key=f"broken_chain:checkpoint:{record['id']}")
+        if alert_id is not None:
+            out.append(alert_json(AlertRow(alert_id, "broken_chain", stamp, site, device_id, None, None, text)))
+    await major_events.from_alerts(tx, config, out)
+    return out
+
+
 async def search(db_read: Conn, *, kind: str | None, site: str | None, after_id: int,
                  limit: int, sites: list[str] | None = None) -> list[dict[str, Any]]:
     """`sites`: only alerts of these sites (a caller's scope); None for every site."""

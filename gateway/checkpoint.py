@@ -21,13 +21,13 @@ from keys import Reason
 from keys.checkpoint import (DIRECTIONS, MAX_PEOPLE, ROLES, TEMPERATURE_RANGE, TRANSPORTS, VEHICLE_KINDS,
                              PlateError, normalise_plate)
 
-from . import bindings, handovers as inbox, key_areas, major_events, passes, quarantine, registry, webhooks
+from . import alerts, bindings, handovers as inbox, key_areas, major_events, passes, quarantine, registry, webhooks
 from .auth import Principal
 from .clock import iso, iso_ms, local_today, now
 from .config import GatewayConfig
 from .db import Conn
 from .errors import Forbidden, InvalidInput
-from .ingest import place
+from .ingest import chain_problem, place
 from .privacy import mask_document
 from .services import Services
 from .store import audit
@@ -35,7 +35,8 @@ from .store import checkpoint as store
 from .store import passes as pass_store
 from .store import people as people_store
 from .store import sites as site_store
-from .validate import (CODE, Array, Boolean, Choice, Moment, Nullable, Number, Obj, Spec, Text, reject_unknown)
+from .validate import (CODE, Array, Boolean, Choice, Integer, Moment, Nullable, Number, Obj, Spec, Text,
+                       reject_unknown)
 
 REASONS = tuple(r.value for r in Reason)
 MAX_RECORDS = 200
@@ -90,12 +91,15 @@ PERSON = Obj({
     "transport": Nullable(Choice(TRANSPORTS)), "clinic": Nullable(Text(100)),
 }, required=("temperature", "decision", "reason"),
     description="docs/checkpoint.md: a pass serial, else a document; a temperature always")
+HASH = Text(64, 64, pattern="[0-9a-f]{64}", trim=False, what="64 lowercase hex")
+CHAIN_FIELDS = ("seq", "prev_hash", "hash")  # the record's link in the device's checkpoint chain (keys/chain.py)
 RECORD = Obj({
-    "id": RECORD_ID, "recorded_at": Moment(first_year=1900), "clock_offset": Nullable(Number(-1e9, 1e9)),
+    "id": RECORD_ID, "seq": Integer(1, 2**53), "prev_hash": HASH, "hash": HASH, "recorded_at": Moment(first_year=1900), "clock_offset": Nullable(Number(-1e9, 1e9)),
     "plate": Nullable(Plate()), "vehicle_kind": Choice(VEHICLE_KINDS), "direction": Choice(DIRECTIONS),
     "origin": Nullable(registry.ORIGIN_CODE), "township": CODE, "community": CODE,
     "people": Array(PERSON, MAX_PEOPLE, 1),
-}, required=("id", "recorded_at", "vehicle_kind", "direction", "township", "community", "people"))
+}, required=("id", *CHAIN_FIELDS, "recorded_at", "vehicle_kind", "direction", "township", "community", "people"),
+    description="docs/checkpoint.md: a link of the device's checkpoint chain (seq, prev_hash, hash as keys/chain.py)")
 UPLOAD = Obj({"records": Array(RECORD, MAX_RECORDS, 1)}, required=("records",))
 # what no schema says (a 422 naming one of these answers a schema-valid upload)
 UPLOAD_RULES = (
@@ -114,6 +118,7 @@ class CheckpointResult:
     duplicates: int
     handovers: list[int]
     referrals: list[int]
+    alerts: list[dict[str, Any]]
 
 
 def _field(where: str, fn: Callable[[], T]) -> T:
@@ -152,6 +157,11 @@ def parse_record(raw: object, index: int, received_at: str, *, retention_days: i
         for j, person in enumerate(raw["people"]):
             if isinstance(person, dict) and "temperature" not in person:
                 Reading().check(None, f"{where}.people[{j}].temperature")
+    if isinstance(raw, dict):
+        for key in CHAIN_FIELDS:
+            if raw.get(key) is None:
+                raise InvalidInput(f"{where}.{key} is required: every record is a link of the device's checkpoint"
+                                   " chain (docs/checkpoint.md)", field=f"{where}.{key}")
     checked = RECORD.check(raw, where)
     recorded = checked["recorded_at"]
     placed, _flag = place(recorded.timestamp(), checked.get("clock_offset"),
@@ -172,7 +182,8 @@ def parse_record(raw: object, index: int, received_at: str, *, retention_days: i
         f"{where}.origin", lambda: registry.normalise_origin(checked["origin"]))
     people = raw["people"]  # type: ignore[index]
     return {
-        "id": checked["id"], "recorded_at": raw["recorded_at"], "recorded_ts": placed,  # type: ignore[index]
+        "id": checked["id"], "seq": checked["seq"], "prev_hash": checked["prev_hash"], "hash": checked["hash"],
+        "chain_ok": 1, "recorded_at": raw["recorded_at"], "recorded_ts": placed,  # type: ignore[index]
         "received_at": received_at, "plate": plate, "plate_province": province, "vehicle_kind": kind,
         "direction": checked["direction"], "origin": origin,
         "township": checked["township"], "community": checked["community"],
@@ -217,18 +228,40 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Chec
         if site is None or site.kind != "checkpoint":
             raise Forbidden("checkpoint records come from a device of a checkpoint site", code="not_a_checkpoint")
         existing = await store.existing_ids(tx, ids=[r["id"] for r in records])
+        fresh: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for record, raw in zip(records, raws, strict=True):
+            if record["id"] not in existing:  # stored once, however often it comes
+                existing.add(record["id"])
+                fresh.append((record, raw))
+        fresh.sort(key=lambda pair: pair[0]["seq"])
+        broken = await _check_chain(tx, device.id, fresh)
         areas = await key_areas.current(tx)
-        fresh = 0
-        for record in records:
-            if record["id"] in existing:
-                continue
-            existing.add(record["id"])
-            fresh += 1
+        for record, _raw in fresh:
             made = await _store_record(svc, tx, device, current.site, record, areas)
             handovers += made[0]
             referrals += made[1]
+        raised = await alerts.for_checkpoint_chain(tx, svc.config, broken, device_id=device.id, site=current.site)
         await site_store.touch_device(tx, device_id=device.id, at=received_at)
-    return CheckpointResult(fresh, len(records) - fresh, handovers, referrals)
+    return CheckpointResult(len(fresh), len(records) - len(fresh), handovers, referrals, raised)
+
+
+async def _check_chain(tx: Conn, device_id: str, fresh: list[tuple[dict[str, Any], dict[str, Any]]]
+                       ) -> list[tuple[dict[str, Any], str]]:
+    """The device's checkpoint chain checked exactly as its entry chain is (gateway/ingest.py): a
+    record altered, dropped or replayed is stored with chain_ok 0 and named in the list returned."""
+    batch_seqs = {record["seq"] for record, _ in fresh}
+    wanted = sorted({record["seq"] - 1 for record, _ in fresh} | batch_seqs)
+    known = await store.hashes_at(tx, device_id=device_id, seqs=wanted)
+    seen_seq = {seq: hashes[0] for seq, hashes in known.items() if seq in batch_seqs}
+    broken: list[tuple[dict[str, Any], str]] = []
+    for record, raw in fresh:
+        problem = chain_problem(record["seq"], record["prev_hash"], record["hash"], raw, known, seen_seq)
+        if problem:
+            record["chain_ok"] = 0
+            broken.append((record, problem))
+        known.setdefault(record["seq"], []).append(record["hash"])
+        seen_seq.setdefault(record["seq"], record["hash"])
+    return broken
 
 
 async def _store_record(svc: Services, tx: Conn, device: Principal, site: str, record: dict[str, Any],

@@ -76,21 +76,23 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str, *,
     return Received(entry, scanned_ts=placed, gate_ts=gate_ts, time_flag=flag, received_at=received_at)
 
 
-def _chain_problem(entry: Entry, raw: Mapping[str, Any], known: dict[int, list[str]],
-                   seen_seq: dict[int, str]) -> str | None:
+def chain_problem(seq: int, prev_hash: str, hash_: str, raw: Mapping[str, Any], known: dict[int, list[str]],
+                  seen_seq: dict[int, str]) -> str | None:
+    """What breaks a per-device chain at this link (hash_mismatch, seq_reused, gap, prev_mismatch), or None.
+
+    The one check of both chains a device keeps: its entries and its checkpoint records (gateway/checkpoint.py)."""
     # the bytes the gate sent: its JSON form is to_json() for every form a gate writes (keys/entry.py),
     # and the hash is checked over what arrived all the same
-    if entry_hash(raw) != entry.hash:
+    if entry_hash(raw) != hash_:
         return "hash_mismatch"
-    seq = entry.seq
-    if seq in seen_seq and seen_seq[seq] != entry.hash:
+    if seq in seen_seq and seen_seq[seq] != hash_:
         return "seq_reused"
     if seq == 1:
-        return None if entry.prev_hash == GENESIS else "prev_mismatch"
+        return None if prev_hash == GENESIS else "prev_mismatch"
     previous = known.get(seq - 1)
     if not previous:
         return "gap"
-    return None if entry.prev_hash in previous else "prev_mismatch"
+    return None if prev_hash in previous else "prev_mismatch"
 
 
 async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> IngestResult:
@@ -123,7 +125,7 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Inge
         broken: list[tuple[Received, str]] = []
         for received, raw in fresh:
             entry = received.entry
-            problem = _chain_problem(entry, raw, known, seen_seq)
+            problem = chain_problem(entry.seq, entry.prev_hash, entry.hash, raw, known, seen_seq)
             if problem:
                 received = replace(received, chain_ok=False)
                 broken.append((received, problem))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from keys import Reason
+from keys.chain import GENESIS, entry_hash
 from keys.policy import DEFAULT_FEVER
 from keys.checkpoint import (DIRECTIONS, ROLES, TEMPERATURE_RANGE, VEHICLE_KINDS, normalise_document,
                              normalise_plate)
@@ -125,14 +126,53 @@ def make_record(gate: Gate, car: Vehicle, people: list[dict[str, Any]]) -> dict[
             "township": car.township, "community": car.community, "people": people}
 
 
+QUEUE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id        TEXT PRIMARY KEY,      -- uuid4: uploads are idempotent on it
+    body      TEXT NOT NULL,         -- the record exactly as hashed and sent; '{}' once the gateway has it
+    queued_at TEXT NOT NULL,
+    sent_at   TEXT,
+    refused   TEXT,
+    seq       INTEGER UNIQUE,        -- the chain position, 1, 2, 3 ... (NULL: sent before the chain)
+    hash      TEXT                   -- kept when the body is emptied: the next record links to it
+);
+"""
+
+
 class RecordQueue:
-    """Records waiting for the gateway, kept on the device (the document numbers only until sent)."""
+    """Records waiting for the gateway, kept on the device (the document numbers only until sent).
+
+    The records form the device's checkpoint chain, hash-linked as the entry log is (keys/chain.py):
+    its own chain beside the entry log's, so neither log nor upload waits for the other (docs/checkpoint.md).
+    """
 
     def __init__(self, data_dir: Path) -> None:
-        self.db = sqlite3.connect(Path(data_dir) / "checkpoint.db")
-        self.db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, body TEXT NOT NULL,"
-                        " queued_at TEXT NOT NULL, sent_at TEXT, refused TEXT)")
-        self.db.commit()
+        self.db = sqlite3.connect(Path(data_dir) / "checkpoint.db", timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a queued record must survive a power cut
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.executescript(QUEUE_SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """A queue from before the chain: add its columns, and chain the records still waiting, in order."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(records)")}
+        if {"seq", "hash"} <= columns:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in ("seq", "hash"):
+                if name not in columns:
+                    self.db.execute(f"ALTER TABLE records ADD COLUMN {name} {'INTEGER' if name == 'seq' else 'TEXT'}")
+            self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS records_seq ON records (seq)")
+            waiting = self.db.execute("SELECT id, body FROM records WHERE sent_at IS NULL AND refused IS NULL"
+                                      " ORDER BY queued_at, rowid").fetchall()
+            for _id, body in waiting:
+                self._link(json.loads(body))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -143,29 +183,78 @@ class RecordQueue:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def append(self, record: dict[str, Any]) -> None:
-        with self.db:
-            self.db.execute("INSERT INTO records (id, body, queued_at) VALUES (?, ?, ?)",
-                            (record["id"], json.dumps(record, ensure_ascii=False), datetime.now().astimezone().isoformat()))
+    def _link(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Inside a write transaction: give the record its place in the chain and store it."""
+        row = self.db.execute("SELECT seq, hash FROM records WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+        linked = {k: v for k, v in record.items() if k not in ("seq", "prev_hash", "hash")}
+        linked.update(seq=seq, prev_hash=prev)
+        linked["hash"] = entry_hash(linked)
+        self.db.execute(
+            "INSERT INTO records (id, body, queued_at, seq, hash) VALUES (:id, :body, :at, :seq, :hash)"
+            " ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq, hash = excluded.hash",
+            {"id": linked["id"], "body": json.dumps(linked, ensure_ascii=False), "seq": seq, "hash": linked["hash"],
+             "at": datetime.now().astimezone().isoformat()})
+        return linked
+
+    def append(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Chain and commit one record; returns it as stored and sent (with seq, prev_hash and hash)."""
+        self.db.execute("BEGIN IMMEDIATE")  # one writer: seq and prev_hash cannot race
+        try:
+            linked = self._link(record)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return linked
 
     def unsent(self, limit: int = BATCH) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT body FROM records WHERE sent_at IS NULL AND refused IS NULL ORDER BY queued_at"
-                               " LIMIT ?", (limit,)).fetchall()
+        rows = self.db.execute("SELECT body FROM records WHERE sent_at IS NULL AND refused IS NULL"
+                               " ORDER BY seq, queued_at LIMIT ?", (limit,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def mark_sent(self, ids: list[str]) -> None:
-        # once the gateway has a record, the device keeps no document number of it
-        with self.db:
+        # once the gateway has a record, the device keeps no document number of it (its hash stays)
+        with self._write():
             self.db.executemany("UPDATE records SET sent_at = ?, body = '{}' WHERE id = ?",
                                 [(datetime.now().astimezone().isoformat(), i) for i in ids])
 
     def mark_refused(self, record_id: str, why: str) -> None:
-        with self.db:
+        with self._write():
             self.db.execute("UPDATE records SET refused = ? WHERE id = ?", (why[:500], record_id))
 
     def count(self, *, unsent_only: bool = False) -> int:
         where = " WHERE sent_at IS NULL AND refused IS NULL" if unsent_only else ""
         return int(self.db.execute(f"SELECT COUNT(*) FROM records{where}").fetchone()[0])
+
+    def verify_chain(self) -> int | None:
+        """The seq of the first record that breaks the local chain, or None if it is intact (a sent
+        record's body is gone: its stored hash still links; a body kept must hash to it)."""
+        prev = GENESIS
+        rows = self.db.execute("SELECT seq, body, hash FROM records WHERE seq IS NOT NULL ORDER BY seq")
+        for expected, (seq, body, hash_) in enumerate(rows, start=1):
+            record = json.loads(body)
+            if seq != expected or (record and (record.get("seq") != seq or record.get("prev_hash") != prev
+                                               or entry_hash(record) != hash_ or record.get("hash") != hash_)):
+                return expected
+            prev = hash_
+        return None
+
+    def _write(self) -> _Write:
+        return _Write(self.db)
+
+
+class _Write:
+    """One write transaction on an autocommit connection (BEGIN IMMEDIATE ... COMMIT, or ROLLBACK)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
 
 
 def push_records(queue: RecordQueue, device: Device) -> tuple[int, int]:
@@ -221,8 +310,7 @@ class Checkpoint:
     def record(self, car: Vehicle, people: list[dict[str, Any]]) -> dict[str, Any]:
         record = make_record(self.gate, car, people)
         with RecordQueue(self.data_dir) as queue:
-            queue.append(record)
-        return record
+            return queue.append(record)
 
 
 def fever_threshold(gate: Gate) -> float:

@@ -15,13 +15,14 @@ PAGE = {"after": Integer(0, 2**62), "limit": Integer(1, 1000)}
 
 @operation("Upload road checkpoint records (idempotent on id); key-area people and fevers become hand-overs "
            "and referrals (a device of a checkpoint site)",
-           response=obj({"accepted": INT, "duplicates": INT, "handovers": array(INT), "referrals": array(INT)}),
+           response=obj({"accepted": INT, "duplicates": INT, "handovers": array(INT), "referrals": array(INT),
+                         "alerts": array(ref("Alert"))}),
            body=checkpoint.UPLOAD, rules=checkpoint.UPLOAD_RULES)
 async def upload_records(request: web.Request) -> web.Response:
     device = await authorise(request)
     result = await checkpoint.ingest(services(request), device, await read_json(request))
     return json_response({"accepted": result.accepted, "duplicates": result.duplicates,
-                          "handovers": result.handovers, "referrals": result.referrals})
+                          "handovers": result.handovers, "referrals": result.referrals, "alerts": result.alerts})
 
 
 @operation("Checkpoint hand-overs and referrals to the caller's communities",

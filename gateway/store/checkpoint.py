@@ -60,6 +60,17 @@ async def existing_ids(conn: Conn, *, ids: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+async def hashes_at(conn: Conn, *, device_id: str, seqs: list[int]) -> dict[int, list[str]]:
+    """Stored hashes by seq of one device's checkpoint chain (a seq repeats only on a broken chain)."""
+    found: dict[int, list[str]] = {}
+    for seq, hash_ in await conn.fetch_all(
+            "SELECT seq, hash FROM checkpoint_records WHERE device_id = :d"
+            f" AND seq IN {conn.json_list(':seqs', 'BIGINT')}",
+            {"d": device_id, "seqs": json.dumps(seqs)}):
+        found.setdefault(int(seq), []).append(hash_)
+    return found
+
+
 async def insert_record(conn: Conn, *, values: dict[str, Any]) -> None:
     names = list(values)
     await conn.execute(f"INSERT INTO checkpoint_records ({', '.join(names)})"

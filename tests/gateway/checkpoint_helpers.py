@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from gateway import idcard
+from keys.chain import GENESIS, entry_hash
 
 from .conftest import Client, bearer, enrol_device, make_site
 
@@ -36,5 +37,37 @@ async def checkpoint_world(client: Client, admin: dict[str, str]) -> dict[str, s
     return bearer(device["credential"])
 
 
+class RecordChain:
+    """A device's checkpoint chain as the scanner's RecordQueue keeps it (scanner/checkpoint.py)."""
+
+    def __init__(self) -> None:
+        self.seq, self.prev = 0, GENESIS
+
+    def link(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """Give `rec` (in place) the next seq, the previous hash and its own hash; returns it."""
+        self.seq += 1
+        rec.update(seq=self.seq, prev_hash=self.prev)
+        rec.pop("hash", None)
+        rec["hash"] = self.prev = entry_hash(rec)
+        return rec
+
+
+_CHAINS: dict[str, RecordChain] = {}  # by the device's credential: each device its own chain
+
+
+def chain_of(device: dict[str, str]) -> RecordChain:
+    return _CHAINS.setdefault(device.get("Authorization", ""), RecordChain())
+
+
 async def upload(client: Client, device: dict[str, str], *records: dict[str, Any]) -> Any:
-    return await client.post(f"{R}/checkpoint/records", headers=device, json={"records": list(records)})
+    """Records not yet linked are linked into the device's chain first (a re-upload sends them as they are);
+    a refused upload gives its links back, as the scanner keeps a refused record out of nothing."""
+    chain = chain_of(device)
+    before = (chain.seq, chain.prev)
+    for rec in records:
+        if "hash" not in rec:
+            chain.link(rec)
+    resp = await client.post(f"{R}/checkpoint/records", headers=device, json={"records": list(records)})
+    if resp.status != 200:
+        chain.seq, chain.prev = before
+    return resp

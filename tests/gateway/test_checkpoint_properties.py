@@ -16,7 +16,8 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.f
 json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                             st.dictionaries(st.text(max_size=10), inner, max_size=4)),
                            max_leaves=12)
-GOOD: dict[str, Any] = {"id": "3f2b6c1e-8d4a-4b7e-9a51-2c6f0d9e8b17", "recorded_at": "2020-02-14T08:00:01+08:00",
+GOOD: dict[str, Any] = {"id": "3f2b6c1e-8d4a-4b7e-9a51-2c6f0d9e8b17", "seq": 1, "prev_hash": "0" * 64,
+                        "hash": "a" * 64, "recorded_at": "2020-02-14T08:00:01+08:00",
                         "plate": "鄂A12345", "vehicle_kind": "car", "direction": "in", "origin": "420100",
                         "township": "T", "community": "C",
                         "people": [{"temperature": 36.5, "decision": "allow", "reason": "ok"}]}
