@@ -122,7 +122,8 @@ async def _world(client: TestClient) -> dict[str, Any]:
     handover = await svc.db.read.fetch_value("SELECT MIN(id) FROM handovers")
     resumption = await svc.db.read.fetch_value("SELECT MIN(id) FROM resumptions")
     assert handover and resumption
-    return {"person": person["id"], "serial": issued["serial"], "handover": handover, "resumption": resumption}
+    return {"person": person["id"], "serial": issued["serial"], "handover": handover, "resumption": resumption,
+            "resident_url": issued["resident_url"]}
 
 
 async def test_every_console_page_speaks_words_and_local_times(
@@ -183,6 +184,14 @@ async def test_every_console_page_speaks_words_and_local_times(
     resp = await client.post("/console/desk", data={"csrf_token": csrf, "document_type": "resident_id",
                                                     "document_number": idcard.make("42010219900101123")})
     found.update({"desk answer": p} if (p := page_problems(await resp.text())) else {})
+    # the resident's own page and card: local human times, words (the page a returnee keeps on the phone)
+    link = "/p/" + world["resident_url"].split("/p/", 1)[1]
+    for path in (link, link + "/card", link + "?lang=en"):  # English words are no codes on an English page
+        resp = await client.get(path)
+        assert resp.status == 200, path
+        issues = [p for p in page_problems(await resp.text()) if "lang=en" not in path or p.startswith("ISO")]
+        found.update({path: issues} if issues else {})
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", await resp.text()), path  # valid until, as a person reads it
     resp = await client.get("/console/login")  # logged in: the login page still renders in words
     found.update({"login": p} if (p := page_problems(await resp.text())) else {})
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
