@@ -1,4 +1,4 @@
-"""Helpers every handler uses: reading JSON, authorising, query parameters, responses."""
+"""Helpers every handler uses: reading JSON, authorising, responses (query and path: gateway/api/spec.py)."""
 
 from __future__ import annotations
 
@@ -60,40 +60,6 @@ def json_response(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-def query_int(request: web.Request, name: str, *, default: int | None, low: int, high: int) -> int | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        digits = raw[1:] if raw.startswith("-") else raw
-        if not (digits.isascii() and digits.isdigit()) or len(raw) > 20:
-            raise ValueError
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number", field=name) from None
-    if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}", field=name)
-    return value
-
-
-def query_text(request: web.Request, name: str, *, max_len: int = 64) -> str | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    if not 0 < len(raw) <= max_len or not raw.isprintable():
-        raise InvalidInput(f"{name} must be 1..{max_len} printable characters", field=name)
-    return raw
-
-
-def query_flag(request: web.Request, name: str) -> bool:
-    raw = request.query.get(name)
-    if raw is None:
-        return False
-    if raw not in ("0", "1", "true", "false"):
-        raise InvalidInput(f"{name} must be 1 or 0", field=name)
-    return raw in ("1", "true")
-
-
 def base_url(request: web.Request) -> str:
     """Where clients reach us: the configured public URL, else the address we listen on.
 
@@ -101,10 +67,3 @@ def base_url(request: web.Request) -> str:
     and enrolment QRs made from it would send people and gates elsewhere.
     """
     return services(request).config.base_url
-
-
-def path_int(request: web.Request, name: str) -> int:
-    raw = request.match_info[name]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise InvalidInput(f"{name} must be a positive whole number", field=name)
-    return int(raw)
