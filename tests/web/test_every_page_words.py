@@ -102,10 +102,13 @@ async def _world(client: TestClient) -> dict[str, Any]:
                "name": "李武汉", "document_type": "resident_id", "document_number": idcard.make("42010219850612123")},
               {"role": "passenger", "decision": "allow", "reason": "ok", "temperature": 38.6,
                "name": "赵发热", "document_type": "resident_id", "document_number": GOOD_ID}]
-    await ok(client.post(f"{R}/checkpoint/records", headers={"Authorization": checkpoint["Authorization"]}, json={
-        "records": [{"id": str(uuid.uuid4()), "recorded_at": f"{local_today().isoformat()}T00:00:05+08:00",
-                     "clock_offset": 0.2, "plate": "鄂A·12345", "vehicle_kind": "car", "direction": "in",
-                     "origin": "420100", "township": "T-BC", "community": "HEYUAN", "people": people}]}))
+    record: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "recorded_at": f"{local_today().isoformat()}T00:00:05+08:00", "clock_offset": 0.2,
+        "plate": "鄂A·12345", "vehicle_kind": "car", "direction": "in", "origin": "420100", "township": "T-BC",
+        "community": "HEYUAN", "people": people, "seq": 1, "prev_hash": GENESIS}  # the device's first link
+    record["hash"] = entry_hash(record)
+    await ok(client.post(f"{R}/checkpoint/records", headers={"Authorization": checkpoint["Authorization"]},
+                         json={"records": [record]}))
     async with svc.db.transaction() as tx:  # as the sender leaves one after its eighth try
         await tx.execute("UPDATE webhook_deliveries SET state = 'dead', attempts = 8, last_error = 'HTTP 503'")
     # a factory asks to resume
