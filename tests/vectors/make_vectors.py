@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from keys import HolderAlg, HolderKey, IssuerKey, PassClaims, SitePolicy, Status, TrustSet, issue_pass
 from keys import base45, cose, sign_policy
 from keys import holder as qg2
+from keys.chain import GENESIS, entry_hash
 from keys.passes import PREFIX
 from keys.revocations import sign_revocations
 
@@ -250,6 +251,7 @@ def build(out: Path) -> None:
         *_one_encoding_cases(valid),
     ]
     cases += _qg2_cases(valid, rng)
+    files["entries.json"] = _json({"about": ENTRIES_ABOUT, "entries": _entries()})
     # one case per line: the file stays diffable
     files["cases.json"] = ("[\n" + ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
                            + "\n]\n").encode()
@@ -463,6 +465,38 @@ def _case(name: str, qr_text: str, at: str, *, decision: str, reason: str, jwks:
     if check_id is not None:  # whether the guard is told to check the ID card (a static pass)
         case["check_id"] = check_id
     return case
+
+
+ENTRIES_ABOUT = ("gate entries as gates have written them, with their hashes (SHA-256 over the canonical JSON "
+                 "of every field but hash, keys/chain.py); keys/entry.py must read each and give back the same JSON")
+
+
+def _entries() -> list[dict[str, Any]]:
+    """Entry JSON forms gates write (tests/keys/test_entry.py), hashed with keys.chain, not keys.entry."""
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, entry: dict[str, Any]) -> None:
+        out.append({"name": name, "entry": {**entry, "hash": entry_hash(entry)}})
+
+    base = {"id": "3f2b8c1e-9a4d-4e2f-8b1a-5c6d7e8f9a0b", "seq": 1, "device_id": "dev_5f0c3a9e1b2d4c6a",
+            "site": "HEYUAN", "scanned_at": "2020-02-14T08:00:01.250+08:00", "serial": "0123456789abcdef01234567",
+            "text_hash": None, "decision": "allow", "reason": "ok", "temperature": 36.6, "clock_offset": 0.4,
+            "latency_ms": 41.7, "direction": "in", "prev_hash": GENESIS}
+    add("today's scanner: every optional field, a pass read", base)
+    add("unreadable code: text hash, no serial, no reading, no offset", {
+        **base, "id": "7a1e2d3c-4b5a-4697-8877-665544332211", "seq": 2, "serial": None,
+        "text_hash": hashlib.sha256(b"not a pass").hexdigest(), "decision": "deny", "reason": "unreadable",
+        "temperature": None, "clock_offset": None, "latency_ms": None, "prev_hash": out[0]["entry"]["hash"]})
+    old = {k: v for k, v in base.items() if k not in ("direction", "latency_ms")}
+    add("a gate from before directions and latencies: those fields left out",
+        {**old, "id": "0b1c2d3e-4f50-4617-a8b9-cadbecfd0e1f"})
+    add("an integer temperature and offset (a non-Python gate)", {
+        **base, "id": "c0ffee00-1234-4abc-8def-0123456789ab", "temperature": 37, "clock_offset": -2,
+        "decision": "deny", "reason": "temperature_required", "direction": "out"})
+    add("UTC time, a gate clock of 1970 never set (no offset)", {
+        **base, "id": "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6", "site": "SCHOOL-1",
+        "scanned_at": "1970-01-01T00:00:05Z", "clock_offset": None})
+    return out
 
 
 def _json(obj: object) -> bytes:

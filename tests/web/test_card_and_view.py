@@ -121,6 +121,11 @@ def test_state_order_puts_unusable_passes_first(issuer_key: IssuerKey) -> None:
     q = _pass(issuer_key, quarantine_start=date(2020, 2, 6), quarantine_end=date(2020, 2, 20))
     assert q.state(NOW) is PassState.QUARANTINE
     assert q.state(datetime(2020, 2, 19, 16, 0, tzinfo=UTC)) is PassState.GREEN  # 00:00 on the 20th, Shanghai
+    # the city's zone is the pass view's (GatewayConfig.timezone): at the same moment Urumqi is still on the 19th
+    west = _pass(issuer_key, quarantine_start=date(2020, 2, 6), quarantine_end=date(2020, 2, 20),
+                 tz=ZoneInfo("Asia/Urumqi"))
+    assert west.state(datetime(2020, 2, 19, 16, 0, tzinfo=UTC)) is PassState.QUARANTINE
+    assert west.state(datetime(2020, 2, 19, 18, 0, tzinfo=UTC)) is PassState.GREEN  # 00:00 on the 20th, Urumqi
     assert q.countdown(NOW, "zh") == "第5天/共14天 — 2月20日起可通行"
 
 

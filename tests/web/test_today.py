@@ -15,7 +15,8 @@ from gateway import accounts, auth, idcard, keyops, reissue
 from gateway.auth import CLI
 from tests.city import local_today
 from gateway.store import audit
-from keys.chain import GENESIS, entry_hash
+from keys.chain import GENESIS
+from keys.entry import Entry
 
 
 async def _device(client: TestClient, admin: dict[str, str], site: str) -> dict[str, Any]:
@@ -24,11 +25,9 @@ async def _device(client: TestClient, admin: dict[str, str], site: str) -> dict[
 
 
 async def _fever(client: TestClient, device: dict[str, Any], site: str, serial: str) -> None:
-    entry: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "seq": 1, "device_id": device["device_id"], "site": site,
-        "scanned_at": f"{local_today().isoformat()}T00:00:05+08:00", "serial": serial, "text_hash": None,
-        "decision": "deny", "reason": "fever", "temperature": 38.4, "clock_offset": 0.2, "prev_hash": GENESIS}
-    entry["hash"] = entry_hash(entry)
+    entry = Entry.chained(id=str(uuid.uuid4()), seq=1, prev_hash=GENESIS, device_id=device["device_id"], site=site,
+                          scanned_at=f"{local_today().isoformat()}T00:00:05+08:00", serial=serial, text_hash=None,
+                          decision="deny", reason="fever", temperature=38.4, clock_offset=0.2).to_json()
     resp = await client.post("/api/v1/entries", json={"entries": [entry]},
                              headers={"Authorization": "Bearer " + device["credential"]})
     assert resp.status == 200, await resp.text()

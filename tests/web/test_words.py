@@ -12,7 +12,8 @@ from web_helpers import GOOD_ID, csrf_of, svc_of
 
 from gateway import auth, idcard
 from tests.city import local_today
-from keys.chain import GENESIS, entry_hash
+from keys.chain import GENESIS
+from keys.entry import Entry
 from web import labels
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d|[+-]00:00\b|\bUTC\b")
@@ -51,12 +52,10 @@ async def _world(client: TestClient) -> dict[str, Any]:
     await client.post(f"/api/v1/people/{person['id']}/health-checks", headers=admin, json={"temperature": 36.6})
     token = (await (await client.post("/api/v1/sites/HY-1/enrolments", headers=admin, json={})).json())["token"]
     device = await (await client.post("/api/v1/devices/enroll", json={"token": token, "name": "北门"})).json()
-    entry: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "seq": 1, "device_id": device["device_id"], "site": "HY-1",
-        "scanned_at": f"{local_today().isoformat()}T00:00:05+08:00", "serial": issued["serial"],
-        "text_hash": None, "decision": "deny", "reason": "fever", "temperature": 38.4, "clock_offset": 0.2,
-        "prev_hash": GENESIS}
-    entry["hash"] = entry_hash(entry)
+    entry = Entry.chained(id=str(uuid.uuid4()), seq=1, prev_hash=GENESIS, device_id=device["device_id"], site="HY-1",
+                          scanned_at=f"{local_today().isoformat()}T00:00:05+08:00", serial=issued["serial"],
+                          text_hash=None, decision="deny", reason="fever", temperature=38.4,
+                          clock_offset=0.2).to_json()
     resp = await client.post("/api/v1/entries", json={"entries": [entry]},
                              headers={"Authorization": "Bearer " + device["credential"]})
     assert resp.status == 200, await resp.text()
