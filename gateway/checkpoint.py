@@ -89,6 +89,8 @@ PERSON = Obj({
     "document_number": Nullable(registry.DOCUMENT_NUMBER), "resident": Nullable(Boolean()),
     "temperature": Reading(), "decision": Choice(("allow", "deny")), "reason": Choice(REASONS),
     "transport": Nullable(Choice(TRANSPORTS)), "clinic": Nullable(Text(100)),
+    # the gate-log entry of the pass shown, if any: the daily report then counts the person once
+    "entry_id": Nullable(RECORD_ID),
 }, required=("temperature", "decision", "reason"),
     description="docs/checkpoint.md: a pass serial, else a document; a temperature always")
 HASH = Text(64, 64, pattern="[0-9a-f]{64}", trim=False, what="64 lowercase hex")
@@ -146,7 +148,7 @@ def parse_person(raw: object, where: str) -> dict[str, Any]:
         "role": checked.get("role", "passenger"), "name": checked.get("name"), "serial": checked.get("serial"),
         "document": document, "resident": checked.get("resident"), "temperature": checked["temperature"],
         "decision": checked["decision"], "reason": checked["reason"], "transport": checked.get("transport"),
-        "clinic": checked.get("clinic"),
+        "clinic": checked.get("clinic"), "entry_id": checked.get("entry_id"),
     }
 
 
@@ -291,7 +293,7 @@ async def _store_record(svc: Services, tx: Conn, device: Principal, site: str, r
             "document_hmac": svc.cipher.lookup("document", f"{document[0]}:{document[1]}") if document else None,
             "document_masked": mask_document(document[1]) if document else None,
             "resident": None if resident is None else int(resident), "temperature": person["temperature"],
-            "decision": person["decision"], "reason": person["reason"],
+            "decision": person["decision"], "reason": person["reason"], "entry_id": person["entry_id"],
             "key_area": json.dumps(links) if links else None, "fever": int(fever), "person_id": person_id})
         common = {"record_id": record["id"], "checkpoint_person_id": cp_id, "person_id": person_id,
                   "site": site, "township": record["township"], "community": record["community"],

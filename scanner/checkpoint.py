@@ -94,8 +94,9 @@ def decide_person(gate: Gate, raw: dict[str, Any], *, fever_threshold: float, ca
     if raw.get("pass"):
         outcome = gate.decide(str(raw["pass"]), temperature, direction=direction)
         decision = outcome.decision
+        # the scan is an entry of the gate's log too: naming it lets the report count this person once
         person.update(serial=decision.serial.hex() if decision.serial else None, decision=decision.decision,
-                      reason=decision.reason.value)
+                      reason=decision.reason.value, entry_id=outcome.entry["id"])
         return person
     if raw.get("document_type") or raw.get("document_number"):
         try:

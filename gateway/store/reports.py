@@ -93,6 +93,11 @@ def _site_filter(conn: Conn, col: str) -> str:
     return f"(:sites IS NULL OR {col} IN {conn.json_list(':sites')})"
 
 
+# a pass shown at a road checkpoint is an entry and a checkpoint person: the report counts the person once,
+# among the checkpoint's figures, so the entry figures leave out the entries a checkpoint person names
+NOT_AT_CHECKPOINT = "NOT EXISTS (SELECT 1 FROM checkpoint_people cp WHERE cp.entry_id = entries.id)"
+
+
 def _count(condition: str) -> str:
     """How many rows meet `condition` (portable: PostgreSQL cannot sum booleans)."""
     return f"coalesce(sum(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
@@ -101,7 +106,7 @@ def _count(condition: str) -> str:
 async def entry_counts(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[CountRow]:
     """Entries that happened (scanner time) in the window, by site, decision and reason."""
     sql = ("SELECT site, decision, reason, count(*), " + _count("received_at >= :end_iso") +
-           " FROM entries WHERE scanned_ts >= :start AND scanned_ts < :end AND "
+           " FROM entries WHERE scanned_ts >= :start AND scanned_ts < :end AND " + NOT_AT_CHECKPOINT + " AND "
            + _site_filter(conn, "site") + " GROUP BY site, decision, reason")
     params = {"start": window.start_ts, "end": window.end_ts, "end_iso": window.end_iso,
               "sites": _sites(sites)}
@@ -111,7 +116,7 @@ async def entry_counts(conn: Conn, *, window: Window, sites: Sequence[str] | Non
 async def temperatures(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[tuple[str, int]]:
     """(site, entries with a temperature reading) in the window: 每人必测, how many were measured."""
     sql = ("SELECT site, count(*) FROM entries WHERE scanned_ts >= :start AND scanned_ts < :end"
-           " AND temperature IS NOT NULL AND " + _site_filter(conn, "site") + " GROUP BY site")
+           " AND temperature IS NOT NULL AND " + NOT_AT_CHECKPOINT + " AND " + _site_filter(conn, "site") + " GROUP BY site")
     params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
     return [(r[0], r[1]) for r in await conn.fetch_all(sql, params)]
 
@@ -119,8 +124,8 @@ async def temperatures(conn: Conn, *, window: Window, sites: Sequence[str] | Non
 async def directions(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[tuple[str, str, int]]:
     """(site, direction, entries) in the window; entries from gates before directions count as both."""
     sql = ("SELECT site, COALESCE(direction, 'both'), count(*) FROM entries"
-           " WHERE scanned_ts >= :start AND scanned_ts < :end AND " + _site_filter(conn, "site")
-           + " GROUP BY site, COALESCE(direction, 'both')")
+           " WHERE scanned_ts >= :start AND scanned_ts < :end AND " + NOT_AT_CHECKPOINT + " AND "
+           + _site_filter(conn, "site") + " GROUP BY site, COALESCE(direction, 'both')")
     params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
     return [(r[0], r[1], r[2]) for r in await conn.fetch_all(sql, params)]
 
@@ -131,6 +136,7 @@ async def fevers(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> 
            " p.id, p.name, p.document_masked FROM entries e"
            " LEFT JOIN passes s ON s.serial = e.serial LEFT JOIN people p ON p.id = s.person_id"
            " WHERE e.scanned_ts >= :start AND e.scanned_ts < :end AND e.reason = 'fever' AND "
+           + NOT_AT_CHECKPOINT.replace("entries.id", "e.id") + " AND "
            + _site_filter(conn, "e.site") + " ORDER BY e.scanned_ts, e.id")
     params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
     return [FeverRow(*r) for r in await conn.fetch_all(sql, params)]

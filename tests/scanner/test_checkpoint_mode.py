@@ -81,6 +81,7 @@ def test_a_car_is_recorded_offline_and_synced_later(gateway: Gateway, tmp_path: 
         assert waiting["seq"] == 2 and queue.verify_chain() is None
     with EntryLog(data / "entries.db") as log:
         assert log.count() == 2 and log.verify_chain() is None
+        assert waiting["people"][0]["entry_id"] == log.entries()[-1]["id"]  # the report counts them once
     assert run(["sync", "--data", str(data)], capsys)[0] == 0
     assert not [a for a in gateway.alerts() if a["kind"] == "broken_chain"]
     assert gateway.ok("GET", "/api/v1/reports/daily?date=" + local_today().isoformat()
