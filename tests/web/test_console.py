@@ -88,7 +88,7 @@ async def test_register_issue_revoke_reissue(client: TestClient, admin: str) -> 
     issued = await client.post(person_url + "/passes", data={"csrf_token": admin})
     html = await issued.text()
     serial = re.search(r'id="serial">([0-9a-f]{24})<', html).group(1)
-    link = re.search(r'id="resident-link" class="mono" href="([^"]+)"', html).group(1)
+    link = re.search(r'id="resident-link" class="mono long" href="([^"]+)"', html).group(1)
     resident = await client.get(urlsplit(link).path)
     assert resident.status == 200 and "李雷" in await resident.text()
     # revoke needs a reason and the confirmation box

@@ -74,6 +74,15 @@ def _clean(page: Page) -> None:
     assert not problems(f"<body>{text}</body>", username="liu"), (page.url, problems(text, username="liu"))
 
 
+def _broken_values(page: Page) -> list[str]:
+    """The texts of .nowrap and .mono values (not .long) that the browser laid out on more than one line."""
+    return page.evaluate("""() => [...document.querySelectorAll('.nowrap, .mono:not(.long)')].filter(e => {
+        if (!e.textContent.trim()) return false;
+        const r = document.createRange(); r.selectNodeContents(e);
+        const tops = new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top)));
+        return tops.size > 1; }).map(e => e.textContent.trim())""")
+
+
 def _qr(png: bytes) -> str:
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
     return code.text
@@ -158,6 +167,20 @@ def test_a_scoped_registrars_day(gateway: LiveGateway, browser: Browser, tmp_pat
         page.goto(gateway.url + path)
         _clean(page)
     expect(page.locator("body")).not_to_contain_text("东方精密")  # another site: not in her scope
+    # on a phone-sized window no number, serial or time breaks across lines
+    page.set_viewport_size({"width": 360, "height": 800})
+    for path in ("/console/people", "/console/alerts", "/console/entries", "/console/today", "/console/people"):
+        page.goto(gateway.url + path)
+        assert _broken_values(page) == [], (page.url, _broken_values(page))
+    page.click("text=张三")  # her file: masked number, phone, serial, times
+    expect(page.locator("#person-name")).to_contain_text("张三")
+    assert page.locator(".nowrap, .mono:not(.long)").count() > 3  # the check has values to look at
+    assert _broken_values(page) == [], (page.url, _broken_values(page))
+    probe = browser.new_page()  # a blank page (the console's CSP would refuse the inline styles)
+    probe.set_content('<p style="width:3em"><span class="mono" style="word-break:break-all">110105194912310021</span></p>')
+    assert _broken_values(probe) == ["110105194912310021"]  # and sees a number broken in two
+    probe.close()
+    page.set_viewport_size({"width": 1280, "height": 900})
     # the language switch, remembered on the next page
     page.click("#lang-switch")
     expect(page.locator("html")).to_have_attribute("lang", "en")
