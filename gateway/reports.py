@@ -21,6 +21,7 @@ from keys import PolicyError, Reason
 
 from . import major_events, monitoring
 from .clock import iso
+from .config import MAJOR_EVENT_RULES
 from .db import Database
 from .errors import NotFound
 from .sites import policy_of
@@ -379,12 +380,20 @@ def _unique_alerts(groups: Iterable[list[AlertRow]]) -> list[AlertRow]:
     return sorted(seen.values(), key=lambda a: a.id)
 
 
+CHECKPOINT_FIGURES = ("vehicles", "people", "denied", "no_document", "fevers", "key_area_people", "handovers",
+                      "referrals")
+HEALTH_FIGURES = ("monitored", "checked", "not_checked", "abnormal")
 CSV_COLUMNS = (
     ["date", "site", "name", "timezone", "zero_report", "entries_total", "allowed", "denied", "late_uploads"]
     + [f"denied_{g}" for g in (*REASON_GROUPS, OTHER)]
     + [f"reason_{r}" for r in (*DENY_REASONS, OTHER)]
     + ["fevers", "temperatures_taken", "entries_in", "entries_out", "entries_both", "in_quarantine", "quarantine_ending", "newly_registered", "silent_devices", "alerts"]
     + [f"alerts_{k}" for k in ALERT_KINDS]
+    # road checkpoints (blank for a site that is no checkpoint), major-event reports, health monitoring
+    # (the city row, or a one-site report's row; blank elsewhere): what the JSON report has beside the entries
+    + [f"checkpoint_{k}" for k in CHECKPOINT_FIGURES]
+    + ["major_events", "major_events_open"] + [f"major_events_{r}" for r in MAJOR_EVENT_RULES]
+    + [f"health_{k}" for k in HEALTH_FIGURES]
     + ["summary_zh", "summary_en", "changed_since_first_produced", "fingerprint"])
 
 
@@ -402,6 +411,8 @@ def csv_rows(report: dict[str, Any]) -> list[list[str]]:
     if report["city"] is not None:
         scopes.append((CITY, "全市合计 City total", report["city"]))
     out = [list(CSV_COLUMNS)]
+    health = report.get("health_monitoring")
+    health_scope = CITY if report["city"] is not None else (report["sites"][0]["site"] if report["sites"] else None)
     for code, name, f in scopes:
         row = [report["date"], code, name, f["timezone"], f["zero_report"], f["entries"]["total"],
                f["entries"]["allowed"], f["entries"]["denied"], f["entries"]["late_uploads"]]
@@ -411,6 +422,13 @@ def csv_rows(report: dict[str, Any]) -> list[list[str]]:
                 f["directions"]["both"], f["people"]["in_quarantine"], f["people"]["quarantine_ending"],
                 f["people"]["newly_registered"], len(f["silent_devices"]), f["alerts"]["total"]]
         row += [f["alerts"]["by_kind"].get(k, 0) for k in ALERT_KINDS]
+        found = f.get("checkpoint")
+        row += [found.get(k, 0) if found is not None else "" for k in CHECKPOINT_FIGURES]
+        events = f.get("major_events", [])
+        row += [len(events), sum(1 for e in events if e["acknowledged_at"] is None)]
+        row += [sum(1 for e in events if e["rule"] == r) for r in MAJOR_EVENT_RULES]
+        shown = health if health is not None and code == health_scope else None
+        row += [shown[k] if shown is not None else "" for k in HEALTH_FIGURES]
         row += [f["summary"]["zh"], f["summary"]["en"], f["changed_since_first_produced"], f["fingerprint"]]
         out.append([_cell(v) for v in row])
     return out

@@ -48,7 +48,21 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                       "silent_devices": ("未同步设备", "Silent devices"), "alerts": ("警报", "Alerts"),
                       "summary_zh": ("摘要（中文）", "Summary (Chinese)"), "summary_en": ("摘要（英文）", "Summary (English)"),
                       "changed_since_first_produced": ("首次生成后有变化", "Changed since first produced"),
-                      "fingerprint": ("指纹", "Fingerprint")},
+                      "fingerprint": ("指纹", "Fingerprint"),
+                      "checkpoint_vehicles": ("卡口：车辆", "Checkpoint: vehicles"),
+                      "checkpoint_people": ("卡口：人员", "Checkpoint: people"),
+                      "checkpoint_denied": ("卡口：拒绝", "Checkpoint: denied"),
+                      "checkpoint_no_document": ("卡口：无证件", "Checkpoint: no document"),
+                      "checkpoint_fevers": ("卡口：发热", "Checkpoint: fevers"),
+                      "checkpoint_key_area_people": ("卡口：重点地区人员", "Checkpoint: key-area people"),
+                      "checkpoint_handovers": ("卡口：移交", "Checkpoint: hand-overs"),
+                      "checkpoint_referrals": ("卡口：转诊", "Checkpoint: referrals"),
+                      "major_events": ("重大事项报告", "Major-event reports"),
+                      "major_events_open": ("重大事项：未签收", "Major events: not acknowledged"),
+                      "health_monitored": ("健康监测：应测人数", "Health checks: people monitored"),
+                      "health_checked": ("健康监测：已测", "Health checks: checked"),
+                      "health_not_checked": ("健康监测：未测", "Health checks: not checked"),
+                      "health_abnormal": ("健康监测：异常", "Health checks: abnormal")},
     "alert_state": {"open": ("未处理", "Open"), "handled": ("已处理", "Handled"), "all": ("全部", "All")},
     "alert_kind": {"fever": ("发热", "Fever"), "shared_pass": ("疑似共用通行码", "Shared pass"),
                    "broken_chain": ("记录链断裂", "Broken log chain"),
@@ -340,7 +354,8 @@ def report_column(column: str, lang: str = DEFAULT) -> str:
     """A daily-report CSV column (gateway/reports.py CSV_COLUMNS) as a worker's spreadsheet heads it."""
     for prefix, kind, lead in (("denied_", "deny_group", ("拒绝：", "Denied: ")),
                                ("reason_", "reason", ("原因：", "Reason: ")),
-                               ("alerts_", "alert_kind", ("警报：", "Alerts: "))):
+                               ("alerts_", "alert_kind", ("警报：", "Alerts: ")),
+                               ("major_events_", "major_event_rule", ("重大事项：", "Major events: "))):
         code = column.removeprefix(prefix)
         if column.startswith(prefix) and (code in _WORDS[kind] or code == "other"):
             words = label("deny_group", "other", lang) if code == "other" else label(kind, code, lang)
