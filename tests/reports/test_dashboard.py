@@ -40,6 +40,8 @@ async def test_the_dashboard_shows_the_day(client: Client, tokens: dict[str, Any
     assert "11:00 通行 0，拒绝 1" in svg  # the fever at 11:00 (one language: zh-CN by default)
     assert "08:00 通行 2，拒绝 1" in svg
     assert re.search(r'<tr id="site-S4" class="zero">.*?零报告', html, re.S)
+    zero_row = re.search(r'<tr id="site-S4".*?</tr>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert zero_row.count("零报告") == 1 and "zero report" not in zero_row  # written once, in one language
     assert re.search(r'<tr id="site-S1" class="to-report">', html)
     ending = html.split('id="dash-ending"')[1].split("</table>")[0]
     assert ending.count("/console/people/") == 1 and ">周*</a>" in ending and "2020-02-14" in ending
