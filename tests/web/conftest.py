@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
+from playwright.sync_api import Browser, sync_playwright
 from web_helpers import login
 
 from qrgate.app import create_app
@@ -27,3 +28,16 @@ async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], config: G
 @pytest.fixture
 async def admin(client: TestClient) -> AsyncIterator[str]:
     yield await login(client, "admin", "admin")
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one per test module (each test opens its own context)."""
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

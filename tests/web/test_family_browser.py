@@ -13,7 +13,7 @@ import pytest
 import zxingcpp
 from live import LiveGateway
 from PIL import Image
-from playwright.sync_api import Browser, Locator, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, expect
 from web_helpers import PASSWORD
 
 from gateway import accounts, guardianships, idcard, passes, registry, sites
@@ -28,8 +28,6 @@ from scanner.sync import enroll, sync_once
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
 SITE = {"code": "KS-F001", "name": "Heyuan gate", "kind": "community",
         "policy": {"kind": "community", "site": "KS-F001", "communities": ["HEYUAN"], "allow_reentry": True}}
@@ -43,14 +41,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live.call(lambda svc: sites.create_site(svc, SITE, CLI))
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _family(gateway: LiveGateway, seeds: tuple[str, ...] = ()) -> tuple[str, list[int]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from live import LiveGateway
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from web_helpers import GOOD_ID, PASSWORD
 
 from gateway import accounts
@@ -15,8 +15,6 @@ from gateway.config import GatewayConfig
 from tests import city
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +23,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live.call(lambda svc: accounts.create_account(svc.db, "admin", PASSWORD, "admin"))
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_a_key_area_origin_asks_for_the_arrival_date(gateway: LiveGateway, browser: Browser) -> None:

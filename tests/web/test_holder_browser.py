@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from live import LiveGateway
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from web_helpers import GOOD_ID, PASSWORD
 
 from gateway import accounts, bindings, passes, registry, sites
@@ -28,8 +28,6 @@ from scanner.sync import enroll, sync_once
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
 # re-entry allowed: anti-passback (`duplicate`) would otherwise hide what the codes themselves do
 SITE = {"code": "KS-C0012", "name": "North gate", "kind": "community",
@@ -45,14 +43,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live.call(lambda svc: sites.create_site(svc, SITE, CLI))
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _resident(gateway: LiveGateway) -> tuple[int, str]:

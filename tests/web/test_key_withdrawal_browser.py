@@ -13,7 +13,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 from live import LiveGateway
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from web_helpers import GOOD_ID, PASSWORD
 
 from gateway import accounts, passes, registry
@@ -23,8 +23,6 @@ from gateway.services import Services
 from keys import Reason, decide
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -33,14 +31,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live.call(lambda svc: accounts.create_account(svc.db, "admin", PASSWORD, "admin"))
     yield live
     live.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 async def _person_with_pass(svc: Services) -> passes.IssuedPassInfo:

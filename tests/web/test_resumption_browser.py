@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from live import LiveGateway
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from web_helpers import GOOD_ID, PASSWORD
 
 from gateway import accounts, passes, registry, sites
@@ -25,8 +25,6 @@ from gateway.services import Services
 from scanner.cli import main as scanner
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -34,14 +32,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live = LiveGateway(GatewayConfig.for_data_dir(tmp_path_factory.mktemp("resume-live") / "data")).start()
     yield live
     live.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 async def _world(svc: Services) -> tuple[str, str]:

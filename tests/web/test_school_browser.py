@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from live import LiveGateway
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from web_helpers import GOOD_ID, PASSWORD
 
 from gateway import accounts, idcard, registry
@@ -20,8 +20,6 @@ from gateway.config import GatewayConfig
 from gateway.services import Services
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -29,14 +27,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live = LiveGateway(GatewayConfig.for_data_dir(tmp_path_factory.mktemp("school-live") / "data")).start()
     yield live
     live.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 async def _world(svc: Services) -> dict[str, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from live import LiveGateway
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from web_helpers import GOOD_ID, PASSWORD
 
 from gateway import accounts, passes, registry, sites
@@ -21,8 +21,6 @@ from gateway.services import Services
 from scanner.cli import main as scanner
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -31,14 +29,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     live.call(lambda svc: accounts.create_account(svc.db, "admin", PASSWORD, "admin"))
     yield live
     live.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 async def _factory_worker_and_enrolment(svc: Services) -> tuple[str, str]:
