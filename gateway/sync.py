@@ -30,8 +30,8 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def parse_nonce(text: str | None) -> bytes | None:
-    """The gate's nonce for the signed time (hex); InvalidInput if it is not one."""
+def parse_nonce(text: str | None, field: str = "nonce") -> bytes | None:
+    """The gate's nonce for the signed time (hex); InvalidInput naming `field` if it is not one."""
     if text is None:
         return None
     try:
@@ -39,7 +39,7 @@ def parse_nonce(text: str | None) -> bytes | None:
     except ValueError:
         raw = b""
     if not NONCE_BYTES[0] <= len(raw) <= NONCE_BYTES[1] or len(text) != 2 * len(raw):
-        raise InvalidInput("nonce must be 16 to 32 bytes in hex", field="nonce")
+        raise InvalidInput(f"{field} must be 16 to 32 bytes in hex", field=field)
     return raw
 
 
@@ -97,22 +97,26 @@ def _key_cache(svc: Services) -> KeyCache:
 
 @dataclass(frozen=True)
 class Bundle:
-    """A device's bundle: its ETag, and its body unless the gate holds this version already."""
+    """A device's bundle: its ETag, its body unless the gate holds this version already, and the
+    signed time when the gate sent a nonce for it (answered in a header, with a 304 too)."""
 
     etag: str
     body: dict[str, Any] | None
+    time: bytes | None = None
 
 
 async def bundle(svc: Services, device: Principal, *, if_none_match: str | None = None,
-                 nonce: bytes | None = None) -> Bundle:
+                 nonce: bytes | None = None, time_nonce: bytes | None = None) -> Bundle:
     """Everything a gate needs to decide offline, assembled from documents signed once per version.
 
     The one function that builds a bundle (docs/device-api.md): the key set signed by the root, the
     root chain, the site policy and the revocation index, each kept signed (gateway/documents.py);
     nothing is signed here. The ETag names exactly what the body holds, so a gate that sends it
     back (If-None-Match) gets a 304 and nothing is read or assembled. The revocation parts the index
-    names are fetched apart (`revocation_part`), and the signed time too (`signed_time`); a gate
-    that still sends a nonce here gets the time inside (then the answer is not cacheable).
+    names are fetched apart (`revocation_part`). With `time_nonce` the signed time comes back
+    beside the bundle, 304 or not (`Bundle.time`), so that an unchanged sync is one request; a
+    gate from before that asks `signed_time` apart, and one from before that sends `nonce` and gets
+    the time inside the body (then the answer is not cacheable).
     """
     moment = now()
     site = await site_store.get_site(svc.db.read, code=device.site or "")
@@ -128,8 +132,9 @@ async def bundle(svc: Services, device: Principal, *, if_none_match: str | None 
     etag = documents.etag_of(
         f"{device.id}|{site.code}|{trust_etag}|{policy.etag}|{revocations.index.etag}".encode())[:32]
     await _touch(svc, device, moment)
+    time = None if time_nonce is None else _time_doc(key, device, time_nonce, moment, revocations)
     if nonce is None and if_none_match is not None and etag in etags(if_none_match):
-        return Bundle(etag, None)
+        return Bundle(etag, None, time)
     out: dict[str, Any] = {
         "device_id": device.id,
         "site": site.code,
@@ -141,7 +146,7 @@ async def bundle(svc: Services, device: Principal, *, if_none_match: str | None 
     }
     if nonce is not None:
         out.update(_time(key, device, nonce, moment, revocations))
-    return Bundle(etag, out)
+    return Bundle(etag, out, time)
 
 
 def etags(header: str) -> set[str]:
@@ -156,12 +161,22 @@ async def _touch(svc: Services, device: Principal, moment: datetime) -> None:
             await site_store.touch_device(tx, device_id=device.id, at=iso(moment))
 
 
-def _time(key: IssuerKey, device: Principal, nonce: bytes, moment: datetime,
-          revocations: documents.RevocationState) -> dict[str, Any]:
+def _time_doc(key: IssuerKey, device: Principal, nonce: bytes, moment: datetime,
+              revocations: documents.RevocationState) -> bytes:
     body = {"nonce": nonce, "ms": int(moment.timestamp() * 1000), "device": device.id,
             "revocations": bytes.fromhex(revocations.index.etag)}
-    return {"time": _b64(sign_document(key, TIME_DOC_TYPE, body, issued_at=moment)),
+    return sign_document(key, TIME_DOC_TYPE, body, issued_at=moment)
+
+
+def _time(key: IssuerKey, device: Principal, nonce: bytes, moment: datetime,
+          revocations: documents.RevocationState) -> dict[str, Any]:
+    return {"time": _b64(_time_doc(key, device, nonce, moment, revocations)),
             "server_time": iso(moment), "device_id": device.id, "revocations_seq": revocations.seq}
+
+
+def time_header(doc: bytes) -> str:
+    """The signed time as the bundle's `Qrgate-Time` header carries it (base64, as in JSON)."""
+    return _b64(doc)
 
 
 async def signed_time(svc: Services, device: Principal, nonce: bytes) -> dict[str, Any]:

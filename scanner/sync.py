@@ -40,6 +40,7 @@ from .log import EntryLog, Stored
 from .state import Device, DeviceState, Snapshot, StateError, read_time
 
 TIME_DOC_TYPE = "qrgate/time"
+TIME_NONCE, TIME = "Qrgate-Time-Nonce", "Qrgate-Time"  # the bundle's request and answer headers: one-request sync
 BATCH = 500
 TIMEOUT = 15.0
 MAX_RESPONSE = 64 * 1024 * 1024
@@ -66,9 +67,25 @@ class GatewayRefused(SyncError):
         return self.code == DEVICE_DISABLED
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer: status, body, headers, and when its headers arrived (wall, boot clock)."""
+
+    status: int
+    body: bytes
+    headers: Any  # http.client.HTTPMessage: case-insensitive .get
+    received: tuple[float, tuple[str, float]]
+
+    @property
+    def etag(self) -> str | None:
+        got = self.headers.get("ETag")
+        return got.strip().removeprefix("W/").strip('"') if got else None
+
+
 def _http(method: str, url: str, body: Any = None, credential: Secret | None = None,
-          timeout: float = TIMEOUT, etag: str | None = None, accept: str = "application/json") -> tuple[int, bytes, str | None]:
-    """(status, body, ETag) of a request; 304 when `etag` (If-None-Match) is still current."""
+          timeout: float = TIMEOUT, etag: str | None = None, accept: str = "application/json",
+          headers: dict[str, str] | None = None) -> Answer:
+    """One request; a 304 when `etag` (If-None-Match) is still current is an answer, not an error."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Accept", accept)
@@ -78,13 +95,16 @@ def _http(method: str, url: str, body: Any = None, credential: Secret | None = N
         req.add_header("Authorization", "Bearer " + credential.reveal().decode())
     if etag is not None:
         req.add_header("If-None-Match", f'"{etag}"')
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
+            received = time.time(), boot_clock()  # before the body: the server's time was taken then
             raw = resp.read(MAX_RESPONSE + 1)
-            status, got = resp.status, resp.headers.get("ETag")
+            status, got = resp.status, resp.headers
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
-            return 304, b"", exc.headers.get("ETag")
+            return Answer(304, b"", exc.headers, (time.time(), boot_clock()))
         if exc.code >= 500:
             raise GatewayUnreachable(f"gateway error {exc.code}") from None
         code, message = "http_" + str(exc.code), exc.reason
@@ -101,7 +121,7 @@ def _http(method: str, url: str, body: Any = None, credential: Secret | None = N
         raise GatewayUnreachable(f"cannot reach {urllib.parse.urlsplit(url).netloc}: {reason}") from None
     if len(raw) > MAX_RESPONSE:
         raise SyncError("gateway response too large")
-    return status, raw, got.strip().removeprefix("W/").strip('"') if got else None
+    return Answer(status, raw, got, received)
 
 
 def _json(raw: bytes) -> Any:
@@ -113,7 +133,7 @@ def _json(raw: bytes) -> Any:
 
 def _request(method: str, url: str, body: Any = None, credential: Secret | None = None,
              timeout: float = TIMEOUT) -> Any:
-    return _json(_http(method, url, body, credential, timeout)[1])
+    return _json(_http(method, url, body, credential, timeout).body)
 
 
 def check_gateway_url(url: str) -> str:
@@ -217,16 +237,21 @@ def pull_bundle(state: DeviceState, device: Device, *, max_clock_jump: float = D
                 full: bool = False) -> Snapshot:
     """Fetch, verify and store the bundle; nothing is stored unless all of it verifies.
 
-    The bundle is asked for with the ETag held (304: nothing changed, the held documents stay);
-    of the revocation parts its index names, only those whose digest changed are fetched; then
-    the signed time with a fresh nonce, which also vouches that the index held is current.
+    The bundle is asked for with the ETag held (304: nothing changed, the held documents stay)
+    and a fresh nonce, which the gateway answers with its signed time in a header, 304 or not:
+    an unchanged sync is one request. The time also vouches that the index held is current. Of the
+    revocation parts the index names, only those whose digest changed are fetched. A gateway from
+    before the header is asked for the time apart (GET /devices/time).
     """
     current = state.load()
     roots = state.pinned_root()
     held = state.held_documents()
     etag = held.etag if current.can_decide and held.index is not None and not full else None
-    status, raw, new_etag = _http("GET", device.gateway + "/api/v1/devices/bundle", credential=device.credential,
-                                  etag=etag)
+    nonce = secrets.token_bytes(16)
+    sent = time.time(), boot_clock()
+    answer = _http("GET", device.gateway + "/api/v1/devices/bundle", credential=device.credential,
+                   etag=etag, headers={TIME_NONCE: nonce.hex()})
+    status, raw, new_etag = answer.status, answer.body, answer.etag
     if roots is None:
         raise BundleRefused("no root of trust pinned at enrolment: enrol this gate again")
     accepted = None
@@ -253,12 +278,17 @@ def pull_bundle(state: DeviceState, device: Device, *, max_clock_jump: float = D
             revocations = load_partitioned(index, parts, trust)
             policy_doc = _doc(bundle, "policy")
             policy = load_policy(policy_doc, trust)
-        nonce = secrets.token_bytes(16)
-        url = device.gateway + "/api/v1/devices/time?" + urllib.parse.urlencode({"nonce": nonce.hex()})
-        wall_sent, boot_sent = time.time(), boot_clock()
-        answer = _request("GET", url, credential=device.credential)
-        wall_got, boot_got = time.time(), boot_clock()
-        time_doc: bytes | None = _doc(answer if isinstance(answer, dict) else {}, "time")
+        timed = answer.headers.get(TIME)
+        if timed is not None:
+            (wall_sent, boot_sent), (wall_got, boot_got) = sent, answer.received
+            time_doc: bytes | None = _doc({TIME: timed}, TIME)
+        else:  # a gateway from before the header
+            nonce = secrets.token_bytes(16)
+            url = device.gateway + "/api/v1/devices/time?" + urllib.parse.urlencode({"nonce": nonce.hex()})
+            wall_sent, boot_sent = time.time(), boot_clock()
+            got = _request("GET", url, credential=device.credential)
+            wall_got, boot_got = time.time(), boot_clock()
+            time_doc = _doc(got if isinstance(got, dict) else {}, "time")
         assert time_doc is not None
         server, named = _signed_time(time_doc, trust, nonce, device)
     except (DocumentError, SyncError) as exc:
@@ -292,7 +322,7 @@ def pull_bundle(state: DeviceState, device: Device, *, max_clock_jump: float = D
 def _part(device: Device, prefix: bytes, digest: bytes) -> bytes:
     """A revocation part by its digest; the caller checks the digest and the signature."""
     url = f"{device.gateway}/api/v1/revocations/{prefix.hex() or 'all'}/{digest.hex()}"
-    return _http("GET", url, accept="application/cose")[1]
+    return _http("GET", url, accept="application/cose").body
 
 
 def _believed_now(anchor: ClockAnchor | None, wall: float, boot: tuple[str, float]) -> float:

@@ -115,6 +115,9 @@ BUNDLE_CACHE = "private, no-cache"  # a gate's own bundle: revalidate each time 
 PART_CACHE = "public, max-age=31536000, immutable"  # named by its digest: never changes
 NONCE = Text(64, 32, pattern="(?:[0-9a-fA-F]{2}){16,32}", what="16 to 32 bytes in hex", trim=False)
 IF_NONE_MATCH = {"If-None-Match": string(description="the ETag of the copy the gate holds")}
+TIME_NONCE, TIME = "Qrgate-Time-Nonce", "Qrgate-Time"  # a sync in one request (docs/device-api.md)
+TIME_HEADER = {TIME: {"required": False, "schema": string(
+    description=f"the signed time (base64), answering {TIME_NONCE}: as GET /devices/time gives it")}}
 ETAG = {"ETag": {"required": True, "schema": string()}}
 NOT_MODIFIED = "not modified: the version named in If-None-Match is current (no body)"
 
@@ -122,22 +125,31 @@ NOT_MODIFIED = "not modified: the version named in If-None-Match is current (no 
 @operation("Key set, revocation index, policy (signed once per version; ETag, If-None-Match gives 304)",
            response=ref("Bundle"),
            # `since` was the base of a delta (before the list was partitioned): accepted, and not needed
-           query={"since": Integer(0, 2**53), "nonce": NONCE}, request_headers=IF_NONE_MATCH,
+           query={"since": Integer(0, 2**53), "nonce": NONCE},
+           request_headers={**IF_NONE_MATCH, TIME_NONCE: NONCE.schema() | {
+               "description": f"a fresh nonce (hex): the signed time comes back in {TIME}, 304 or not"}},
            ok_headers={"Cache-Control": {"required": True, "schema": string(enum=[BUNDLE_CACHE, "no-store"])},
-                       "ETag": {"required": False, "schema": string()}},
+                       "ETag": {"required": False, "schema": string()}, **TIME_HEADER},
            responses={"304": {"description": NOT_MODIFIED, "headers": {
-               **ETAG, "Cache-Control": {"required": True, "schema": string(enum=[BUNDLE_CACHE])}}}})
+               **ETAG, "Cache-Control": {"required": True, "schema": string(enum=[BUNDLE_CACHE])},
+               **TIME_HEADER}}})
 async def device_bundle(request: web.Request) -> web.Response:
     device = await authorise(request)
     nonce = query(request).get("nonce")
     answer = await sync.bundle(services(request), device, if_none_match=request.headers.get("If-None-Match"),
-                               nonce=sync.parse_nonce(nonce))
+                               nonce=sync.parse_nonce(nonce),
+                               time_nonce=sync.parse_nonce(request.headers.get(TIME_NONCE), TIME_NONCE))
+    # the time answers this request's nonce only: a copy of it kept by a cache is worth nothing to
+    # anyone (the gate checks the nonce), so the bundle keeps its Cache-Control
+    time = {} if answer.time is None else {TIME: sync.time_header(answer.time)}
     counter = request.config_dict[metrics_key].bundles
     if answer.body is None:
         counter.labels("304").inc()
-        return web.Response(status=304, headers={"ETag": f'"{answer.etag}"', "Cache-Control": BUNDLE_CACHE})
+        return web.Response(status=304, headers={"ETag": f'"{answer.etag}"', "Cache-Control": BUNDLE_CACHE,
+                                                 **time})
     counter.labels("200").inc()
     response = json_response(answer.body)
+    response.headers.update(time)
     if nonce is None:
         response.headers.update({"ETag": f'"{answer.etag}"', "Cache-Control": BUNDLE_CACHE})
     else:  # the signed time inside answers this request only

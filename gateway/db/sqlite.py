@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import aiosqlite
 
@@ -27,6 +27,34 @@ def _params(params: Params) -> Any:
     return () if params is None else params
 
 
+T = TypeVar("T")
+
+
+def _rowcount(raw: sqlite3.Connection, sql: str, params: Any) -> int:
+    cur = raw.execute(sql, params)
+    try:
+        return cur.rowcount
+    finally:
+        cur.close()
+
+
+def _first(raw: sqlite3.Connection, sql: str, params: Any) -> Row | None:
+    cur = raw.execute(sql, params)
+    try:
+        row: Row | None = cur.fetchone()
+        return row
+    finally:
+        cur.close()
+
+
+def _all(raw: sqlite3.Connection, sql: str, params: Any) -> list[Row]:
+    cur = raw.execute(sql, params)
+    try:
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
 class SQLiteConn(Conn):
     """The store interface over one aiosqlite connection (`:name` and `?` are SQLite's own)."""
 
@@ -35,6 +63,21 @@ class SQLiteConn(Conn):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    async def _run(self, fn: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Params) -> T:
+        """Execute, fetch and close in ONE hand-off to aiosqlite's thread.
+
+        Its cursor API takes three (execute, fetchone, close), each a queue put, a thread wake-up
+        and a call back into the loop: 147 us of CPU for a one-row read against 65 us in one trip
+        (measured here), most of what a gate's sync cost the gateway. `_execute` is aiosqlite's own
+        queueing (the function its public methods use); `fn` runs on its thread, on its connection.
+        """
+        raw = self._conn._conn
+        try:
+            result: T = await self._conn._execute(fn, raw, sql, _params(params))
+            return result
+        except sqlite3.Error as error:
+            _raise(error)
+
     async def serialise(self, name: str) -> None:
         return None
 
@@ -42,11 +85,7 @@ class SQLiteConn(Conn):
         return f"(SELECT value FROM json_each({param}))"
 
     async def execute(self, sql: str, params: Params = None) -> Result:
-        try:
-            async with self._conn.execute(sql, _params(params)) as cur:
-                return Result(cur.rowcount)
-        except sqlite3.Error as error:
-            _raise(error)
+        return Result(await self._run(_rowcount, sql, params))
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         try:
@@ -66,12 +105,7 @@ class SQLiteConn(Conn):
             _raise(error)
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
-        try:
-            async with self._conn.execute(sql, _params(params)) as cur:
-                row: Row | None = await cur.fetchone()
-                return row
-        except sqlite3.Error as error:
-            _raise(error)
+        return await self._run(_first, sql, params)
 
     async def stream(self, sql: str, params: Params = None, size: int = 5000) -> AsyncIterator[list[Row]]:
         try:
@@ -83,11 +117,7 @@ class SQLiteConn(Conn):
             _raise(error)
 
     async def fetch_all(self, sql: str, params: Params = None) -> list[Row]:
-        try:
-            async with self._conn.execute(sql, _params(params)) as cur:
-                return list(await cur.fetchall())
-        except sqlite3.Error as error:
-            _raise(error)
+        return await self._run(_all, sql, params)
 
 
 async def _connect(path: Path, *, synchronous: str) -> aiosqlite.Connection:

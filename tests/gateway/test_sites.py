@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import json
+from typing import Any
 
 from gateway.appkeys import config_key
 from keys import TrustSet, load_policy, open_document
@@ -139,6 +140,38 @@ async def test_signed_time_names_the_current_index(client: Client, admin: dict[s
     for query in ("", "?nonce=ab", "?nonce=" + "zz" * 16):
         assert (await client.get("/api/v1/devices/time" + query, headers=headers)).status == 422, query
     assert (await client.get("/api/v1/devices/time?nonce=" + "ab" * 16)).status == 401
+
+
+async def test_a_sync_is_one_request_the_bundle_carries_the_signed_time(client: Client,
+                                                                       admin: dict[str, str]) -> None:
+    """With Qrgate-Time-Nonce the bundle answers the signed time in Qrgate-Time, 304 or not (#12)."""
+    await make_site(client, admin, "S1", communities=["C1"])
+    device = await enrol_device(client, admin, "S1")
+    headers = bearer(device["credential"])
+    trust = TrustSet.from_jwks(device["jwks"])
+
+    def opened(resp: Any, nonce: str) -> Any:
+        doc = open_document(base64.b64decode(resp.headers["Qrgate-Time"]), trust, "qrgate/time")
+        assert doc.body["nonce"] == bytes.fromhex(nonce) and doc.body["device"] == device["device_id"]
+        return doc
+
+    first = await client.get("/api/v1/devices/bundle", headers={**headers, "Qrgate-Time-Nonce": "01" * 16})
+    bundle = await first.json()
+    index = base64.b64decode(bundle["revocations_index"])
+    assert first.status == 200 and first.headers["Cache-Control"] == "private, no-cache" and "time" not in bundle
+    assert opened(first, "01" * 16).body["revocations"] == hashlib.sha256(index).digest()
+    unchanged = await client.get("/api/v1/devices/bundle", headers={
+        **headers, "If-None-Match": first.headers["ETag"], "Qrgate-Time-Nonce": "02" * 32})
+    assert unchanged.status == 304 and await unchanged.read() == b""
+    assert unchanged.headers["ETag"] == first.headers["ETag"]
+    assert opened(unchanged, "02" * 32).body["revocations"] == hashlib.sha256(index).digest()
+    # without the header, no time; a bad nonce is refused by name; the old /devices/time still answers
+    plain = await client.get("/api/v1/devices/bundle", headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert plain.status == 304 and "Qrgate-Time" not in plain.headers
+    for bad in ("ab", "zz" * 16, "ab" * 33, ""):
+        resp = await client.get("/api/v1/devices/bundle", headers={**headers, "Qrgate-Time-Nonce": bad})
+        assert resp.status == 422 and (await resp.json())["error"]["field"] == "Qrgate-Time-Nonce", bad
+    assert (await client.get("/api/v1/devices/time?nonce=" + "ab" * 16, headers=headers)).status == 200
 
 
 async def test_jwks_is_public(client: Client) -> None:

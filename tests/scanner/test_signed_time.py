@@ -43,26 +43,40 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 
 
 class Proxy:
-    """Between the gate and the gateway: passes requests on and lets a test change the signed time's answer."""
+    """Between the gate and the gateway: passes requests on and lets a test change the signed time's answer.
 
-    def __init__(self, gw: Gateway, change: Callable[[dict[str, Any], str], dict[str, Any]]) -> None:
+    By default it forwards no headers of the one-request sync: the gate meets a gateway from before
+    `Qrgate-Time` and asks GET /devices/time apart. With `time_header` it forwards them (and the
+    ETag), passing the bundle's `Qrgate-Time` through that function.
+    """
+
+    def __init__(self, gw: Gateway, change: Callable[[dict[str, Any], str], dict[str, Any]],
+                 time_header: Callable[[str], str] | None = None) -> None:
         outer = self
         self.gw, self.change = gw, change
+        self.answered: list[tuple[str, int]] = []  # (path, status) of what passed through
+        asked = ("Authorization", "Content-Type") + (("Qrgate-Time-Nonce", "If-None-Match") if time_header else ())
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def _go(self, body: bytes | None) -> None:
                 req = urllib.request.Request(outer.gw.url + self.path, data=body, method=self.command)
-                for name in ("Authorization", "Content-Type"):
+                for name in asked:
                     if self.headers.get(name):
                         req.add_header(name, self.headers[name])
                 try:
                     with urllib.request.urlopen(req, timeout=30) as resp:
-                        status, data = resp.status, resp.read()
+                        status, data, headers = resp.status, resp.read(), resp.headers
                 except urllib.error.HTTPError as exc:
-                    status, data = exc.code, exc.read()
+                    status, data, headers = exc.code, exc.read(), exc.headers
+                outer.answered.append((self.path, status))
                 if status == 200 and self.path.startswith("/api/v1/devices/time"):
                     data = json.dumps(outer.change(json.loads(data), self.path)).encode()
                 self.send_response(status)
+                if time_header is not None:
+                    if headers.get("ETag"):
+                        self.send_header("ETag", headers["ETag"])
+                    if headers.get("Qrgate-Time"):
+                        self.send_header("Qrgate-Time", time_header(headers["Qrgate-Time"]))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -137,6 +151,30 @@ def test_a_replayed_signed_time_is_refused_and_the_clock_stays(gateway: Gateway,
     assert (folder / "bundle.json").read_bytes() == before  # nothing it held changed
     with EntryLog(DeviceState(folder).log_path) as log:
         assert any("replay" in detail for _, _, detail in log.events("bundle_rejected"))
+
+
+def test_a_replayed_time_header_is_refused_on_a_304_too(gateway: Gateway, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The one-request sync: an old Qrgate-Time (signed, intact) replayed beside an unchanged 304."""
+    folder = tmp_path / "g"
+    recorded: list[str] = []
+
+    def record_then_replay(value: str) -> str:
+        recorded.append(value)
+        return recorded[0]
+
+    def untouched(answer: dict[str, Any], path: str) -> dict[str, Any]:
+        raise AssertionError("the gate asked /devices/time though the bundle carried the time")
+
+    with Proxy(gateway, untouched, time_header=record_then_replay) as proxy:
+        enrolled(gateway, folder, capsys, via=proxy.url)
+        assert run(["sync", "--data", str(folder)], capsys)[0] == 0  # recorded on the way
+        before = (folder / "bundle.json").read_bytes()
+        code, _, out = run(["sync", "--data", str(folder)], capsys)
+    assert len(recorded) == 2  # both syncs were one request each, the second a 304 with the old time
+    assert [a for a in proxy.answered if a[0] == "/api/v1/devices/bundle"][-1] == ("/api/v1/devices/bundle", 304)
+    assert code == 77 and "time: not the answer to this request (a replay?)" in out, out
+    assert (folder / "bundle.json").read_bytes() == before
 
 
 def test_a_jump_beyond_the_bound_waits_for_an_admin(gateway: Gateway, tmp_path: Path,
