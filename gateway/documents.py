@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import json
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +62,7 @@ class _NodeCache:
 
     index: RevocationState | None = None
     policies: dict[tuple[str, str], Served] = field(default_factory=dict)
+    policy_rows: dict[tuple[str, str, bytes], Served] = field(default_factory=dict)  # (site, row text, kid)
     parts: dict[str, bytes] = field(default_factory=dict)  # etag -> body, the current index's parts
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     seq_read: asyncio.Future[int] | None = None  # the revocation seq read now on its way, if any
@@ -175,35 +177,41 @@ async def revocation_part(svc: Services, prefix: str, etag: str) -> Served | Non
     return Served(etag, body)
 
 
-async def policy(svc: Services, key: IssuerKey, site: str, value: SitePolicy, moment: datetime) -> Served:
-    """The site's policy signed once per content and signing key."""
-    text = json.dumps(value.to_json(), sort_keys=True, separators=(",", ":"))
-    version = hashlib.sha256(f"{key.kid.hex()}:{text}".encode()).hexdigest()
+async def policy(svc: Services, key: IssuerKey, site: str, text: str, value: Callable[[], SitePolicy],
+                 moment: datetime) -> Served:
+    """The site's policy signed once per content and signing key.
+
+    `text` is the policy as the site row stores it and `value` reads it: a request whose row is
+    the one seen before (the usual case) is answered from memory without reading or hashing it.
+    """
     cache = _cache(svc.db)
+    seen = cache.policy_rows.get((site, text, key.kid))
+    if seen is not None:
+        return seen
+    policy_value = value()
+    canonical = json.dumps(policy_value.to_json(), sort_keys=True, separators=(",", ":"))
+    version = hashlib.sha256(f"{key.kid.hex()}:{canonical}".encode()).hexdigest()
     served = cache.policies.get((site, version))
-    if served is not None:
-        return served
-    name = f"policy/{site}"
-    row = await doc_store.get(svc.db.read, name=name, version=version)
-    if row is None:
-        doc = sign_policy(key, value, issued_at=moment)
-        async with svc.db.transaction() as tx:
-            await doc_store.put(tx, DocumentRow(name, version, etag_of(doc), doc, "{}", iso(moment)))
-            row = await doc_store.get(tx, name=name, version=version)  # ours, or another node's
-        assert row is not None
-    served = Served(row.etag, row.body)
-    cache.policies[(site, version)] = served
+    if served is None:
+        name = f"policy/{site}"
+        row = await doc_store.get(svc.db.read, name=name, version=version)
+        if row is None:
+            doc = sign_policy(key, policy_value, issued_at=moment)
+            async with svc.db.transaction() as tx:
+                await doc_store.put(tx, DocumentRow(name, version, etag_of(doc), doc, "{}", iso(moment)))
+                row = await doc_store.get(tx, name=name, version=version)  # ours, or another node's
+            assert row is not None
+        served = Served(row.etag, row.body)
+        cache.policies[(site, version)] = served
+    cache.policy_rows[(site, text, key.kid)] = served
     return served
 
 
-async def keep_keyset(svc: Services, version: int, trust: dict[str, Any], moment: datetime) -> str:
-    """Keep the trust part of a bundle (it comes signed from the key folder); its etag."""
-    body = json.dumps(trust, sort_keys=True, separators=(",", ":")).encode()
-    etag = etag_of(body)
+async def keep_keyset(svc: Services, version: int, body: bytes, etag: str, moment: datetime) -> None:
+    """Keep the trust part of a bundle (it comes signed from the key folder) once per content."""
     cache = _cache(svc.db)
     if ("keyset", etag) not in cache.policies:
         async with svc.db.transaction() as tx:
             await doc_store.put(tx, DocumentRow("keyset", f"{version:08d}.{etag}", etag, body,
                                                 json.dumps({"version": version}), iso(moment)))
         cache.policies[("keyset", etag)] = Served(etag, body)
-    return etag

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from keys import IssuerKey, sign_document
@@ -61,30 +64,52 @@ def trust_json(svc: Services) -> dict[str, Any]:
             "keyset_version": docs.version, "root_chain": [_b64(d) for d in docs.chain]}
 
 
-class KeyCache:
-    """Signing key and trust documents, reread only when the key folder changes."""
+@dataclass(frozen=True)
+class Keys:
+    """What the key folder gives a bundle: the signing key, the trust documents, and the trust part
+    of every bundle ready made (its canonical bytes and their digest, which is part of the ETag)."""
 
-    def __init__(self) -> None:
+    key: IssuerKey
+    docs: TrustDocs
+    jwks: dict[str, Any]
+    trust_part: dict[str, Any]
+    trust_body: bytes
+    trust_etag: str
+
+
+class KeyCache:
+    """Signing key and trust documents, reread only when the key folder changes.
+
+    Every call looks at the folder (three stat calls: a key rotated by the CLI in another process
+    reaches the next bundle); everything built from it is built once per change, not per request.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._paths = [str(folder / name) for name in ("keys.json", "root.json", "keysets")]
         self._stamp: tuple[tuple[int, int], ...] | None = None
-        self._value: tuple[IssuerKey, TrustDocs, dict[str, Any]] | None = None
+        self._value: Keys | None = None
         self._hour = -1
 
-    def get(self, svc: Services, moment: datetime) -> tuple[IssuerKey, TrustDocs, dict[str, Any]]:
-        folder = svc.config.keys_dir
-        stamp = tuple((st.st_mtime_ns, st.st_size) for st in (
-            (folder / name).stat() for name in ("keys.json", "root.json", "keysets")))
+    def get(self, svc: Services, moment: datetime) -> Keys:
+        stamp = tuple((st.st_mtime_ns, st.st_size) for st in map(os.stat, self._paths))
         # retired keys drop out of the JWKS with time, so recompute at least hourly
         hour = int(moment.timestamp() // 3600)
         if self._value is None or stamp != self._stamp or hour != self._hour:
             doc, keyset, chain, root = svc.authority.trust_for_gates()
             docs = TrustDocs(doc, tuple(chain), root.raw, root.fingerprint, keyset.version)
-            self._value = (svc.keystore.signing_key(), docs, svc.keystore.trust_set(moment).to_jwks())
+            jwks = svc.keystore.trust_set(moment).to_jwks()
+            trust_part = {"jwks": jwks, "root": b64url(docs.root), "root_fingerprint": docs.fingerprint,
+                          "keyset": _b64(docs.keyset), "keyset_version": docs.version,
+                          "root_chain": [_b64(d) for d in docs.chain]}
+            body = json.dumps(trust_part, sort_keys=True, separators=(",", ":")).encode()
+            self._value = Keys(svc.keystore.signing_key(), docs, jwks, trust_part, body,
+                               documents.etag_of(body))
             self._stamp, self._hour = stamp, hour
         return self._value
 
 
 def _trust_docs(svc: Services) -> TrustDocs:
-    return _key_cache(svc).get(svc, now())[1]
+    return _key_cache(svc).get(svc, now()).docs
 
 
 _keys: dict[str, KeyCache] = {}  # by key folder: tests run many gateways in one process
@@ -92,7 +117,11 @@ _seen: dict[str, float] = {}
 
 
 def _key_cache(svc: Services) -> KeyCache:
-    return _keys.setdefault(str(svc.config.keys_dir.resolve()), KeyCache())
+    folder = svc.config.keys_dir
+    cache = _keys.get(str(folder))
+    if cache is None:
+        cache = _keys[str(folder)] = KeyCache(folder)
+    return cache
 
 
 @dataclass(frozen=True)
@@ -122,15 +151,13 @@ async def bundle(svc: Services, device: Principal, *, if_none_match: str | None 
     site = await site_store.get_site(svc.db.read, code=device.site or "")
     if site is None:  # a device's site cannot be deleted; defensive for a hand-edited database
         raise NotFound(f"the site of device {device.id} is gone")
-    key, trust, jwks = _key_cache(svc).get(svc, moment)
+    keys = _key_cache(svc).get(svc, moment)
+    key = keys.key
     revocations = await documents.revocations(svc, key, moment)
-    policy = await documents.policy(svc, key, site.code, policy_of(site), moment)
-    trust_part = {"jwks": jwks, "root": b64url(trust.root), "root_fingerprint": trust.fingerprint,
-                  "keyset": _b64(trust.keyset), "keyset_version": trust.version,
-                  "root_chain": [_b64(d) for d in trust.chain]}
-    trust_etag = await documents.keep_keyset(svc, trust.version, trust_part, moment)
+    policy = await documents.policy(svc, key, site.code, site.policy, lambda: policy_of(site), moment)
+    await documents.keep_keyset(svc, keys.docs.version, keys.trust_body, keys.trust_etag, moment)
     etag = documents.etag_of(
-        f"{device.id}|{site.code}|{trust_etag}|{policy.etag}|{revocations.index.etag}".encode())[:32]
+        f"{device.id}|{site.code}|{keys.trust_etag}|{policy.etag}|{revocations.index.etag}".encode())[:32]
     await _touch(svc, device, moment)
     time = None if time_nonce is None else _time_doc(key, device, time_nonce, moment, revocations)
     if nonce is None and if_none_match is not None and etag in etags(if_none_match):
@@ -138,7 +165,7 @@ async def bundle(svc: Services, device: Principal, *, if_none_match: str | None 
     out: dict[str, Any] = {
         "device_id": device.id,
         "site": site.code,
-        **trust_part,
+        **keys.trust_part,
         "policy": _b64(policy.body),
         "revocations_index": _b64(revocations.index.body),
         "revocations_seq": revocations.seq,
@@ -187,7 +214,7 @@ async def signed_time(svc: Services, device: Principal, nonce: bytes) -> dict[st
     keeps a gate's list from going stale between revocations (keys/decide.py, stale_data).
     """
     moment = now()
-    key = _key_cache(svc).get(svc, moment)[0]
+    key = _key_cache(svc).get(svc, moment).key
     revocations = await documents.revocations(svc, key, moment)
     await _touch(svc, device, moment)
     return _time(key, device, nonce, moment, revocations)
