@@ -351,8 +351,8 @@ def render(res: dict[str, Any], server_version: str) -> str:
             " its CSV, 3 runs alternating between the backends; medians.\n\n"
             "| daily report | median |\n|---|---|\n"
             f"| SQLite | {rp['seconds']['sqlite']:.2f} s |\n| PostgreSQL | {rp['seconds']['postgresql']:.2f} s |\n\n"
-            "The SQLite figure is far above bench_reports' own section (2.83 s on 29 Nov, at lower load and"
-            " with fewer report queries then); why was not investigated here.\n")
+            "Until migration 0490 three of the report's scans on SQLite read the table row by row (the index"
+            " entries_report lacked direction, temperature and id): 22.5 s here on 2 Dec at load 11.\n")
     if "province" in res:
         pv = res["province"]
         out.append(
