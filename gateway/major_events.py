@@ -100,10 +100,30 @@ async def listing(svc: Services, principal: Principal, *, open_only: bool = Fals
                               after_id=after_id, limit=limit)
 
 
+DAY_LIMIT = 10_000  # reports of one scope a daily report lists at most
+
+
 async def of_day(conn: Conn, *, start_ts: float, end_ts: float, site: str | None = None) -> list[MajorEventRow]:
     """Every report made in a day's window (the city's, or one site's), for the daily report."""
     return await store.search(conn, sites=None if site is None else [site], communities=None if site is None else [],
-                              open_only=False, start_ts=start_ts, end_ts=end_ts, limit=10_000)
+                              open_only=False, start_ts=start_ts, end_ts=end_ts, limit=DAY_LIMIT)
+
+
+async def of_day_by_site(conn: Conn, *, start_ts: float, end_ts: float) -> dict[str, list[MajorEventRow]]:
+    """`of_day(site=code)` of every site at once: one query for a province's 10,000 sites, not one each."""
+    out: dict[str, list[MajorEventRow]] = {}
+    after = 0
+    while True:
+        rows = await store.search(conn, sites=None, communities=None, open_only=False, start_ts=start_ts,
+                                  end_ts=end_ts, after_id=after, limit=DAY_LIMIT)
+        for row in rows:
+            if row.site is not None:
+                found = out.setdefault(row.site, [])
+                if len(found) < DAY_LIMIT:
+                    found.append(row)
+        if len(rows) < DAY_LIMIT:
+            return out
+        after = rows[-1].id
 
 
 async def acknowledge(svc: Services, principal: Principal, event_id: int, body: dict[str, Any]) -> MajorEventRow:

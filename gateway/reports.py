@@ -28,7 +28,7 @@ from .sites import policy_of
 from .store import checkpoint as checkpoint_store
 from .store import reports as store
 from .store import sites as site_store
-from .store.reports import AlertRow, CountRow, DeviceRow, FeverRow, PeopleRow, Window
+from .store.reports import AlertRow, CountRow, DayRow, DeviceRow, FeverRow, PeopleRow, Window
 
 _Sited = TypeVar("_Sited", CountRow, FeverRow, DeviceRow, AlertRow)
 CITY = "*"  # the fingerprint scope of the whole city
@@ -215,18 +215,34 @@ class _Rows:
     directions: list[tuple[str, str, int]]
 
 
+def tallies(rows: Iterable[DayRow]) -> tuple[list[CountRow], list[tuple[str, int]], list[tuple[str, str, int]]]:
+    """The day's entry rows as counts by (site, decision, reason), temperatures taken by site, and
+    entries by (site, direction)."""
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    measured: Counter[str] = Counter()
+    ways: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        found = counts.setdefault((row.site, row.decision, row.reason), [0, 0])
+        found[0] += row.count
+        found[1] += row.late
+        measured[row.site] += row.measured
+        ways[(row.site, row.direction)] += row.count
+    return ([CountRow(site, decision, reason, n, late) for (site, decision, reason), (n, late) in counts.items()],
+            [(site, n) for site, n in measured.items() if n],
+            [(site, way, n) for (site, way), n in ways.items()])
+
+
 async def _rows(db: Database, day: date, timezone: str, codes: list[str] | None) -> _Rows:
     window = day_window(day, timezone)
     lookback = iso(datetime.fromtimestamp(window.start_ts - store.ALERT_LOOKBACK, UTC))
     conn = db.read
-    return _Rows(window,
-                 await store.entry_counts(conn, window=window, sites=codes),
+    counts, measured, ways = tallies(await store.day_entries(conn, window=window, sites=codes))
+    return _Rows(window, counts,
                  await store.fevers(conn, window=window, sites=codes),
                  await store.people(conn, day=day.isoformat(), window=window),
                  await store.silent_devices(conn, window=window, sites=codes),
                  await store.alerts(conn, window=window, lookback_iso=lookback, sites=codes),
-                 await store.temperatures(conn, window=window, sites=codes),
-                 await store.directions(conn, window=window, sites=codes))
+                 measured, ways)
 
 
 async def daily_report(db: Database, day: date, *, now: datetime, city_timezone: str, site: str | None = None,
@@ -261,11 +277,13 @@ async def daily_report(db: Database, day: date, *, now: datetime, city_timezone:
         silent, alerts = _by_site(rows.silent), _by_site(rows.alerts)
         people = people_by_site(members, rows.people)
         measured = dict(rows.temperatures)
+        ways: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by site: 10,000 sites × their rows otherwise
+        for code, way, n in rows.directions:
+            ways[code].append((way, n))
         for s in members:
             figs = figures(rows.window, tz, counts.get(s.code, []), fevers.get(s.code, []),
                            people_figures(people.get(s.code, [])), silent.get(s.code, []),
-                           alerts.get(s.code, []), measured.get(s.code, 0),
-                           [(way, n) for code, way, n in rows.directions if code == s.code])
+                           alerts.get(s.code, []), measured.get(s.code, 0), ways.get(s.code, []))
             reports.append({"site": s.code, "name": s.name, "kind": s.kind, **figs})
             finished[s.code] = now.timestamp() >= rows.window.end_ts
     reports.sort(key=lambda r: r["site"])
@@ -311,10 +329,14 @@ async def _checkpoints_and_major_events(db: Database, reports: list[dict[str, An
     Either makes a day something to report: a checkpoint's denials, fevers, hand-overs, or any
     major event (重大事项报告) take the scope off the zero report."""
     kinds = {s.code: s for s in sites}
+    by_zone: dict[str, dict[str, list[major_events.MajorEventRow]]] = {}
     for figs in reports:
         info = kinds[figs["site"]]
         window = fetched[info.timezone].window
-        events = await major_events.of_day(db.read, start_ts=window.start_ts, end_ts=window.end_ts, site=info.code)
+        if info.timezone not in by_zone:
+            by_zone[info.timezone] = await major_events.of_day_by_site(db.read, start_ts=window.start_ts,
+                                                                       end_ts=window.end_ts)
+        events = by_zone[info.timezone].get(info.code, [])
         if info.kind == "checkpoint":
             figs["checkpoint"] = await checkpoint_store.counts_between(
                 db.read, start_ts=window.start_ts, end_ts=window.end_ts, sites=[info.code])

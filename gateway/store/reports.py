@@ -103,31 +103,32 @@ def _count(condition: str) -> str:
     return f"coalesce(sum(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
 
 
-async def entry_counts(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[CountRow]:
-    """Entries that happened (scanner time) in the window, by site, decision and reason."""
-    sql = ("SELECT site, decision, reason, count(*), " + _count("received_at >= :end_iso") +
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """The day's entries of one site, decision, reason and direction ('both' for gates before directions)."""
+
+    site: str
+    decision: str
+    reason: str
+    direction: str
+    count: int
+    late: int  # of which received after the window ended
+    measured: int  # of which with a temperature reading
+
+
+async def day_entries(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[DayRow]:
+    """Entries that happened (scanner time) in the window, by site, decision, reason and direction.
+
+    One scan gives the counts by reason, the temperatures taken and the directions: a province's
+    day is ten million entries, and three scans of them cost three times one (the figures also
+    come from one snapshot)."""
+    sql = ("SELECT site, decision, reason, COALESCE(direction, 'both'), count(*), "
+           + _count("received_at >= :end_iso") + ", " + _count("temperature IS NOT NULL") +
            " FROM entries WHERE scanned_ts >= :start AND scanned_ts < :end AND " + NOT_AT_CHECKPOINT + " AND "
-           + _site_filter(conn, "site") + " GROUP BY site, decision, reason")
+           + _site_filter(conn, "site") + " GROUP BY site, decision, reason, COALESCE(direction, 'both')")
     params = {"start": window.start_ts, "end": window.end_ts, "end_iso": window.end_iso,
               "sites": _sites(sites)}
-    return [CountRow(*r) for r in await conn.fetch_all(sql, params)]
-
-
-async def temperatures(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[tuple[str, int]]:
-    """(site, entries with a temperature reading) in the window: 每人必测, how many were measured."""
-    sql = ("SELECT site, count(*) FROM entries WHERE scanned_ts >= :start AND scanned_ts < :end"
-           " AND temperature IS NOT NULL AND " + NOT_AT_CHECKPOINT + " AND " + _site_filter(conn, "site") + " GROUP BY site")
-    params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
-    return [(r[0], r[1]) for r in await conn.fetch_all(sql, params)]
-
-
-async def directions(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[tuple[str, str, int]]:
-    """(site, direction, entries) in the window; entries from gates before directions count as both."""
-    sql = ("SELECT site, COALESCE(direction, 'both'), count(*) FROM entries"
-           " WHERE scanned_ts >= :start AND scanned_ts < :end AND " + NOT_AT_CHECKPOINT + " AND "
-           + _site_filter(conn, "site") + " GROUP BY site, COALESCE(direction, 'both')")
-    params = {"start": window.start_ts, "end": window.end_ts, "sites": _sites(sites)}
-    return [(r[0], r[1], r[2]) for r in await conn.fetch_all(sql, params)]
+    return [DayRow(*r) for r in await conn.fetch_all(sql, params)]
 
 
 async def fevers(conn: Conn, *, window: Window, sites: Sequence[str] | None) -> list[FeverRow]:

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.reports import (DENY_REASONS, GROUP_OF, OTHER, REASON_GROUPS, _cell, day_window, entry_figures,
-                             fingerprint, mask_name)
-from gateway.store.reports import CountRow
+                             fingerprint, mask_name, tallies)
+from gateway.store.reports import CountRow, DayRow
 from keys import Reason
 
 count_rows = st.lists(st.builds(
@@ -39,6 +39,36 @@ def test_groups_and_reasons_add_up_to_the_denials(rows: list[CountRow]) -> None:
     assert list(figs["denials"]) == [*REASON_GROUPS, OTHER]  # every group, zeros included, in order
     assert list(figs["denial_reasons"]) == [*DENY_REASONS, OTHER]
     assert figs["denials"][OTHER] == sum(r.count for r in rows if r.decision == "deny" and r.reason == "ok")
+
+
+@st.composite
+def day_rows(draw: st.DrawFn) -> list[DayRow]:
+    """What one GROUP BY site, decision, reason, direction gives: each key at most once."""
+    keys = draw(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["allow", "deny"]),
+                                   st.sampled_from(["ok", "fever", "expired"]), st.sampled_from(["in", "out", "both"])),
+                         unique=True, max_size=30))
+    rows = []
+    for key in keys:
+        count = draw(st.integers(1, 10**6))
+        rows.append(DayRow(*key, count, draw(st.integers(0, count)), draw(st.integers(0, count))))
+    return rows
+
+
+@given(day_rows())
+def test_one_scan_gives_what_the_three_did(rows: list[DayRow]) -> None:
+    """tallies() of the one scan = the three scans it replaced: counts by (site, decision, reason), temperatures
+    taken by site (sites with a reading only), entries by (site, direction)."""
+    counts, measured, ways = tallies(rows)
+    by_reason = {(c.site, c.decision, c.reason): (c.count, c.late) for c in counts}
+    assert len(by_reason) == len(counts)
+    for key, (n, late) in by_reason.items():
+        assert n == sum(r.count for r in rows if (r.site, r.decision, r.reason) == key)
+        assert late == sum(r.late for r in rows if (r.site, r.decision, r.reason) == key)
+    assert set(by_reason) == {(r.site, r.decision, r.reason) for r in rows}
+    assert dict(measured) == {s: n for s in {r.site for r in rows}
+                              if (n := sum(r.measured for r in rows if r.site == s))}
+    assert sorted(ways) == sorted({(r.site, r.direction, sum(x.count for x in rows if (x.site, x.direction)
+                                                              == (r.site, r.direction))) for r in rows})
 
 
 @given(st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=8))
