@@ -107,16 +107,30 @@ def bearer(header: str | None) -> str:
     return value
 
 
+def _device(device: site_store.DeviceRow | None) -> Principal:
+    if device is None:
+        raise Unauthenticated("unknown device credential")
+    if device.disabled_at is not None:
+        raise Forbidden("this device has been disabled", code="device_disabled")
+    return Principal("device", device.id, DEVICE, device.id, device.site)
+
+
+async def device_with_site(db: Database, credential: str) -> tuple[Principal, site_store.SiteRow | None]:
+    """Like principal_for, and for a device its site too, read with it (None for other callers).
+
+    Checked on every request, never cached: a device disabled on any node is refused by every node
+    at its next request."""
+    if not credential.startswith(DEVICE_PREFIX):
+        return await principal_for(db, credential), None
+    found = await site_store.device_with_site_by_credential(db.read, credential_hash=hash_secret(credential))
+    return _device(found[0] if found else None), found[1] if found else None
+
+
 async def principal_for(db: Database, credential: str) -> Principal:
     """Resolve a token or device credential; unknown → Unauthenticated, disabled device → Forbidden."""
     digest = hash_secret(credential)
     if credential.startswith(DEVICE_PREFIX):
-        device = await site_store.device_by_credential(db.read, credential_hash=digest)
-        if device is None:
-            raise Unauthenticated("unknown device credential")
-        if device.disabled_at is not None:
-            raise Forbidden("this device has been disabled", code="device_disabled")
-        return Principal("device", device.id, DEVICE, device.id, device.site)
+        return _device(await site_store.device_by_credential(db.read, credential_hash=digest))
     token = await account_store.token_by_hash(db.read, token_hash=digest)
     moment = now()
     stamp = iso(moment)

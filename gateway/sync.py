@@ -21,6 +21,7 @@ from .errors import InvalidInput, NotFound
 from .services import Services
 from .sites import policy_of
 from .store import sites as site_store
+from .store.sites import SiteRow
 
 TIME_DOC_TYPE = "qrgate/time"
 NONCE_BYTES = (16, 32)  # a gate's nonce: 16 to 32 random bytes, in hex
@@ -134,8 +135,9 @@ class Bundle:
     time: bytes | None = None
 
 
-async def bundle(svc: Services, device: Principal, *, if_none_match: str | None = None,
-                 nonce: bytes | None = None, time_nonce: bytes | None = None) -> Bundle:
+async def bundle(svc: Services, device: Principal, site: SiteRow | None = None, *,
+                 if_none_match: str | None = None, nonce: bytes | None = None,
+                 time_nonce: bytes | None = None) -> Bundle:
     """Everything a gate needs to decide offline, assembled from documents signed once per version.
 
     The one function that builds a bundle (docs/device-api.md): the key set signed by the root, the
@@ -148,7 +150,8 @@ async def bundle(svc: Services, device: Principal, *, if_none_match: str | None 
     the time inside the body (then the answer is not cacheable).
     """
     moment = now()
-    site = await site_store.get_site(svc.db.read, code=device.site or "")
+    if site is None or site.code != device.site:  # `site`: read with the device, when it was
+        site = await site_store.get_site(svc.db.read, code=device.site or "")
     if site is None:  # a device's site cannot be deleted; defensive for a hand-edited database
         raise NotFound(f"the site of device {device.id} is gone")
     keys = _key_cache(svc).get(svc, moment)

@@ -9,9 +9,10 @@ from aiohttp import web
 
 from ..appkeys import services_key
 from .. import access, scoped
-from ..auth import Principal, bearer, principal_for, require_action
+from ..auth import Principal, bearer, device_with_site, principal_for, require_action
 from ..errors import BadJson, Forbidden, InvalidInput
 from ..services import Services
+from ..store.sites import SiteRow
 
 
 def services(request: web.Request) -> Services:
@@ -22,6 +23,16 @@ async def authorise(request: web.Request) -> Principal:
     """401 without a known credential, 403 when the matrix (gateway/access.py) does not let its
     role use this route; a route missing from the matrix is refused to everyone."""
     principal = await principal_for(services(request).db, bearer(request.headers.get("Authorization")))
+    return _allowed(request, principal)
+
+
+async def authorise_with_site(request: web.Request) -> tuple[Principal, SiteRow | None]:
+    """authorise, and a device's site read with the device (one read where a gate's sync took two)."""
+    principal, site = await device_with_site(services(request).db, bearer(request.headers.get("Authorization")))
+    return _allowed(request, principal), site
+
+
+def _allowed(request: web.Request, principal: Principal) -> Principal:
     resource = request.match_info.route.resource
     action = access.action_for(request.method, resource.canonical if resource else "")
     if action is None or action == access.PUBLIC:

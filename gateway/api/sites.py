@@ -15,7 +15,7 @@ from ..store.sites import DeviceRow, SiteRow
 from ..errors import NotFound
 from ..openapi import SCHEMAS, array, obj, ref, string
 from ..validate import CODE, REASON_BODY, Integer, Text
-from .common import authorise, base_url, json_response, reach, read_json, read_optional_json, services
+from .common import authorise, authorise_with_site, base_url, json_response, reach, read_json, read_optional_json, services
 from .spec import operation, path, query
 
 SITE = ref("Site")
@@ -134,9 +134,9 @@ NOT_MODIFIED = "not modified: the version named in If-None-Match is current (no 
                **ETAG, "Cache-Control": {"required": True, "schema": string(enum=[BUNDLE_CACHE])},
                **TIME_HEADER}}})
 async def device_bundle(request: web.Request) -> web.Response:
-    device = await authorise(request)
+    device, site = await authorise_with_site(request)
     nonce = query(request).get("nonce")
-    answer = await sync.bundle(services(request), device, if_none_match=request.headers.get("If-None-Match"),
+    answer = await sync.bundle(services(request), device, site, if_none_match=request.headers.get("If-None-Match"),
                                nonce=sync.parse_nonce(nonce),
                                time_nonce=sync.parse_nonce(request.headers.get(TIME_NONCE), TIME_NONCE))
     # the time answers this request's nonce only: a copy of it kept by a cache is worth nothing to

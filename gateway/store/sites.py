@@ -101,6 +101,26 @@ async def device_by_credential(conn: Conn, *, credential_hash: str) -> DeviceRow
     return DeviceRow(**dict(row)) if row else None
 
 
+_DEVICE_COLUMNS = tuple(DeviceRow.__dataclass_fields__)
+_SITE_COLUMNS = tuple(SiteRow.__dataclass_fields__)
+_DEVICE_WITH_SITE = (
+    "SELECT " + ", ".join(f"d.{c}" for c in _DEVICE_COLUMNS) + ", "
+    + ", ".join(f"s.{c} AS site_{c}" for c in _SITE_COLUMNS)
+    + " FROM devices d LEFT JOIN sites s ON s.code = d.site WHERE d.credential_hash = :h")
+
+
+async def device_with_site_by_credential(conn: Conn, *, credential_hash: str
+                                         ) -> tuple[DeviceRow, SiteRow | None] | None:
+    """A device by credential and its site, in one read (a gate's sync needs both)."""
+    row = await conn.fetch_one(_DEVICE_WITH_SITE, {"h": credential_hash})
+    if row is None:
+        return None
+    values = dict(row)
+    device = DeviceRow(**{c: values[c] for c in _DEVICE_COLUMNS})
+    site = None if values["site_code"] is None else SiteRow(**{c: values[f"site_{c}"] for c in _SITE_COLUMNS})
+    return device, site
+
+
 async def get_device(conn: Conn, *, device_id: str) -> DeviceRow | None:
     row = await conn.fetch_one("SELECT * FROM devices WHERE id = :id", {"id": device_id})
     return DeviceRow(**dict(row)) if row else None

@@ -1,7 +1,7 @@
 """Two `qrgate serve` processes on one PostgreSQL database serve one city (issue #12, part 4).
 
 Whichever node a request reaches: a person registered on one is read on the other, a gate
-enrolled on one syncs on the other (the same bundle, the same ETag), the same batch uploaded to both at once is stored once, a
+enrolled on one syncs on the other (the same bundle, the same ETag) and, once disabled on one, is refused by the other, the same batch uploaded to both at once is stored once, a
 console session opened on one works on the other, and failed logins count across both.
 """
 
@@ -106,6 +106,18 @@ def test_two_nodes_serve_one_city(nodes: tuple[Gateway, Gateway]) -> None:
             assert sorted(a[1]["accepted"] for a in answers) == [0, 50]
             status, listed = await _json(s, "GET", f"{one.url}/api/v1/entries?limit=1000", admin)
             assert len(listed["entries"]) == 50
+
+            # a one-request sync on either node; a gate disabled on node 1 is refused on node 2 at
+            # once (the device is read with every sync, never cached)
+            for node in (one, two):
+                async with s.get(f"{node.url}/api/v1/devices/bundle", headers={
+                        **gate, "If-None-Match": etags[0], "Qrgate-Time-Nonce": "5a" * 16}) as resp:
+                    assert resp.status == 304 and resp.headers["Qrgate-Time"]
+            assert (await _json(s, "POST", f"{one.url}/api/v1/devices/{device['device_id']}/disable", admin,
+                                {"reason": "stolen"}))[0] == 200
+            async with s.get(f"{two.url}/api/v1/devices/bundle", headers={
+                    **gate, "If-None-Match": etags[0], "Qrgate-Time-Nonce": "5b" * 16}) as resp:
+                assert resp.status == 403 and (await resp.json())["error"]["code"] == "device_disabled"
 
         # log in on node 1, use the session on node 2
         password = "correct horse battery"
