@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -49,7 +50,7 @@ def load() -> str:
 
 def write_section(name: str, title: str, body: str) -> None:
     """Replace the section `name` in docs/benchmarks.md (or append it)."""
-    command = "python " + " ".join([os.path.relpath(sys.argv[0], DOC.parent.parent), *sys.argv[1:]])
+    command = "python " + shlex.join([os.path.relpath(sys.argv[0], DOC.parent.parent), *sys.argv[1:]])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"<!-- bench:{name} -->\n## {title}\n\n"
                f"Command: `{command}`  \nMachine: {machine()}  \nRun: {stamp}, commit {git_rev()}, "
