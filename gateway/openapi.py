@@ -109,7 +109,9 @@ SCHEMAS: dict[str, S] = {
                          "teacher": _null(_str(description="the class teacher's account (role teacher)")),
                          "created_at": TIME, "updated_at": TIME}),
     "Contact": _obj({"id": INT, "person_id": INT, "contacted_at": TIME, "recorded_by": _str(), "caller": _str(),
-                     "channel": _str(), "note": _str(), "health": _null(_str()), "plans": _null(_str())}),
+                     "channel": _str(), "note": _str(), "health": _null(_str()), "plans": _null(_str()),
+                     "redacted": {"type": "boolean", "description":
+                                  "older than retention_days: note, health and plans have been blanked"}}),
     "SchoolFile": _obj({
         "school": _str(), "date": DATE, "generated_at": TIME,
         "classes": {"type": "array", "items": {"$ref": "#/components/schemas/SchoolClass"}},

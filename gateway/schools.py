@@ -99,7 +99,8 @@ def class_json(row: ClassRow) -> dict[str, Any]:
 def contact_json(row: ContactRow) -> dict[str, Any]:
     return {"id": row.id, "person_id": row.person_id, "contacted_at": row.contacted_at,
             "recorded_by": row.recorded_by, "caller": row.caller, "channel": row.channel, "note": row.note,
-            "health": row.health, "plans": row.plans}
+            "health": row.health, "plans": row.plans,
+            "redacted": row.note == ""}  # past retention: what was said is gone (gateway/retention.py)
 
 
 def not_back(person: PersonRow, city_prefix: str) -> bool:

@@ -146,6 +146,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "handover.open": ("卡口移交", "Hand-over opened"), "handover.acknowledge": ("签收交接", "Hand-over acknowledged"),
         "handover.transfer": ("接转", "Hand-over transferred"), "handover.close": ("办结交接", "Hand-over closed"),
         "checkpoint.redact": ("卡口记录脱敏", "Checkpoint records redacted"),
+        "contact.redact": ("联系记录内容过期删除", "Contact log contents removed after retention"),
         "site.edit": ("修改场所设置", "Site settings changed"),
         "major_event.acknowledge": ("确认重大事件", "Major event acknowledged"),
         "person.quarantine_start": ("开始隔离", "Quarantine started"),

@@ -89,6 +89,16 @@ async def contacts_of(conn: Conn, *, person_id: int, limit: int = 200) -> list[C
     return [ContactRow(**dict(r)) for r in rows]
 
 
+async def redact_contacts_before(conn: Conn, *, before_iso: str) -> int:
+    """Blank what was said in contacts made before `before_iso` (note, health, plans): that a
+    contact was made, when, by whom and how stays in the school file; what the person told goes."""
+    result = await conn.execute(
+        "UPDATE contact_logs SET note = '', health = NULL, plans = NULL"
+        " WHERE contacted_at < :b AND (note <> '' OR health IS NOT NULL OR plans IS NOT NULL)",
+        {"b": before_iso})
+    return result.rowcount
+
+
 async def contacted_between(conn: Conn, *, person_ids: list[int], start_iso: str, end_iso: str
                             ) -> dict[int, ContactRow]:
     """The latest contact in [start, end) of each of these people."""

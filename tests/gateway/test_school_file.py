@@ -4,10 +4,11 @@ missing, the daily contact log of people not yet back, the temperature check wit
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway import accounts
-from gateway.appkeys import db_key
+from gateway import accounts, retention
+from gateway.appkeys import config_key, db_key
 from gateway.auth import ROLES, create_token
 from tests.city import local_today
 
@@ -154,3 +155,28 @@ async def test_classes_and_membership_are_validated(client: Client, admin: dict[
     audit = await _ok(await client.get(f"{R}/audit", headers=admin))
     actions = {a["action"] for a in audit["audit"]}
     assert {"school.class_create", "school.class_update", "person.class"} <= actions
+
+
+async def test_retention_blanks_what_was_said_in_old_contacts(client: Client, admin: dict[str, str]) -> None:
+    """Past retention_days a contact keeps when, by whom and how; what the person said goes (audited)."""
+    ids = await _school(client, admin)
+    who = ids["李雷"]
+    long_ago = (datetime.now(UTC) - timedelta(days=60)).isoformat(timespec="seconds")
+    old = await _ok(await client.post(f"{R}/people/{who}/contacts", headers=admin, json={
+        "note": "在上海家中", "health": "无发热", "plans": "下周返昆", "contacted_at": long_ago}), 201)
+    new = await _ok(await client.post(f"{R}/people/{who}/contacts", headers=admin, json={
+        "note": "已订车票", "health": "正常", "plans": "明天返昆"}), 201)
+    assert old["redacted"] is False
+    await retention.purge(client.app[db_key], client.app[config_key])
+    listed = {c["id"]: c for c in (await _ok(await client.get(f"{R}/people/{who}/contacts",
+                                                                headers=admin)))["contacts"]}
+    gone, kept = listed[old["id"]], listed[new["id"]]
+    assert (gone["note"], gone["health"], gone["plans"], gone["redacted"]) == ("", None, None, True)
+    assert (gone["contacted_at"], gone["caller"], gone["channel"]) == (
+        old["contacted_at"], old["caller"], old["channel"])
+    assert (kept["note"], kept["health"], kept["plans"], kept["redacted"]) == ("已订车票", "正常", "明天返昆", False)
+    audit = (await _ok(await client.get(f"{R}/audit?action=contact.redact", headers=admin)))["audit"]
+    assert [(r["actor"], r["details"]["contacts"]) for r in audit] == [("system:retention", 1)]
+    assert "在上海家中" not in str(audit)
+    await retention.purge(client.app[db_key], client.app[config_key])  # nothing more to blank: no new row
+    assert len((await _ok(await client.get(f"{R}/audit?action=contact.redact", headers=admin)))["audit"]) == 1

@@ -4,11 +4,12 @@ people, gets not-found for another class's person, records a named temperature c
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from gateway import accounts, idcard
+from gateway import accounts, idcard, retention
 from gateway.auth import create_token
 from tests.city import local_today
 
@@ -93,6 +94,12 @@ async def test_a_class_teacher_sees_only_their_class(client: TestClient) -> None
     # the file in English names the same items
     english = await (await client.get("/console/schools/S1?lang=en")).text()
     assert "Five items not clear: 1" in english or "Five items not clear: 2" in english
+    # past retention the row stays and says what became of what was said
+    svc = svc_of(client)
+    await retention.purge(svc.db, svc.config, at=datetime.now(UTC) + timedelta(days=svc.config.retention_days + 1))
+    page = await (await client.get(f"/console/people/{ids['李雷']}")).text()
+    contacts = page[page.index('id="contacts"'):page.index("</table>", page.index('id="contacts"'))]
+    assert "在上海家中" not in contacts and "已过保留期，内容已删除" in contacts and "王老师" in contacts
 
 
 async def test_the_school_file_export_lists_missing_items(client: TestClient) -> None:
