@@ -56,8 +56,10 @@ def place(gate_ts: float, offset: float | None, received_ts: float, *, retention
 
 
 def parse_entry(raw: object, index: int, device: Principal, received_at: str, *,
-                retention_days: int = 28) -> Received:
-    """One uploaded entry (keys/entry.py) and where it is counted; 422/403 naming `entries[i].field`."""
+                retention_days: int = 28, received_ts: float | None = None) -> Received:
+    """One uploaded entry (keys/entry.py) and where it is counted; 422/403 naming `entries[i].field`.
+
+    `received_ts`: `received_at` as a timestamp, read once per batch by the caller (else here)."""
     where = f"entries[{index}]"
     try:
         entry = Entry.from_json(raw)
@@ -71,8 +73,10 @@ def parse_entry(raw: object, index: int, device: Principal, received_at: str, *,
         raise Forbidden(f"{where}.site is not the calling device's site", field=f"{where}.site",
                         code="wrong_site")
     gate_ts = entry.gate_time.timestamp()
-    placed, flag = place(gate_ts, entry.clock_offset, datetime.fromisoformat(received_at).timestamp(),
-                         retention_days=retention_days, field=f"{where}.scanned_at")
+    if received_ts is None:
+        received_ts = datetime.fromisoformat(received_at).timestamp()
+    placed, flag = place(gate_ts, entry.clock_offset, received_ts, retention_days=retention_days,
+                         field=f"{where}.scanned_at")
     return Received(entry, scanned_ts=placed, gate_ts=gate_ts, time_flag=flag, received_at=received_at)
 
 
@@ -102,8 +106,9 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Inge
     if not isinstance(raws, list) or not 1 <= len(raws) <= limit:
         raise InvalidInput(f"entries must be a list of 1..{limit} entries", field="entries")
     received_at = iso_ms(now())
-    parsed = [parse_entry(raw, i, device, received_at, retention_days=svc.config.retention_days)
-              for i, raw in enumerate(raws)]
+    received_ts = datetime.fromisoformat(received_at).timestamp()
+    parsed = [parse_entry(raw, i, device, received_at, retention_days=svc.config.retention_days,
+                          received_ts=received_ts) for i, raw in enumerate(raws)]
     async with svc.db.transaction() as tx:
         await tx.serialise(f"entries:{device.id}")  # one batch of a device at a time, on any node
         current = await site_store.get_device(tx, device_id=device.id)

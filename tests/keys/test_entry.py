@@ -123,3 +123,26 @@ def test_the_schema_names_every_field_and_requires_the_required() -> None:
     schema = json_schema()
     assert set(schema["properties"]) == set(REQUIRED + OPTIONAL) and schema["required"] == list(REQUIRED)
     assert schema["additionalProperties"] is False
+
+
+uuid_like = (st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper()) | st.uuids().map(lambda u: u.hex)
+             | st.uuids().map(lambda u: f"{{{u}}}") | st.uuids().map(lambda u: f"urn:uuid:{u}")
+             | st.uuids().map(lambda u: f" {u}") | st.uuids().map(lambda u: f"{u}\n")
+             | st.text("0123456789abcdefABCDEF-{}:_ \n", max_size=45) | st.text(max_size=40))
+
+
+@given(uuid_like)
+def test_an_id_is_accepted_exactly_when_it_is_its_uuid_spelled_canonically(text: str) -> None:
+    """The id check is a pattern (cheaper, #12); it keeps the rule it replaced: str(uuid.UUID(x)) == x."""
+    try:
+        canonical_form = str(uuid.UUID(text)) == text
+    except ValueError:
+        canonical_form = False
+    body = {**VECTORS[0]["entry"], "id": text}
+    try:
+        Entry.from_json(body)
+        accepted = True
+    except EntryError as exc:
+        assert exc.field == "id"
+        accepted = False
+    assert accepted == canonical_form
