@@ -74,9 +74,17 @@ class GatewayConfig:
         (), "Addresses or networks of reverse proxies whose X-Forwarded-For names the client (default: none).")
     login_lockout_seconds: int = _setting(
         60, "First lockout; doubles with each further failure, capped at one hour.")
+    desk_lookup_limit: int = _setting(
+        30, "Desk look-ups (服务台) one account may make in a row; the allowance refills at this many per "
+            "`desk_lookup_window_seconds` (one every 20 s by default), and past it the desk gets 429.")
+    desk_lookup_window_seconds: int = _setting(
+        600, "The time in which a desk's whole allowance (`desk_lookup_limit`) refills, in seconds.")
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
+        for name in ("desk_lookup_limit", "desk_lookup_window_seconds"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, not {getattr(self, name)!r}")
         unknown = sorted(set(self.major_event_rules) - set(MAJOR_EVENT_RULES))
         if unknown:
             raise ValueError(f"major_event_rules: unknown rule(s) {', '.join(unknown)}; "

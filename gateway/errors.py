@@ -7,7 +7,8 @@
     ├── Conflict          409: duplicate document, a live pass exists, site exists...
     ├── Unauthenticated   401: no or unknown credential
     ├── Forbidden         403: the credential may not do this
-    └── LoginRefused      401 / 429: wrong password, or throttled
+    ├── LoginRefused      401 / 429: wrong password, or throttled
+    └── Throttled         429: too many requests of one kind (desk look-ups); retry_after in seconds
 """
 
 from __future__ import annotations
@@ -53,4 +54,12 @@ class LoginRefused(GatewayError):
 
     def __init__(self, message: str, *, retry_after: float = 0.0) -> None:
         super().__init__(message, code="login_throttled" if retry_after else "login_refused")
+        self.retry_after = retry_after
+
+
+class Throttled(GatewayError):
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: float, code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.retry_after = retry_after

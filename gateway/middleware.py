@@ -9,13 +9,14 @@ from aiohttp import web
 
 from . import db
 from .errors import (BadJson, Conflict, Forbidden, GatewayError, InvalidInput, LoginRefused, NotFound,
-                     Unauthenticated)
+                     Throttled, Unauthenticated)
 
 log = logging.getLogger("qrgate.gateway")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATUS: dict[type[GatewayError], int] = {
     InvalidInput: 422, BadJson: 400, NotFound: 404, Conflict: 409, Unauthenticated: 401, Forbidden: 403,
+    Throttled: 429,
 }
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
@@ -44,7 +45,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     except GatewayError as exc:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        if isinstance(exc, LoginRefused) and exc.retry_after:
+        if isinstance(exc, (LoginRefused, Throttled)) and exc.retry_after:
             headers = {"Retry-After": str(int(exc.retry_after) + 1)}
         response = error_response(_status(exc), exc.code, exc.message, exc.field, headers)
     except (db.Conflict, db.Busy) as exc:

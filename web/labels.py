@@ -161,6 +161,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "alert.handle": ("警报已处理", "Alert handled"), "cards.reprint": ("重印纸质通行证", "Cards reprinted"),
         "cards.print": ("批量打印通行证卡", "Cards printed in bulk"),
         "desk.lookup": ("服务台查询证件", "Desk look-up by document"),
+        "desk.throttled": ("服务台查询过于频繁，已暂停", "Desk look-ups paused: too many"),
         "device.disable": ("停用设备", "Device disabled"), "device.enroll": ("设备注册", "Device enrolled"),
         "device.enrolment": ("生成设备注册码", "Enrolment code made"),
         "device.update_problem": ("设备无法更新", "Gate cannot update"),

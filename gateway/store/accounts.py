@@ -1,4 +1,4 @@
-"""SQL for API tokens, console accounts and failed-login counters."""
+"""SQL for API tokens, console accounts and the throttle counters (failed logins, desk look-ups)."""
 
 from __future__ import annotations
 

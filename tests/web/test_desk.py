@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,11 @@ from web_helpers import PASSWORD, csrf_of, svc_of
 
 from gateway import accounts, auth, idcard, passes, registry
 from gateway.auth import CLI
+from gateway.config import GatewayConfig
+from gateway.store import accounts as account_store
 from gateway.store import audit as audit_store
 from qrgate import cli
+from qrgate.app import create_app
 from web.passview import qr_svg
 
 INSIDE, OUTSIDE = idcard.make("42010219900101123"), idcard.make("42010219900202123")
@@ -118,3 +123,81 @@ def test_cli_makes_desk_tokens_and_accounts_with_a_scope(tmp_path: Path, capsys:
     assert cli.main(["account", "list", "--data", data]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "desk2" in x)
     assert "desk" in line.split() and line.rstrip().endswith("community:HEYUAN")
+
+
+async def _desk_session(client: TestClient, username: str = "desk1") -> str:
+    """Log `username` (a desk account that exists) in on this client; its CSRF token."""
+    token = csrf_of(await (await client.get("/console/login")).text())
+    resp = await client.post("/console/login", allow_redirects=False,
+                             data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert resp.status == 303
+    return csrf_of(await (await client.get("/console/desk")).text())
+
+
+async def _ask(client: TestClient, csrf: str, number: str, lang: str = "zh") -> tuple[int, str, str | None]:
+    resp = await client.post(f"/console/desk?lang={lang}", data={
+        "csrf_token": csrf, "document_type": "resident_id", "document_number": number})
+    return resp.status, await resp.text(), resp.headers.get("Retry-After")
+
+
+async def _throttled(client: TestClient) -> list[audit_store.AuditRow]:
+    return await audit_store.search(svc_of(client).db.read, actor=None, action="desk.throttled", target=None,
+                                    after_id=0, limit=50)
+
+
+async def test_past_its_allowance_a_desk_gets_429_no_look_up_and_one_audit_row_per_burst(
+        aiohttp_client: Callable[..., Awaitable[TestClient]], config: GatewayConfig) -> None:
+    client = await aiohttp_client(create_app(replace(config, desk_lookup_limit=3, desk_lookup_window_seconds=600)))
+    await _person(client, "王奶奶", INSIDE, "HEYUAN")
+    csrf = await _desk_login(client)
+    for number in (INSIDE, UNKNOWN, INSIDE):
+        assert (await _ask(client, csrf, number))[0] == 200
+    for lang in ("zh", "en", "zh"):  # a stolen session hammering on: refused, and nothing looked up
+        status, page, retry = await _ask(client, csrf, INSIDE, lang)
+        assert status == 429 and 'id="desk-throttled"' in page and retry is not None and 0 < int(retry) <= 201
+        assert 'id="desk-result"' not in page and 'id="desk-not-found"' not in page and "王奶奶" not in page
+        assert ("查询过于频繁：每个账号连续最多查询 3 次，之后每 200 秒可查询 1 次。" in page and "本次未查询" in page) \
+            if lang == "zh" else ("one account may make 3 in a row, then one every 200 s" in page
+                                  and "Nothing was looked up" in page)
+    assert len(await _lookups(client)) == 3  # the refused ones were not looked up
+    refusals = await _throttled(client)
+    assert len(refusals) == 1 and refusals[0].actor == "account:desk1" and refusals[0].target == "account:desk1"
+    assert json.loads(refusals[0].details) == {"limit": 3, "window_seconds": 600}
+    assert INSIDE not in refusals[0].details
+
+    # ten minutes on (the counter aged as the clock would age it): the allowance is whole again, the
+    # next burst is audited once more
+    db = svc_of(client).db
+    account = await account_store.account_by_username(db.read, username="desk1")
+    assert account is not None
+    key = f"desk:account:{account.id}"
+    async with db.transaction() as tx:
+        row = await account_store.failures(tx, key=key)
+        assert row is not None and row.failures == 3  # three refused in this burst
+        await account_store.set_failures(tx, key=key, failures=row.failures, last_ts=row.last_ts - 600,
+                                         locked_until=row.locked_until - 600)
+    for _ in range(3):
+        assert (await _ask(client, csrf, UNKNOWN))[0] == 200
+    assert (await _ask(client, csrf, UNKNOWN))[0] == 429
+    assert len(await _lookups(client)) == 6 and len(await _throttled(client)) == 2
+
+    # another desk is not held up by this one
+    await accounts.create_account(db, "desk2", PASSWORD, "desk", scope="community:HEYUAN")
+    client.session.cookie_jar.clear()
+    assert (await _ask(client, await _desk_session(client, "desk2"), INSIDE))[0] == 200
+
+
+async def test_the_allowance_counts_across_two_gateway_instances_on_one_database(
+        aiohttp_client: Callable[..., Awaitable[TestClient]], config: GatewayConfig) -> None:
+    """Two app instances on one database (two nodes): look-ups through either count against one allowance."""
+    limited = replace(config, desk_lookup_limit=4)
+    one = await aiohttp_client(create_app(limited))
+    two = await aiohttp_client(create_app(limited))
+    await accounts.create_account(svc_of(one).db, "desk1", PASSWORD, "desk", scope="community:HEYUAN")
+    sessions = [(one, await _desk_session(one)), (two, await _desk_session(two))]
+    for i in range(4):
+        node, csrf = sessions[i % 2]
+        assert (await _ask(node, csrf, UNKNOWN))[0] == 200
+    for node, csrf in sessions:
+        assert (await _ask(node, csrf, UNKNOWN))[0] == 429
+    assert len(await _lookups(two)) == 4 and len(await _throttled(one)) == 1

@@ -9,15 +9,15 @@ from aiohttp import web
 
 from gateway import desk
 from gateway.clock import iso, local_today, now
-from gateway.errors import InvalidInput
+from gateway.errors import InvalidInput, Throttled
 
 from ..passview import qr_svg
-from .common import error_words, render, services, user
+from .common import error_words, render, say, services, user
 
 
 def _page(request: web.Request, status: int = 200, **context: Any) -> web.Response:
     base: dict[str, Any] = {"values": {"document_type": "resident_id"}, "errors": {}, "searched": False,
-                            "answer": None, "qr": None, "today": local_today(services(request).config.tz).isoformat()}
+                            "throttled": None, "answer": None, "qr": None, "today": local_today(services(request).config.tz).isoformat()}
     return render(request, "console/desk.html", {**base, **context}, status)
 
 
@@ -35,6 +35,18 @@ async def desk_lookup(request: web.Request) -> web.Response:
         # the typed number is not echoed back into the page: only the field's error
         return _page(request, 422, values={"document_type": kind if isinstance(kind, str) else ""},
                      errors={exc.field or "document_number": error_words(request, exc)})
+    except Throttled as exc:
+        wait = int(exc.retry_after) + 1
+        config = services(request).config
+        limit, every = config.desk_lookup_limit, config.desk_lookup_window_seconds / config.desk_lookup_limit
+        pace = f"{every:.0f}" if every >= 10 else f"{every:.1f}"
+        response = _page(request, 429, values={"document_type": kind if isinstance(kind, str) else ""},
+                         throttled=say(request, f"查询过于频繁：每个账号连续最多查询 {limit} 次，之后每 {pace} 秒"
+                                                f"可查询 1 次。请 {wait} 秒后再试。本次未查询。",
+                                       f"Too many look-ups: one account may make {limit} in a row, then one "
+                                       f"every {pace} s. Try again in {wait} s. Nothing was looked up."))
+        response.headers["Retry-After"] = str(wait)
+        return response
     qr = None
     current = answer.current if answer is not None else None
     if current is not None and current.state == "live" and current.expires_at > iso(now()):
