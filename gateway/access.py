@@ -63,6 +63,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "site.list": _OFFICE, "site.read": _OFFICE, "site.create": _ADMIN, "site.update": _ADMIN,
     # 复工审批: the site's contact (a registrar scoped to it) or a worker applies; an approver decides
     "resumption.apply": _STAFF, "resumption.list": _OFFICE, "resumption.decide": frozenset((ADMIN, APPROVER)),
+    "resumption.withdraw": frozenset((ADMIN, APPROVER)),  # 关停: who approves may take the approval back
     "enrolment.create": _ADMIN, "device.list": _ADMIN, "device.disable": _ADMIN,
     "entries.list": _READERS, "alerts.list": _READERS, "report.daily": _OFFICE - {TEACHER},
     "handover.list": _READERS, "handover.step": _STAFF,  # checkpoint hand-overs and referrals (docs/checkpoint.md)
@@ -121,6 +122,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/resumptions"): "resumption.list",
     ("GET", f"{API}/resumptions/{{resumption_id}}"): "resumption.list",
     ("POST", f"{API}/resumptions/{{resumption_id}}/decision"): "resumption.decide",
+    ("POST", f"{API}/resumptions/{{resumption_id}}/withdrawal"): "resumption.withdraw",
     ("POST", f"{API}/devices/enroll"): PUBLIC,  # the single-use enrolment token is the credential
     ("GET", f"{API}/devices/bundle"): DEVICE_ONLY,
     ("GET", f"{API}/devices/time"): DEVICE_ONLY,

@@ -27,12 +27,12 @@ from .store import resumptions as store
 from .store import sites as site_store
 from .store.resumptions import ResumptionRow
 from .store.sites import SiteRow
-from .validate import REASON, Choice, Free, Nullable, Obj, Spec, Text, choice
+from .validate import REASON, REASON_BODY, Choice, Free, Nullable, Obj, Spec, Text, choice
 
 # 五个到位, in the directive's order (§一 item 4)
 ITEMS = ("conditions", "entry_control", "notices", "briefings", "commitment")
 FIRM_KINDS = ("factory", "construction_site")
-STATES = ("pending", "approved", "refused")
+STATES = ("pending", "approved", "refused", "withdrawn")
 DECISIONS = {"approve": "approved", "refuse": "refused"}
 MAX_NOTE = 500
 MAX_LIST = 500
@@ -63,6 +63,7 @@ DECISION = Obj({"decision": Choice(tuple(DECISIONS)), "reason": REASON, "open_fr
                required=("decision", "reason"))
 OPEN_FROM_RULE = ("open_from", "an ISO 8601 time the site's policy reads (keys.SitePolicy open_from)")
 DECISION_RULES = (OPEN_FROM_RULE, ("open_from", "given only with an approval"))
+WITHDRAWAL = REASON_BODY
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,8 @@ class Resumption:
         return {"id": r.id, "site": r.site, "site_name": self.site_name, "state": r.state, "items": self.items,
                 "open_from": r.open_from, "note": r.note, "applied_by": r.applied_by, "applied_at": r.applied_at,
                 "decided_by": r.decided_by, "decided_at": r.decided_at, "decision_reason": r.decision_reason,
-                "approved_open_from": r.approved_open_from}
+                "approved_open_from": r.approved_open_from, "withdrawn_by": r.withdrawn_by,
+                "withdrawn_at": r.withdrawn_at, "withdrawal_reason": r.withdrawal_reason}
 
 
 def parse_items(checked: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -170,6 +172,47 @@ async def decide(svc: Services, resumption_id: int, body: dict[str, Any], actor:
         decided = await store.get(tx, resumption_id=resumption_id)
     assert decided is not None
     return Resumption(decided, site.name)
+
+
+async def withdraw(svc: Services, resumption_id: int, body: dict[str, Any], actor: Principal) -> Resumption:
+    """Withdraw an approval (关停): the site's policy loses resumption_approved, the application is withdrawn.
+
+    Only the approval the site stands on: the application must be approved (409 `already_withdrawn`,
+    `not_approved`), the site still approved (`site_not_approved`: an admin replaced its policy) and by
+    no later application (`superseded`). The policy also gets `resumption_required`, so that a firm
+    approved without needing it is closed all the same.
+    """
+    why = WITHDRAWAL.check(body)["reason"]
+    async with svc.db.transaction() as tx:
+        row = await store.get(tx, resumption_id=resumption_id)
+        if row is None:
+            raise NotFound(f"no resumption application {resumption_id}")
+        try:
+            site = await _site(tx, actor, row.site)
+        except NotFound:
+            raise NotFound(f"no resumption application {resumption_id}") from None
+        if row.state == "withdrawn":
+            raise Conflict(f"application {resumption_id} is already withdrawn", code="already_withdrawn")
+        if row.state != "approved":
+            raise Conflict(f"application {resumption_id} is {row.state}: only an approval can be withdrawn",
+                           code="not_approved")
+        if not sites.policy_of(site).resumption_approved:
+            raise Conflict(f"site {site.code!r} is not approved to resume now: there is no approval to withdraw",
+                           code="site_not_approved")
+        latest = await store.latest_approved(tx, site=site.code)
+        if latest != resumption_id:
+            raise Conflict(f"application {resumption_id} was followed by a later approval ({latest}): "
+                           "withdraw that one", code="superseded")
+        await sites.edit_in(tx, site, {"resumption_approved": False, "resumption_required": True}, actor,
+                            why=f"resumption {resumption_id} withdrawn: {why}",
+                            allowed=(*sites.EDITABLE, *sites.APPROVAL_FIELDS))
+        if not await store.withdraw(tx, resumption_id=resumption_id, by=actor.actor, at=iso(now()), reason=why):
+            raise Conflict(f"application {resumption_id} was withdrawn meanwhile", code="already_withdrawn")
+        await audit.record(tx, actor.actor, "resumption.withdraw", f"resumption:{resumption_id}", why,
+                           {"site": site.code})
+        withdrawn = await store.get(tx, resumption_id=resumption_id)
+    assert withdrawn is not None
+    return Resumption(withdrawn, site.name)
 
 
 async def get(svc: Services, resumption_id: int, principal: Principal) -> Resumption:

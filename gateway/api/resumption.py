@@ -1,4 +1,4 @@
-"""Handlers for resumption applications (复工审批): apply, list, read, decide."""
+"""Handlers for resumption applications (复工审批): apply, list, read, decide, withdraw an approval."""
 
 from __future__ import annotations
 
@@ -44,4 +44,14 @@ async def decide(request: web.Request) -> web.Response:
     principal = await authorise(request)
     found = await resumption.decide(services(request), path(request, "resumption_id"),
                                     await read_json(request), principal)
+    return json_response(found.to_json())
+
+
+@operation("Withdraw an approval (关停): the site's signed policy loses resumption_approved, its gates deny "
+           "site_closed from their next sync; the firm may apply again", response=ref("Resumption"),
+           body=resumption.WITHDRAWAL, errors=(409,))
+async def withdraw(request: web.Request) -> web.Response:
+    principal = await authorise(request)
+    found = await resumption.withdraw(services(request), path(request, "resumption_id"),
+                                      await read_json(request), principal)
     return json_response(found.to_json())

@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{API}/resumptions", resumption.list_resumptions),
     ("GET", f"{API}/resumptions/{{resumption_id}}", resumption.get_resumption),
     ("POST", f"{API}/resumptions/{{resumption_id}}/decision", resumption.decide),
+    ("POST", f"{API}/resumptions/{{resumption_id}}/withdrawal", resumption.withdraw),
     ("POST", f"{API}/devices/enroll", sites.enroll_device),
     ("GET", f"{API}/devices/bundle", sites.device_bundle),
     ("GET", f"{API}/devices/time", sites.device_time),

@@ -22,6 +22,9 @@ class ResumptionRow:
     decided_at: str | None
     decision_reason: str | None
     approved_open_from: str | None
+    withdrawn_by: str | None
+    withdrawn_at: str | None
+    withdrawal_reason: str | None
 
 
 async def insert(conn: Conn, *, site: str, items: str, open_from: str | None, note: str | None,
@@ -41,6 +44,13 @@ async def pending_of(conn: Conn, *, site: str) -> ResumptionRow | None:
     row = await conn.fetch_one("SELECT * FROM resumptions WHERE site = :site AND state = 'pending'",
                                {"site": site})
     return ResumptionRow(**dict(row)) if row else None
+
+
+async def latest_approved(conn: Conn, *, site: str) -> int | None:
+    """The id of the site's newest approved application, or None."""
+    found = await conn.fetch_value("SELECT MAX(id) FROM resumptions WHERE site = :site AND state = 'approved'",
+                                   {"site": site})
+    return None if found is None else int(found)
 
 
 async def search(conn: Conn, *, site: str | None, state: str | None, sites: list[str] | None,
@@ -65,4 +75,13 @@ async def decide(conn: Conn, *, resumption_id: int, state: str, by: str, at: str
         "UPDATE resumptions SET state = :state, decided_by = :by, decided_at = :at, decision_reason = :reason,"
         " approved_open_from = :open WHERE id = :id AND state = 'pending'",
         {"state": state, "by": by, "at": at, "reason": reason, "open": approved_open_from, "id": resumption_id})
+    return cur.rowcount == 1
+
+
+async def withdraw(conn: Conn, *, resumption_id: int, by: str, at: str, reason: str) -> bool:
+    """Withdraw an approved application; False if it is no longer approved (withdrawn meanwhile)."""
+    cur = await conn.execute(
+        "UPDATE resumptions SET state = 'withdrawn', withdrawn_by = :by, withdrawn_at = :at,"
+        " withdrawal_reason = :reason WHERE id = :id AND state = 'approved'",
+        {"by": by, "at": at, "reason": reason, "id": resumption_id})
     return cur.rowcount == 1

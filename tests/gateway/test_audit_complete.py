@@ -241,6 +241,16 @@ async def _decide_resumption(w: World) -> Call:
                 {"decision": "approve", "reason": "five in place"}, APPROVER_ACTOR)
 
 
+async def _withdraw_resumption(w: World) -> Call:
+    await w.post(f"{R}/sites", "admin", {"code": "F1", "name": "works", "kind": "factory",
+                                         "policy": {"resumption_required": True}})
+    applied = await w.post(f"{R}/sites/F1/resumptions", "registrar", {"items": FIVE_IN_PLACE})
+    await w.post(f"{R}/resumptions/{applied['id']}/decision", "approver",
+                 {"decision": "approve", "reason": "five in place"})
+    return Call("POST", f"{R}/resumptions/{applied['id']}/withdrawal", w.headers("approver"),
+                {"reason": "拒不整改"}, APPROVER_ACTOR)
+
+
 async def _add_guardian(w: World) -> Call:
     guardian = await w.post(f"{R}/people", "registrar", person_body(9))
     return Call("POST", f"{R}/people/{w.person_id}/guardianships", w.headers("registrar"),
@@ -307,6 +317,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{R}/handovers/{{handover_id}}/steps"): _handover_step,
     ("POST", f"{R}/sites/{{code}}/resumptions"): _apply_resumption,
     ("POST", f"{R}/resumptions/{{resumption_id}}/decision"): _decide_resumption,
+    ("POST", f"{R}/resumptions/{{resumption_id}}/withdrawal"): _withdraw_resumption,
     ("PUT", f"{R}/key-areas/{{prefix}}"): _put_key_area,
     ("DELETE", f"{R}/key-areas/{{prefix}}"): _delete_key_area,
     ("POST", f"{R}/people"): _new_person,

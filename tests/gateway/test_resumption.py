@@ -15,6 +15,7 @@ from typing import Any
 
 from gateway.appkeys import db_key
 from gateway.auth import create_token
+from gateway.db import Conflict
 from gateway.resumption import ITEMS
 from keys import Reason, TrustSet, decide, load_policy
 
@@ -155,6 +156,115 @@ async def test_scope_roles_and_the_approver(client: Client, admin: dict[str, str
     assert resp.status == 200
 
 
+async def test_a_withdrawn_approval_closes_the_gate_again_and_the_firm_applies_again(
+        client: Client, admin: dict[str, str], registrar: dict[str, str]) -> None:
+    """关停 (Kunshan directive of October 2020 §一 item 8): the approver takes the approval back."""
+    contact, approver, device, qr_text = await _world(client, admin)
+    refused = await (await client.post("/api/v1/sites/F1/resumptions", headers=contact, json={"items": FIVE})).json()
+    await client.post(f"/api/v1/resumptions/{refused['id']}/decision", headers=approver,
+                      json={"decision": "refuse", "reason": "消毒记录不全"})
+    applied = await (await client.post("/api/v1/sites/F1/resumptions", headers=contact, json={"items": FIVE})).json()
+    withdrawal = f"/api/v1/resumptions/{applied['id']}/withdrawal"
+    resp = await client.post(withdrawal, headers=approver, json={"reason": "too early"})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "not_approved"  # still pending
+    resp = await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=approver,
+                             json={"decision": "approve", "reason": "五个到位，同意复工"})
+    assert resp.status == 200
+    assert await _gate_decides(client, device, qr_text) is Reason.OK
+
+    # the reason is required; a registrar does not withdraw; another employer's approver finds nothing
+    for body in ({}, {"reason": ""}, {"reason": "x" * 501}, {"reason": "x", "colour": "red"}):
+        resp = await client.post(withdrawal, headers=approver, json=body)
+        assert resp.status == 422, body
+        assert (await resp.json())["error"]["field"] == ("colour" if "colour" in body else "reason"), body
+    for headers in (registrar, contact):
+        assert (await client.post(withdrawal, headers=headers, json={"reason": "x"})).status == 403
+    other = bearer(await create_token(client.app[db_key], role="approver", label="E2", scope="employer:E2"))
+    assert (await client.post(withdrawal, headers=other, json={"reason": "x"})).status == 404
+    assert (await client.post("/api/v1/resumptions/999999/withdrawal", headers=admin,
+                              json={"reason": "x"})).status == 404
+    resp = await client.post(f"/api/v1/resumptions/{refused['id']}/withdrawal", headers=approver,
+                             json={"reason": "x"})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "not_approved"
+    assert await _gate_decides(client, device, qr_text) is Reason.OK  # nothing above changed the policy
+
+    resp = await client.post(withdrawal, headers=approver, json={"reason": "拒不整改，依法关停"})
+    assert resp.status == 200, await resp.text()
+    withdrawn = await resp.json()
+    assert withdrawn["state"] == "withdrawn" and withdrawn["withdrawal_reason"] == "拒不整改，依法关停"
+    assert "工信局" in withdrawn["withdrawn_by"] and withdrawn["withdrawn_at"]
+    assert withdrawn["decision_reason"] == "五个到位，同意复工"  # the approval stays on the record
+    assert await _gate_decides(client, device, qr_text) is Reason.SITE_CLOSED
+    site = await (await client.get("/api/v1/sites/F1", headers=admin)).json()
+    assert site["policy"]["resumption_approved"] is False and site["policy"]["resumption_required"] is True
+    resp = await client.post(withdrawal, headers=approver, json={"reason": "again"})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "already_withdrawn"
+    listed = await (await client.get("/api/v1/resumptions?state=withdrawn", headers=approver)).json()
+    assert [r["id"] for r in listed["resumptions"]] == [applied["id"]]
+    # still no edit sets the flag back
+    resp = await client.patch("/api/v1/sites/F1", headers=admin, json={"policy": {"resumption_approved": True}})
+    assert resp.status == 422 and (await resp.json())["error"]["code"] == "set_by_approval"
+
+    rows = await client.app[db_key].read.fetch_all(
+        "SELECT actor, action, target, reason, details FROM audit WHERE id > (SELECT MAX(id) FROM audit"
+        " WHERE action = 'resumption.approve') AND (action LIKE 'resumption.%' OR action = 'site.edit') ORDER BY id")
+    assert [(r["action"], r["target"]) for r in rows] == [
+        ("site.edit", "site:F1"), ("resumption.withdraw", f"resumption:{applied['id']}")]
+    edit = json.loads(rows[0]["details"])
+    assert (edit["old"], edit["new"]) == ({"resumption_approved": True}, {"resumption_approved": False})
+    assert rows[0]["reason"] == f"resumption {applied['id']} withdrawn: 拒不整改，依法关停"
+    assert rows[1]["reason"] == "拒不整改，依法关停" and "工信局" in rows[1]["actor"]
+
+    # put right, the firm applies again and is approved again
+    resp = await client.post("/api/v1/sites/F1/resumptions", headers=contact, json={"items": FIVE})
+    assert resp.status == 201, await resp.text()
+    again = await resp.json()
+    resp = await client.post(f"/api/v1/resumptions/{again['id']}/decision", headers=approver,
+                             json={"decision": "approve", "reason": "整改到位"})
+    assert resp.status == 200 and (await resp.json())["state"] == "approved"
+    assert await _gate_decides(client, device, qr_text) is Reason.OK
+
+
+async def test_only_the_approval_the_site_stands_on_is_withdrawn(client: Client, admin: dict[str, str]) -> None:
+    """An admin who replaced the policy (PUT) took the approval away already; a later approval supersedes."""
+    _, _, device, qr_text = await _world(client, admin)
+    first = await (await client.post("/api/v1/sites/F2/resumptions", headers=admin, json={"items": FIVE})).json()
+    await client.post(f"/api/v1/resumptions/{first['id']}/decision", headers=admin,
+                      json={"decision": "approve", "reason": "同意"})
+    resp = await client.put("/api/v1/sites/F2", headers=admin, json={
+        "name": "F2", "kind": "factory", "policy": {"employers": ["E2"], "resumption_required": True}})
+    assert resp.status == 200, await resp.text()
+    resp = await client.post(f"/api/v1/resumptions/{first['id']}/withdrawal", headers=admin, json={"reason": "x"})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "site_not_approved"
+    second = await (await client.post("/api/v1/sites/F2/resumptions", headers=admin, json={"items": FIVE})).json()
+    await client.post(f"/api/v1/resumptions/{second['id']}/decision", headers=admin,
+                      json={"decision": "approve", "reason": "同意"})
+    resp = await client.post(f"/api/v1/resumptions/{first['id']}/withdrawal", headers=admin, json={"reason": "x"})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "superseded"
+    resp = await client.post(f"/api/v1/resumptions/{second['id']}/withdrawal", headers=admin, json={"reason": "关停"})
+    assert resp.status == 200 and (await resp.json())["state"] == "withdrawn"
+    assert await _gate_decides(client, device, qr_text) is Reason.SITE_CLOSED  # F1 was never approved
+
+
+async def test_a_firm_approved_without_needing_it_is_closed_by_the_withdrawal(client: Client,
+                                                                              admin: dict[str, str]) -> None:
+    await make_site(client, admin, "F3", "factory", employers=["E1"], open_from="2020-02-01")
+    device = await enrol_device(client, admin, "F3")
+    person = await (await client.post("/api/v1/people", headers=admin,
+                                      json=person_body(6, community=None, employer="E1"))).json()
+    qr_text = (await (await client.post(f"/api/v1/people/{person['id']}/passes", headers=admin)).json())["qr_text"]
+    applied = await (await client.post("/api/v1/sites/F3/resumptions", headers=admin, json={"items": FIVE})).json()
+    await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=admin,
+                      json={"decision": "approve", "reason": "同意"})
+    assert await _gate_decides(client, device, qr_text) is Reason.OK
+    resp = await client.post(f"/api/v1/resumptions/{applied['id']}/withdrawal", headers=admin,
+                             json={"reason": "关停"})
+    assert resp.status == 200
+    site = await (await client.get("/api/v1/sites/F3", headers=admin)).json()
+    assert site["policy"]["resumption_required"] is True and site["policy"]["resumption_approved"] is False
+    assert await _gate_decides(client, device, qr_text) is Reason.SITE_CLOSED
+
+
 async def test_the_role_migration_keeps_accounts_tokens_and_sessions(tmp_path: Any) -> None:
     """A database from before 0470 (roles listed in CHECKs) upgrades with every row kept, then takes an approver."""
     import sqlite3
@@ -195,5 +305,51 @@ async def test_the_role_migration_keeps_accounts_tokens_and_sessions(tmp_path: A
         async with db.transaction() as tx:  # the session still points at its account
             await tx.execute("DELETE FROM web_sessions")
             await tx.execute("DELETE FROM accounts WHERE id = 7")
+    finally:
+        await db.close()
+
+
+async def test_the_withdrawal_migration_keeps_every_application(tmp_path: Any) -> None:
+    """A database from before 0580 (three states in the CHECK) upgrades with its rows, ids and indexes kept."""
+    import sqlite3
+
+    from gateway.db import Database, migrations
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL)")
+    for version, name, sql in migrations("sqlite"):
+        if version < 580:
+            raw.executescript(f"BEGIN;\n{sql}\n;INSERT INTO schema_migrations VALUES ({version}, '{name}', 'x');"
+                              "\nCOMMIT;")
+    raw.execute("INSERT INTO sites (code, name, kind, policy, created_at, updated_at)"
+                " VALUES ('F1', 'works', 'factory', '{}', 'x', 'x')")
+    raw.execute("INSERT INTO resumptions VALUES (12, 'F1', 'approved', '{}', NULL, 'n', 'hr', 'a', 'gxj', 'd',"
+                " 'ok', '2020-02-10T08:00:00+08:00')")
+    raw.execute("INSERT INTO resumptions (id, site, state, items, applied_by, applied_at)"
+                " VALUES (13, 'F1', 'pending', '{}', 'hr', 'b')")
+    raw.commit()
+    try:
+        raw.execute("UPDATE resumptions SET state = 'withdrawn' WHERE id = 12")
+        raise AssertionError("the old schema has three states")
+    except sqlite3.IntegrityError:
+        pass
+    raw.close()
+    db = await Database.open(path)
+    try:
+        rows = [dict(r) for r in await db.read.fetch_all("SELECT * FROM resumptions ORDER BY id")]
+        assert [(r["id"], r["state"], r["decision_reason"], r["withdrawn_by"]) for r in rows] == [
+            (12, "approved", "ok", None), (13, "pending", None, None)]
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE resumptions SET state = 'withdrawn', withdrawn_by = 'gxj' WHERE id = 12")
+        try:  # one pending application per site, still enforced
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO resumptions (site, state, items, applied_by, applied_at)"
+                                 " VALUES ('F1', 'pending', '{}', 'hr', 'c')")
+            raise AssertionError("a second pending application was taken")
+        except Conflict:
+            pass
     finally:
         await db.close()
