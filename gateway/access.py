@@ -219,6 +219,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/console/resumptions"): "resumption.list",
     ("GET", "/console/resumptions/{resumption_id}"): "resumption.list",
     ("POST", "/console/resumptions/{resumption_id}/decision"): "resumption.decide",
+    ("POST", "/console/resumptions/{resumption_id}/withdrawal"): "resumption.withdraw",
     ("POST", "/console/devices/{device_id}/disable"): "device.disable",
     ("GET", "/console/entries"): "entries.list",
     ("GET", "/console/handovers"): "handover.list",

@@ -194,6 +194,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "flash": {"registered": ("已登记", "Registered"), "saved": ("已保存", "Saved"),
               "applied": ("已提交复工申请", "Resumption application sent"),
               "decided": ("已作出审批决定", "Decision recorded"),
+              "withdrawn": ("已撤销复工批准：各门岗下次同步后拒绝入场", "Approval withdrawn: the gates deny entry from their next sync"),
               "issued": ("已签发通行证", "Pass issued"), "revoked": ("已作废", "Pass revoked"),
               "reissued": ("已换发", "Pass reissued"), "checked": ("已记录健康检查", "Health check recorded"),
               "site": ("已创建场所", "Site created"), "disabled": ("已停用设备", "Device disabled"),

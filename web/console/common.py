@@ -31,7 +31,7 @@ MAX_FIELD = 2000  # longer than any field the gateway accepts: its validators gi
 # user-written is echoed
 FLASH = frozenset(("registered", "saved", "issued", "revoked", "reissued", "checked", "site", "disabled",
                    "cleared", "ended", "lang", "holder_reset", "imported", "handled", "rotated",
-                   "handover_step", "no_cards", "too_many_cards", "applied", "decided", "guardian_added",
+                   "handover_step", "no_cards", "too_many_cards", "applied", "decided", "withdrawn", "guardian_added",
                    "guardian_ended", "class_created", "class_set", "contacted"))
 
 

@@ -1,4 +1,5 @@
-"""Resumption approval (复工审批) in the console: a firm applies with the five items, an approver decides."""
+"""Resumption approval (复工审批) in the console: a firm applies with the five items, an approver decides
+and may withdraw the approval again (关停)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from gateway import resumption, scoped, sites
 from gateway.errors import Conflict, InvalidInput, NotFound
 from gateway.store.sites import SiteRow
 
-from .common import error_words, form_body, int_param, redirect, render, services, user
+from .common import error_words, form_body, int_param, redirect, render, say, services, user
 
 MAX_SHOWN = 200
 
 
 def site_state(row: SiteRow, history: list[resumption.Resumption]) -> str:
-    """not_required | none | pending | approved | refused: what the site's page and lists say."""
+    """not_required | none | pending | approved | refused | withdrawn: what the site's page and lists say."""
     policy = sites.policy_of(row)
     if policy.resumption_approved:
         return "approved"
@@ -46,7 +47,7 @@ async def _site_page(request: web.Request, values: dict[str, Any], errors: dict[
     return render(request, "console/site_resumption.html", {
         "site": row, "history": history, "state": state, "items": resumption.ITEMS, "values": values,
         "errors": errors, "firm": row.kind in resumption.FIRM_KINDS,
-        "may_apply": row.kind in resumption.FIRM_KINDS and state in ("none", "refused", "not_required")}, status)
+        "may_apply": row.kind in resumption.FIRM_KINDS and state in ("none", "refused", "withdrawn", "not_required")}, status)
 
 
 async def site_resumption(request: web.Request) -> web.Response:
@@ -116,6 +117,25 @@ async def decide(request: web.Request) -> web.Response:
     raise redirect(f"/console/resumptions/{found_id}", done="decided")
 
 
+async def withdraw(request: web.Request) -> web.Response:
+    """关停: the reason and a ticked confirmation; the gates deny site_closed from their next sync."""
+    form = await request.post()
+    values = {"reason": form_body(form, ("reason",)).get("reason", "")}
+    found_id = int_param(request.match_info["resumption_id"])
+    if form.get("confirm") != "yes":
+        return await _detail(request, values, {"confirm": say(request, "请勾选确认", "Tick the box to confirm")}, 422)
+    try:
+        await resumption.withdraw(services(request), found_id, {"reason": values["reason"]},
+                                  user(request).principal())
+    except InvalidInput as exc:
+        return await _detail(request, values, {exc.field or "_withdraw": error_words(request, exc)}, 422)
+    except Conflict as exc:
+        return await _detail(request, values, {"_withdraw": error_words(request, exc)}, 409)
+    except NotFound:
+        raise web.HTTPNotFound() from None
+    raise redirect(f"/console/resumptions/{found_id}", done="withdrawn")
+
+
 def setup(app: web.Application) -> None:
     site = r"/sites/{code:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}}/resumption"
     app.router.add_get(site, site_resumption)
@@ -123,3 +143,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/resumptions", resumption_list)
     app.router.add_get(r"/resumptions/{resumption_id:[0-9]{1,18}}", resumption_page)
     app.router.add_post(r"/resumptions/{resumption_id:[0-9]{1,18}}/decision", decide)
+    app.router.add_post(r"/resumptions/{resumption_id:[0-9]{1,18}}/withdrawal", withdraw)
