@@ -2,7 +2,8 @@
 five items, the approver (行业主管部门) refuses with a reason, the contact applies again, the approver
 approves. The gate (scanner CLI enrolled against the live gateway) denies `site_closed` before approval
 although `open_from` is long past, and admits after its next sync; nobody edits `open_from` by hand.
-The dashboard lists the application while it waits."""
+The dashboard lists the application while it waits. Then the approver withdraws the approval (关停):
+the gate closes again at its next sync, and the firm's apply form is back."""
 
 from __future__ import annotations
 
@@ -129,3 +130,16 @@ def test_applied_refused_applied_approved_and_the_gate_follows(
     contact.goto(gateway.url + "/console/sites/F1")
     expect(contact.locator("#site-resumption")).to_contain_text("已批准复工")
     assert contact.locator("#edit-site").count() == 0  # the contact does not edit the site's policy
+
+    # 关停: the approver withdraws the approval; the gate closes at its next sync; the firm may apply again
+    approver.goto(gateway.url + "/console/resumptions?state=approved")
+    approver.locator("#resumptions a").first.click()
+    approver.fill("#f-reason", "拒不整改，依法关停")
+    approver.check("#f-confirm")
+    approver.click("#withdrawal-form button.danger")
+    expect(approver.locator("#resumption-state")).to_have_text("已撤销")
+    expect(approver.locator("#withdrawal-reason")).to_have_text("拒不整改，依法关停")
+    assert _synced_scan(data, qr_text, capsys, monkeypatch) == "site_closed"
+    contact.goto(gateway.url + "/console/sites/F1/resumption")
+    expect(contact.locator("#resumption-state")).to_contain_text("已撤销")
+    expect(contact.locator("#resumption-form")).to_be_visible()
