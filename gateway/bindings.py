@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from keys import HolderKey, issue_pass
+from keys import HolderKey, PublicKeyError, issue_pass
 from keys import holder as qg2
 from keys.render import qr_version
 
@@ -66,6 +66,9 @@ def parse_key(alg: object, public_key: object) -> HolderKey:
     try:
         raw = base64.urlsafe_b64decode(public_key + "=" * (-len(public_key) % 4))
         return HolderKey.from_raw(alg, raw)
+    except PublicKeyError as exc:  # a small-order or non-canonical Ed25519 key: say which
+        raise InvalidInput(f"public_key is not a valid key for this alg: it {exc.message}",
+                           field="public_key") from None
     except ValueError:
         raise InvalidInput("public_key is not a valid key for this alg", field="public_key") from None
 

@@ -10,6 +10,8 @@ scanner and CLIs turn into a clear message.
     │   └── PassphraseError  no passphrase, or the wrong one (a set-up problem: exit 78)
     ├── DocumentError      a signed document is malformed, unsigned or signed by an unknown key
     ├── PolicyError        a site policy's JSON form is invalid (names the field)
+    ├── PublicKeyError     an Ed25519 public key from outside is unusable: wrong length, not
+    │                      canonical, of small order, off the curve (names where; keys/publickey.py)
     └── EntryError         a gate entry's JSON form is invalid (names the field; keys/entry.py)
 """
 
@@ -52,3 +54,12 @@ class EntryError(KeysError, ValueError):
         """(field path, one sentence) for an entry found at `where`, e.g. `entries[3]`."""
         path = f"{where}.{self.field}" if self.field else where
         return path, self._sentence or f"{path} {self.message}"
+
+
+class PublicKeyError(KeysError, ValueError):
+    """`where` (a field, e.g. `keys[2].x`) and what is wrong with the key there."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where} {message}")
+        self.where = where
+        self.message = message

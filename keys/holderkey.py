@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
+from .publickey import check_public_key
+
 # COSE_Key labels and values (RFC 9052 / RFC 9053)
 KTY, CRV, X, Y = 1, -1, -2, -3
 KTY_OKP, KTY_EC2 = 1, 2
@@ -57,8 +59,14 @@ class HolderKey:
 
     @classmethod
     def from_raw(cls, alg: str, public: bytes) -> HolderKey:
-        """From what WebCrypto exports as "raw": 32 bytes (Ed25519) or a 65-byte P-256 point."""
+        """From what WebCrypto exports as "raw": 32 bytes (Ed25519) or a 65-byte P-256 point.
+
+        This is where a phone's key enters: an Ed25519 key of small order or not canonical is
+        refused here (PublicKeyError, a ValueError), not when a gate fails to verify with it.
+        """
         alg = HolderAlg(alg)
+        if alg is HolderAlg.ED25519:
+            check_public_key(public, "public_key")
         if alg is HolderAlg.ES256 and len(public) == 65 and public[0] == 4:
             point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public)
             public = point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)

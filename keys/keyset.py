@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import cose
 from .documents import D_BODY, D_ISSUED_AT, D_TYPE, open_document, sign_document
-from .errors import DocumentError
+from .errors import DocumentError, PublicKeyError
 from .keystore import IssuerKey
 from .passes import MAX_TIME
+from .publickey import check_public_key
 from .trust import TrustSet, kid_for, raw_public
 
 DOC_TYPE = "qrgate/keyset"
@@ -100,8 +101,9 @@ class KeySet:
             raise DocumentError("key set: keys and withdrawn must be lists of at most 256 entries")
         keys = []
         for i, k in enumerate(keys_raw):
-            if not isinstance(k, dict) or not _is_key(k.get("x")):
-                raise DocumentError(f"key set: keys[{i}] is not a 32-byte Ed25519 key")
+            if not isinstance(k, dict):
+                raise DocumentError(f"key set: keys[{i}] is not a map")
+            _check_key(k.get("x"), f"keys[{i}].x")
             keys.append(TrustedKey(k["x"], _time(k["until"], f"keys[{i}].until") if "until" in k else None))
         gone = []
         for i, w in enumerate(gone_raw):
@@ -114,20 +116,17 @@ class KeySet:
         if {k.kid for k in keys} & {w.kid for w in gone}:
             raise DocumentError("key set: a key is both trusted and withdrawn")
         next_root = body.get("next_root")
-        if next_root is not None and not _is_key(next_root):
-            raise DocumentError("key set: next_root is not a 32-byte Ed25519 key")
+        if next_root is not None:
+            _check_key(next_root, "next_root")
         return cls(version, issued_at, _time(body.get("valid_until"), "valid_until"), tuple(keys), tuple(gone),
                    next_root, signer)
 
 
-def _is_key(value: object) -> bool:
-    if not isinstance(value, bytes) or len(value) != 32:
-        return False
+def _check_key(value: object, where: str) -> bytes:
     try:
-        Ed25519PublicKey.from_public_bytes(value)
-    except ValueError:
-        return False
-    return True
+        return check_public_key(value, where)
+    except PublicKeyError as exc:
+        raise DocumentError(f"key set: {exc}") from None
 
 
 def _ts(moment: datetime) -> int:
@@ -199,7 +198,7 @@ def accept_keyset(doc: bytes, chain: Sequence[bytes], pinned: bytes, held: KeySe
     older version (a replay), the same version with other contents, or a key set already expired
     (`now=None` skips that check: at enrolment the gate does not know the time yet).
     """
-    root = pinned
+    root = _check_key(pinned, "the pinned root")
     by_signer: dict[bytes, bytes] = {}
     for link in chain[:MAX_ROOT_HOPS]:
         by_signer.setdefault(signer_of(link), link)

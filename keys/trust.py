@@ -15,7 +15,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .errors import DocumentError
+from .errors import DocumentError, PublicKeyError
+from .publickey import load_public_key
 
 MAX_KEYS = 256
 
@@ -111,9 +112,13 @@ class TrustSet(Mapping[bytes, Ed25519PublicKey]):
             if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
                 raise DocumentError(f"keys[{i}] is not an OKP Ed25519 key")
             try:
-                key = Ed25519PublicKey.from_public_bytes(b64url_decode(jwk.get("x")))
+                raw = b64url_decode(jwk.get("x"))
             except (ValueError, TypeError):
-                raise DocumentError(f"keys[{i}].x is not a 32-byte Ed25519 key") from None
+                raise DocumentError(f"keys[{i}].x is not a 32-byte Ed25519 key in base64url") from None
+            try:
+                key = load_public_key(raw, f"keys[{i}].x")
+            except PublicKeyError as exc:
+                raise DocumentError(str(exc)) from None
             kid = kid_for(key)
             if "kid" in jwk and jwk["kid"] != b64url(kid):
                 raise DocumentError(f"keys[{i}].kid does not match its key")

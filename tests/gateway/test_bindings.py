@@ -4,6 +4,7 @@ refresh on data change, and the gate's view through the device bundle. Real app,
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,25 @@ async def test_bad_bind_requests_are_clear_errors(client: Client, registrar: dic
     assert resp.status == 422, await resp.text()
     assert (await resp.json())["error"]["code"] == "invalid"
     assert (await (await client.get(f"/p/{token}/pass.json")).json())["bound"] is None
+
+
+REFUSED_KEYS = [bytes.fromhex(k["key"]) for k in json.loads(
+    (Path(__file__).resolve().parents[1] / "vectors" / "ed25519-refused-keys.json").read_text())["keys"]
+    if k["fault"] in ("small_order", "non_canonical")]
+
+
+async def test_a_small_order_or_non_canonical_phone_key_is_refused_at_binding(
+        client: Client, registrar: dict[str, str]) -> None:
+    _, token = await _resident(client, registrar)
+    assert len(REFUSED_KEYS) == 8 + 38
+    for raw in REFUSED_KEYS:  # the all-zero key, 0100…00 and the rest: refused here, not at a gate later
+        resp = await _bind(client, token, {"alg": "Ed25519", "public_key": _b64(raw)})
+        error = (await resp.json())["error"]
+        assert resp.status == 422 and error["code"] == "invalid" and error["field"] == "public_key", raw.hex()
+        assert error["message"].startswith("public_key is not a valid key for this alg: it is ")
+        assert ("of small order" in error["message"]) or ("not a canonical" in error["message"]), error
+    assert (await (await client.get(f"/p/{token}/pass.json")).json())["bound"] is None
+    assert (await _bind(client, token, _ed()[1])).status == 200  # a real phone's key still binds
 
 
 async def test_bind_needs_json_a_live_link_and_a_live_pass(client: Client, registrar: dict[str, str]) -> None:

@@ -252,6 +252,7 @@ def build(out: Path) -> None:
     ]
     cases += _qg2_cases(valid, rng)
     files["entries.json"] = _json({"about": ENTRIES_ABOUT, "entries": _entries()})
+    files["ed25519-refused-keys.json"] = _json({"about": REFUSED_KEYS_ABOUT, "keys": _refused_keys()})
     # one case per line: the file stays diffable
     files["cases.json"] = ("[\n" + ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
                            + "\n]\n").encode()
@@ -496,6 +497,38 @@ def _entries() -> list[dict[str, Any]]:
     add("UTC time, a gate clock of 1970 never set (no offset)", {
         **base, "id": "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6", "site": "SCHOOL-1",
         "scanned_at": "1970-01-01T00:00:05Z", "clock_offset": None})
+    return out
+
+
+REFUSED_KEYS_ABOUT = (
+    "32-byte Ed25519 public keys (hex) that every loader of a key from outside refuses (keys/publickey.py): "
+    "the 8 points of small order, with which OpenSSL verifies forged signatures; every encoding of a y "
+    "that is not below 2^255 - 19 (non-canonical); a valid key plus a small-order point (mixed order); "
+    "a y off the curve. A valid key beside them is accepted.")
+_P = 2**255 - 19
+
+
+def _refused_keys() -> list[dict[str, str]]:
+    from nacl.bindings import crypto_core_ed25519_add
+
+    small = [("the identity (order 1)", "01" + "00" * 31), ("order 2: y = p - 1", "ec" + "ff" * 30 + "7f"),
+             ("order 4: y = 0", "00" * 32), ("order 4: y = 0, x negative", "00" * 31 + "80"),
+             ("order 8", "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+             ("order 8, x negative", "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+             ("order 8", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+             ("order 8, x negative", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa")]
+    out = [{"name": f"small order: {name}", "fault": "small_order", "key": key} for name, key in small]
+    for y in range(_P, 2**255):
+        for sign in (0, 1):
+            key = (y | sign << 255).to_bytes(32, "little").hex()
+            out.append({"name": f"non-canonical: y = p + {y - _P}{', x negative' if sign else ''}",
+                        "fault": "non_canonical", "key": key})
+    valid = KEY_A.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    for name, key in small[1:]:
+        mixed = crypto_core_ed25519_add(valid, bytes.fromhex(key)).hex()
+        out.append({"name": f"mixed order: key A + the {name} point", "fault": "mixed_order", "key": mixed})
+    out.append({"name": "off the curve: y = 2", "fault": "off_curve", "key": "02" + "00" * 31})
+    out.append({"name": "valid: key A of jwks.json", "fault": "none", "key": valid.hex()})
     return out
 
 
