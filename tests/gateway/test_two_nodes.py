@@ -2,7 +2,7 @@
 
 Whichever node a request reaches: a person registered on one is read on the other, a gate
 enrolled on one syncs on the other (the same bundle, the same ETag) and, once disabled on one, is refused by the other, the same batch uploaded to both at once is stored once, a
-console session opened on one works on the other, and failed logins count across both.
+console session opened on one works on the other, and failed logins and a desk's look-ups count across both.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from gateway import jobs
 from gateway.db import Database
-from tests.gateway.conftest import Chain, person_body
+from tests.gateway.conftest import Chain, person_body, resident_id
 from tests.pgserver import PgServer, empty_tables
 from tests.scanner.gatewayproc import QRGATE, ROOT, Gateway
 
@@ -136,13 +136,28 @@ def test_two_nodes_serve_one_city(nodes: tuple[Gateway, Gateway]) -> None:
                               data={"username": "clerk", "password": password, "csrf_token": token}) as resp:
                 assert resp.status == 429, await resp.text()
 
+        # a desk's look-ups count across nodes: its allowance (30 in a row by default) shared between them
+        await asyncio.to_thread(_account, one, "desk1", password, "desk", "community:C1")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            assert await _login(s, two.url, "desk1", password) == 303
+            async with s.get(f"{one.url}/console/desk") as page:
+                token = CSRF.search(await page.text()).group(1)  # type: ignore[union-attr]
+            form = {"csrf_token": token, "document_type": "resident_id", "document_number": resident_id(99)}
+            for i in range(30):
+                async with s.post(f"{(one, two)[i % 2].url}/console/desk", data=form) as resp:
+                    assert resp.status == 200, i
+            for node in (one, two):
+                async with s.post(f"{node.url}/console/desk", data=form) as resp:
+                    assert resp.status == 429 and 'id="desk-throttled"' in await resp.text()
+                    assert resp.headers["Retry-After"]
+
     asyncio.run(scenario())
 
 
-def _account(node: Gateway, username: str, password: str) -> None:
+def _account(node: Gateway, username: str, password: str, role: str = "viewer", scope: str = "city") -> None:
     import subprocess
 
-    subprocess.run([*QRGATE, "account", "create", username, "--role", "viewer", "--scope", "city", "--password", "-",
+    subprocess.run([*QRGATE, "account", "create", username, "--role", role, "--scope", scope, "--password", "-",
                     "--data", str(node.data), *node.database], input=password + "\n", text=True,
                    cwd=ROOT, env=node.env, check=True, capture_output=True)
 
