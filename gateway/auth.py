@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from . import access
+from . import access, device_reads
 from .clock import iso, now
 from .db import Busy, Database
 from .errors import Forbidden, InvalidInput, Unauthenticated
@@ -118,11 +118,12 @@ def _device(device: site_store.DeviceRow | None) -> Principal:
 async def device_with_site(db: Database, credential: str) -> tuple[Principal, site_store.SiteRow | None]:
     """Like principal_for, and for a device its site too, read with it (None for other callers).
 
-    Checked on every request, never cached: a device disabled on any node is refused by every node
-    at its next request."""
+    Read for every request, never cached: a device disabled on any node is refused by every node
+    at its next request (requests waiting at once share a read begun after they all arrived:
+    gateway/device_reads.py)."""
     if not credential.startswith(DEVICE_PREFIX):
         return await principal_for(db, credential), None
-    found = await site_store.device_with_site_by_credential(db.read, credential_hash=hash_secret(credential))
+    found = await device_reads.device_with_site(db, hash_secret(credential))
     return _device(found[0] if found else None), found[1] if found else None
 
 
@@ -130,7 +131,8 @@ async def principal_for(db: Database, credential: str) -> Principal:
     """Resolve a token or device credential; unknown → Unauthenticated, disabled device → Forbidden."""
     digest = hash_secret(credential)
     if credential.startswith(DEVICE_PREFIX):
-        return _device(await site_store.device_by_credential(db.read, credential_hash=digest))
+        found = await device_reads.device_with_site(db, digest)
+        return _device(found[0] if found else None)
     token = await account_store.token_by_hash(db.read, token_hash=digest)
     moment = now()
     stamp = iso(moment)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..db import Conn
+from ..db import Conn, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,30 +96,41 @@ async def insert_device(conn: Conn, *, device_id: str, site: str, name: str, cre
         {"id": device_id, "site": site, "name": name, "cred": credential_hash, "at": at, "dir": direction})
 
 
-async def device_by_credential(conn: Conn, *, credential_hash: str) -> DeviceRow | None:
-    row = await conn.fetch_one("SELECT * FROM devices WHERE credential_hash = :h",
-                               {"h": credential_hash})
-    return DeviceRow(**dict(row)) if row else None
-
-
 _DEVICE_COLUMNS = tuple(DeviceRow.__dataclass_fields__)
 _SITE_COLUMNS = tuple(SiteRow.__dataclass_fields__)
 _DEVICE_WITH_SITE = (
     "SELECT " + ", ".join(f"d.{c}" for c in _DEVICE_COLUMNS) + ", "
     + ", ".join(f"s.{c} AS site_{c}" for c in _SITE_COLUMNS)
-    + " FROM devices d LEFT JOIN sites s ON s.code = d.site WHERE d.credential_hash = :h")
+    + " FROM devices d LEFT JOIN sites s ON s.code = d.site WHERE d.credential_hash IN ({})")
 
 
-async def device_with_site_by_credential(conn: Conn, *, credential_hash: str
-                                         ) -> tuple[DeviceRow, SiteRow | None] | None:
-    """A device by credential and its site, in one read (a gate's sync needs both)."""
-    row = await conn.fetch_one(_DEVICE_WITH_SITE, {"h": credential_hash})
-    if row is None:
-        return None
-    values = dict(row)
-    device = DeviceRow(**{c: values[c] for c in _DEVICE_COLUMNS})
-    site = None if values["site_code"] is None else SiteRow(**{c: values[f"site_{c}"] for c in _SITE_COLUMNS})
+def _device_and_site(row: Row) -> tuple[DeviceRow, SiteRow | None]:
+    values = tuple(row)  # by position: the columns are named once, in _DEVICE_COLUMNS and _SITE_COLUMNS
+    device = DeviceRow(*values[:len(_DEVICE_COLUMNS)])
+    site = None if values[len(_DEVICE_COLUMNS)] is None else SiteRow(*values[len(_DEVICE_COLUMNS):])
     return device, site
+
+
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)  # statement shapes: a batch is padded up to the next one
+_DEVICES_WITH_SITES = {n: _DEVICE_WITH_SITE.format(", ".join(f":h{i}" for i in range(n))) for n in BATCH_SIZES}
+
+
+async def devices_with_sites_by_credentials(conn: Conn, credential_hashes: Sequence[str]
+                                            ) -> dict[str, tuple[DeviceRow, SiteRow | None]]:
+    """Devices by credential with their sites, in one read (a gate's sync needs both): up to
+    BATCH_SIZES[-1] credentials (gateway/device_reads.py gathers them).
+
+    The IN list is padded (with its last value) to one of a few sizes, so that there are seven
+    statements to prepare and plan (an index look-up each), not one per batch size."""
+    if not 0 < len(credential_hashes) <= BATCH_SIZES[-1]:
+        raise ValueError(f"1 to {BATCH_SIZES[-1]} credential hashes, not {len(credential_hashes)}")
+    size = next(n for n in BATCH_SIZES if n >= len(credential_hashes))
+    params = {f"h{i}": credential_hashes[min(i, len(credential_hashes) - 1)] for i in range(size)}
+    found = {}
+    for row in await conn.fetch_all(_DEVICES_WITH_SITES[size], params):
+        device, site = _device_and_site(row)
+        found[device.credential_hash] = device, site
+    return found
 
 
 async def get_device(conn: Conn, *, device_id: str) -> DeviceRow | None:

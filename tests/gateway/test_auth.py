@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from gateway import accounts
 from gateway.api.routes import ROUTES
 from gateway.appkeys import db_key
+from gateway.auth import hash_secret
+from gateway.store import sites as site_store
 from gateway.config import GatewayConfig
 from gateway.errors import LoginRefused
 
@@ -92,6 +96,45 @@ async def test_disabled_device_is_refused_everywhere(client: Client, admin: dict
         resp = await client.request(method, path, headers=headers, json={"entries": []})
         assert resp.status == 403
         assert (await resp.json())["error"]["code"] == "device_disabled"
+
+
+async def test_devices_syncing_at_once_share_reads_and_each_gets_its_own(client: Client, admin: dict[str, str]) -> None:
+    """A burst of device requests is read in a few shared queries (gateway/device_reads.py): each
+    still gets its own device and site, an unknown credential its 401, and a device disabled
+    before the burst its 403 — every read begins after the requests it answers arrived."""
+    await make_site(client, admin, "S1")
+    await make_site(client, admin, "S2")
+    devices = [await enrol_device(client, admin, "S1" if i % 2 else "S2") for i in range(6)]
+    resp = await client.post(f"/api/v1/devices/{devices[0]['device_id']}/disable", headers=admin,
+                             json={"reason": "stolen"})
+    assert resp.status == 200
+    callers = [*devices * 3, {"credential": "qgd_unknown"}]
+    answers = await asyncio.gather(*[client.get("/api/v1/devices/bundle", headers=bearer(d["credential"]))
+                                     for d in callers])
+    for device, resp in zip(callers, answers):
+        body = await resp.json()
+        if device is devices[0]:
+            assert resp.status == 403 and body["error"]["code"] == "device_disabled"
+        elif "device_id" not in device:
+            assert resp.status == 401
+        else:
+            assert resp.status == 200 and (body["device_id"], body["site"]) == (device["device_id"], device["site"])
+
+
+async def test_devices_by_credentials_reads_any_batch_size(client: Client, admin: dict[str, str]) -> None:
+    await make_site(client, admin, "S1")
+    device = await enrol_device(client, admin, "S1")
+    known = hash_secret(device["credential"])
+    db = client.app[db_key]
+    for size in (1, 2, 3, 17, 64):
+        hashes = [known, *(hash_secret(f"qgd_other{i}") for i in range(size - 1))]
+        found = await site_store.devices_with_sites_by_credentials(db.read, hashes[::-1])
+        assert list(found) == [known]
+        row, site = found[known]
+        assert (row.id, row.disabled_at, site and site.code) == (device["device_id"], None, "S1")
+    for wrong in ([], [known] * 65):
+        with pytest.raises(ValueError):
+            await site_store.devices_with_sites_by_credentials(db.read, wrong)
 
 
 async def test_tokens_are_stored_hashed(client: Client, tokens: dict[str, str]) -> None:
