@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -75,6 +75,8 @@ def parse_site(body: dict[str, Any], city_timezone: str,
     raw = checked.get("policy", {})
     if not isinstance(raw, dict):
         raise InvalidInput("policy must be a JSON object (the site policy's JSON form)", field="policy")
+    if code_value is None and raw.get("resumption_approved") not in (None, False):  # a PUT: update_site
+        raise _set_by_approval("resumption_approved")
     raw = {"kind": kind, "site": site_code, "timezone": city_timezone, **raw}
     if raw["kind"] != kind:
         raise InvalidInput("policy.kind must match kind", field="policy.kind")
@@ -102,10 +104,18 @@ async def create_site(svc: Services, body: dict[str, Any], actor: Principal) -> 
 
 
 async def update_site(svc: Services, site_code: str, body: dict[str, Any], actor: Principal) -> SiteRow:
+    """Replace a site (PUT). Its resumption approval is not the admin's to give or take: the
+    replaced policy keeps the current `resumption_approved` (gateway/resumption.py sets and withdraws it)."""
     site_code, name, kind, policy = parse_site(body, svc.config.timezone, site_code)
     async with svc.db.transaction() as tx:
-        if not await store.get_site(tx, code=site_code):
+        current = await store.get_site(tx, code=site_code)
+        if not current:
             raise NotFound(f"no site {site_code!r}")
+        approved = policy_of(current).resumption_approved
+        given = (body.get("policy") or {}).get("resumption_approved")
+        if given is not None and given != approved:  # the same value back (GET, edit, PUT) is fine
+            raise _set_by_approval("resumption_approved")
+        policy = replace(policy, resumption_approved=approved)
         await store.update_site(tx, code=site_code, name=name, kind=kind,
                                 policy=json.dumps(policy.to_json(), ensure_ascii=False), at=iso(now()))
         await audit.record(tx, actor.actor, "site.update", f"site:{site_code}", None, policy.to_json())
@@ -123,6 +133,11 @@ EDITABLE = ("communities", "employers", "schools", "visitors", "open_from", "req
 APPROVAL_FIELDS = ("resumption_approved",)
 
 
+def _set_by_approval(key: str) -> InvalidInput:
+    return InvalidInput(f"policy.{key} is set by a resumption approval (or its withdrawal), not by an edit",
+                        field=f"policy.{key}", code="set_by_approval")
+
+
 @dataclass(frozen=True, slots=True)
 class SiteEdit:
     """What one edit changed: {field: (old, new)} in the policy's JSON form (name included)."""
@@ -138,8 +153,7 @@ def merged_policy(current: SitePolicy, patch: dict[str, Any], allowed: tuple[str
             raise InvalidInput(f"policy.{key} is the site's identity: replace the site (PUT) to change it",
                                field=f"policy.{key}")
         if key in APPROVAL_FIELDS and key not in allowed:
-            raise InvalidInput(f"policy.{key} is set by a resumption approval, not by an edit",
-                               field=f"policy.{key}", code="set_by_approval")
+            raise _set_by_approval(key)
         if key not in allowed:
             raise InvalidInput(f"unknown policy field {str(key)[:40]!r}", field=f"policy.{str(key)[:40]}")
     try:

@@ -17,6 +17,7 @@ from gateway.appkeys import db_key
 from gateway.auth import create_token
 from gateway.db import Conflict
 from gateway.resumption import ITEMS
+from gateway.store import sites as site_store
 from keys import Reason, TrustSet, decide, load_policy
 
 from .bundles import revocations_of
@@ -226,14 +227,18 @@ async def test_a_withdrawn_approval_closes_the_gate_again_and_the_firm_applies_a
 
 
 async def test_only_the_approval_the_site_stands_on_is_withdrawn(client: Client, admin: dict[str, str]) -> None:
-    """An admin who replaced the policy (PUT) took the approval away already; a later approval supersedes."""
+    """A site whose policy lost its approval otherwise (a hand-edited database: no route does that) has
+    none to withdraw; a later approval supersedes."""
     await _world(client, admin)
     first = await (await client.post("/api/v1/sites/F2/resumptions", headers=admin, json={"items": FIVE})).json()
     await client.post(f"/api/v1/resumptions/{first['id']}/decision", headers=admin,
                       json={"decision": "approve", "reason": "同意"})
-    resp = await client.put("/api/v1/sites/F2", headers=admin, json={
-        "name": "F2", "kind": "factory", "policy": {"employers": ["E2"], "resumption_required": True}})
-    assert resp.status == 200, await resp.text()
+    db = client.app[db_key]
+    async with db.transaction() as tx:
+        row = await site_store.get_site(tx, code="F2")
+        assert row is not None
+        await site_store.update_site(tx, code="F2", name=row.name, kind=row.kind, at=row.updated_at,
+                                     policy=json.dumps({**json.loads(row.policy), "resumption_approved": False}))
     resp = await client.post(f"/api/v1/resumptions/{first['id']}/withdrawal", headers=admin, json={"reason": "x"})
     assert resp.status == 409 and (await resp.json())["error"]["code"] == "site_not_approved"
     second = await (await client.post("/api/v1/sites/F2/resumptions", headers=admin, json={"items": FIVE})).json()
@@ -354,3 +359,37 @@ async def test_the_withdrawal_migration_keeps_every_application(tmp_path: Any) -
             pass
     finally:
         await db.close()
+
+
+async def test_an_admin_neither_gives_nor_takes_an_approval_by_creating_or_replacing_a_site(
+        client: Client, admin: dict[str, str]) -> None:
+    """POST may not create a site approved; PUT keeps the approval the site has (GET, edit, PUT back
+    is fine) and may not change it: only an approval and its withdrawal do (audited as such)."""
+    await _world(client, admin)
+    resp = await client.post("/api/v1/sites", headers=admin, json={
+        "code": "F9", "name": "F9", "kind": "factory", "policy": {"resumption_required": True,
+                                                                  "resumption_approved": True}})
+    assert resp.status == 422 and (await resp.json())["error"]["code"] == "set_by_approval", await resp.text()
+    assert (await client.get("/api/v1/sites/F9", headers=admin)).status == 404
+    body = {"name": "F2 新名", "kind": "factory", "policy": {"employers": ["E2"], "resumption_required": True}}
+    resp = await client.put("/api/v1/sites/F2", headers=admin, json={
+        **body, "policy": {**body["policy"], "resumption_approved": True}})
+    assert resp.status == 422 and (await resp.json())["error"]["field"] == "policy.resumption_approved"
+    applied = await (await client.post("/api/v1/sites/F2/resumptions", headers=admin, json={"items": FIVE})).json()
+    await client.post(f"/api/v1/resumptions/{applied['id']}/decision", headers=admin,
+                      json={"decision": "approve", "reason": "同意"})
+    resp = await client.put("/api/v1/sites/F2", headers=admin, json=body)  # silent on approval: kept
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["policy"]["resumption_approved"] is True
+    site = await (await client.get("/api/v1/sites/F2", headers=admin)).json()
+    assert site["name"] == "F2 新名" and site["policy"]["resumption_approved"] is True
+    resp = await client.put("/api/v1/sites/F2", headers=admin, json={"name": site["name"], "kind": "factory",
+                                                                      "policy": site["policy"]})
+    assert resp.status == 200, await resp.text()  # what GET gave, back unchanged
+    resp = await client.put("/api/v1/sites/F2", headers=admin, json={
+        **body, "policy": {**body["policy"], "resumption_approved": False}})
+    assert resp.status == 422 and (await resp.json())["error"]["code"] == "set_by_approval"
+    site = await (await client.get("/api/v1/sites/F2", headers=admin)).json()
+    assert site["policy"]["resumption_approved"] is True
+    resp = await client.post(f"/api/v1/resumptions/{applied['id']}/withdrawal", headers=admin, json={"reason": "关停"})
+    assert resp.status == 200 and (await resp.json())["state"] == "withdrawn"
