@@ -48,12 +48,10 @@ async def for_entries(tx: Conn, config: GatewayConfig, rows: Sequence[Received],
             await _raise(tx, out, kind="fever", row=row, key=f"fever:{row.entry.id}",
                          details={"temperature": None if temperature is None else float(temperature),
                                   "scanned_at": row.entry.scanned_at})
-    allowed = [row for row in rows if row.entry.decision == "allow" and row.entry.serial]
-    if allowed:
-        pairs = await entry_store.shared_pass_pairs(tx, ids=[r.entry.id for r in allowed],
-                                                    window_seconds=config.shared_pass_minutes * 60.0)
-        by_id = {r.entry.id: r for r in allowed}
-        others = await entry_store.get_many(tx, ids=[other for _, other in pairs]) if pairs else {}
+    pairs = await entry_store.shared_pass_pairs(tx, entries=rows, window_seconds=config.shared_pass_minutes * 60.0)
+    if pairs:
+        by_id = {r.entry.id: r for r in rows}
+        others = await entry_store.get_many(tx, ids=[other for _, other in pairs])
         for new_id, other_id in pairs:
             first, second = sorted((new_id, other_id))
             other = others[other_id]

@@ -116,6 +116,15 @@ class Conn(ABC):
     def json_list(self, param: str, sql_type: str = "TEXT") -> str:
         """A subquery of the values of a JSON array parameter: `x IN {conn.json_list(':ids')}`."""
 
+    def rows_param(self, name: str, columns: Sequence[tuple[str, str]],
+                   rows: Sequence[Sequence[Any]]) -> tuple[str, dict[str, Any]]:
+        """(FROM item, its parameters): `rows` as a table `name` whose columns are (column, SQL type).
+
+        `FROM {item} JOIN entries o ON o.serial = name.serial`: values the caller holds already, sent
+        with the statement instead of read back from a table (PostgreSQL: one array per column).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no rows_param")
+
     @abstractmethod
     def stream(self, sql: str, params: Params = None, size: int = 5000) -> AsyncIterator[list[Row]]:
         """The rows of a large result, `size` at a time, without holding them all."""

@@ -84,6 +84,14 @@ class PostgresConn(Conn):
     async def serialise(self, name: str) -> None:
         await self.execute("SELECT pg_advisory_xact_lock(hashtext(:name))", {"name": name})
 
+    def rows_param(self, name: str, columns: Sequence[tuple[str, str]],
+                   rows: Sequence[Sequence[Any]]) -> tuple[str, dict[str, Any]]:
+        # unnest(array, array, ...): binary arrays, nothing for the server to parse (a JSON text would be)
+        identifiers(name, *(c for c, _ in columns))
+        arrays = ", ".join(f"CAST(:{name}_{i} AS {sql_type}[])" for i, (_, sql_type) in enumerate(columns))
+        item = f"unnest({arrays}) AS {name} ({', '.join(c for c, _ in columns)})"
+        return item, {f"{name}_{i}": [row[i] for row in rows] for i in range(len(columns))}
+
     def json_list(self, param: str, sql_type: str = "TEXT") -> str:
         return (f"(SELECT CAST(value AS {sql_type})"
                 f" FROM jsonb_array_elements_text(CAST({param} AS jsonb)) AS value)")

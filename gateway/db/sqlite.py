@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -83,6 +84,14 @@ class SQLiteConn(Conn):
 
     def json_list(self, param: str, sql_type: str = "TEXT") -> str:
         return f"(SELECT value FROM json_each({param}))"
+
+    def rows_param(self, name: str, columns: Sequence[tuple[str, str]],
+                   rows: Sequence[Sequence[Any]]) -> tuple[str, dict[str, Any]]:
+        # one JSON text of row arrays; a float comes back exactly (Python writes its shortest repr,
+        # SQLite reads it to the same double: tests/gateway/test_store_boundary.py)
+        identifiers(name, *(c for c, _ in columns))
+        picks = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, (c, _) in enumerate(columns))
+        return f"(SELECT {picks} FROM json_each(:{name})) AS {name}", {name: json.dumps([list(r) for r in rows])}
 
     async def execute(self, sql: str, params: Params = None) -> Result:
         return Result(await self._run(_rowcount, sql, params))

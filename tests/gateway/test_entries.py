@@ -97,6 +97,24 @@ async def test_shared_pass_alert_within_the_window(client: Client, admin: dict[s
     assert same["alerts"][0]["details"]["other_site"] == "SOUTH"
 
 
+async def test_the_shared_pass_window_edge_is_where_the_stored_times_put_it(client: Client,
+                                                                          admin: dict[str, str]) -> None:
+    """The search takes the new entries' times from the upload, not from the table (#12): the same doubles,
+    so an entry at the window's very edge is in it exactly when the stored times say so."""
+    north, north_chain = await setup_gate(client, admin, "NORTH")
+    south, south_chain = await setup_gate(client, admin, "SOUTH")
+    first = "2020-02-14T08:00:00.123+08:00"
+    await upload(client, north, [north_chain.entry(serial=SERIAL, scanned_at=first)])
+    start = datetime.fromisoformat(first).timestamp()
+    window = 30 * 60.0
+    for later in ("2020-02-14T08:30:00.123+08:00", "2020-02-14T08:30:00.124+08:00",
+                  "2020-02-14T08:30:00.122+08:00", "2020-02-14T00:30:00.123Z"):
+        at = datetime.fromisoformat(later).timestamp()
+        within = at - window <= start <= at + window  # the SQL's BETWEEN, in the same doubles
+        result = await upload(client, south, [south_chain.entry(serial=SERIAL, scanned_at=later)])
+        assert [a["kind"] for a in result["alerts"]] == (["shared_pass"] if within else []), later
+
+
 async def test_entries_of_another_device_are_refused(client: Client, admin: dict[str, str]) -> None:
     headers, _ = await setup_gate(client, admin)
     _, other_chain = await setup_gate(client, admin)

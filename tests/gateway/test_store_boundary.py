@@ -145,6 +145,26 @@ async def test_insert_rows_writes_a_batch_in_one_statement(tmp_path: Path, datab
         await db.close()
 
 
+async def test_rows_param_sends_a_table_whose_values_come_back_exact(tmp_path: Path,
+                                                                    database_url: str | None) -> None:
+    """Issue #12: rows the caller holds as a table in a statement (the shared-pass search's new entries):
+    texts, NULLs and doubles come back as sent, so a comparison in SQL is the one made on stored values."""
+    db = await Database.open(database_url or tmp_path / "g.sqlite3")
+    times = [1581638400.123, 1581638400.1 + 0.2, 2.0 ** -1074, 1e300, -0.5, 1581640200.123 - 1800.0]
+    rows = [(f"id{i}", None if i % 2 else "ab" * 12, "SITE ,'\"x", t) for i, t in enumerate(times)]
+    try:
+        item, params = db.read.rows_param("n", (("id", "TEXT"), ("serial", "TEXT"), ("site", "TEXT"),
+                                                ("ts", "DOUBLE PRECISION")), rows)
+        back = await db.read.fetch_all(f"SELECT n.id, n.serial, n.site, n.ts, n.ts = :t FROM {item} ORDER BY n.id",
+                                       {**params, "t": times[0]})
+        assert [tuple(r)[:4] for r in back] == rows
+        assert [bool(r[4]) for r in back] == [t == times[0] for t in times]
+        with pytest.raises(ValueError, match="identifier"):
+            db.read.rows_param("n; DROP TABLE people", (("id", "TEXT"),), rows)
+    finally:
+        await db.close()
+
+
 async def test_a_pooled_connection_keeps_its_durable_commits(database_url: str | None) -> None:
     """A connection back from the pool is not RESET ALL (a round trip per read, and it would undo
     synchronous_commit = on where the database's own default is off)."""
