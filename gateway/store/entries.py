@@ -45,13 +45,29 @@ async def existing_ids(conn: Conn, *, ids: Sequence[str]) -> set[str]:
                             {"ids": json.dumps(list(ids))})}
 
 
+def runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
 async def hashes_at(conn: Conn, *, device_id: str, seqs: Sequence[int]) -> dict[int, list[str]]:
-    """Stored hashes by seq for one device (a seq can repeat only on a broken chain)."""
+    """Stored hashes by seq for one device (a seq can repeat only on a broken chain).
+
+    A batch's seqs are one run (501 numbers with the one before it): asked as runs, one index range
+    each, not one probe per number (#12: 6 us of server CPU per entry)."""
+    if not seqs:
+        return {}
+    span, params = conn.rows_param("r", (("lo", "BIGINT"), ("hi", "BIGINT")), runs(seqs))
     found: dict[int, list[str]] = {}
     for seq, hash_ in await conn.fetch_all(
-            "SELECT seq, hash FROM entries WHERE device_id = :d"
-            f" AND seq IN {conn.json_list(':seqs', 'BIGINT')}",
-            {"d": device_id, "seqs": json.dumps(list(seqs))}):
+            f"SELECT e.seq, e.hash FROM {span} JOIN entries e"
+            " ON e.device_id = :d AND e.seq BETWEEN r.lo AND r.hi", {**params, "d": device_id}):
         found.setdefault(seq, []).append(hash_)
     return found
 

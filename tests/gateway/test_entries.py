@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gateway import retention
 from keys.chain import entry_hash
 from gateway.appkeys import config_key, db_key
+from gateway.store.entries import runs
 
 from .conftest import Chain, Client, bearer, enrol_device, make_site
 
@@ -194,3 +198,25 @@ async def test_decision_filter_reaches_past_newer_entries(client: Client, admin:
     assert [e["id"] for e in page["entries"]] == [denied[2]["id"], denied[1]["id"]]
     bad = await client.get("/api/v1/entries?decision=maybe", headers=admin)
     assert bad.status == 422 and (await bad.json())["error"]["field"] == "decision"
+
+
+@given(st.sets(st.integers(1, 60), max_size=30))
+def test_runs_cover_exactly_the_seqs_asked(seqs: set[int]) -> None:
+    """The chain look-up asks for runs of seqs (one index range each, #12): the same set, nothing more."""
+    spans = runs(list(seqs))
+    assert {n for lo, hi in spans for n in range(lo, hi + 1)} == seqs
+    assert all(a[1] + 1 < b[0] for a, b in zip(spans, spans[1:]))  # separate runs, in order
+
+
+async def test_a_batch_of_scattered_seqs_is_checked_against_each_stored_neighbour(
+        client: Client, admin: dict[str, str]) -> None:
+    """seqs 1-3 stored; a batch of 4, 6 and 9-10 (5, 7 and 8 never uploaded): 6 and 9 are gaps, 4 and
+    10 link to what is stored or sent."""
+    headers, chain = await setup_gate(client, admin)
+    first = [chain.entry() for _ in range(3)]
+    await upload(client, headers, first)
+    rest = [chain.entry() for _ in range(7)]  # seqs 4..10
+    result = await upload(client, headers, [rest[6], rest[0], rest[2], rest[5]])  # 10, 4, 6, 9
+    assert result["accepted"] == 4
+    assert sorted((a["details"]["seq"], a["details"]["problem"]) for a in result["alerts"]) == [
+        (6, "gap"), (9, "gap")]
