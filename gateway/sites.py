@@ -85,8 +85,17 @@ def parse_site(body: dict[str, Any], city_timezone: str,
     try:
         policy = SitePolicy.from_json(raw)
     except PolicyError as exc:
-        raise InvalidInput(exc.message, field=f"policy.{exc.field}") from None
+        raise policy_invalid(exc) from None
     return site_code, name, kind, policy
+
+
+def policy_invalid(exc: PolicyError) -> InvalidInput:
+    """keys' sentence about a policy field as the API says it: `policy.open_from: must be …`, one sentence
+    that names the field (web/labels.py words it for the console; tests/web/test_policy_words.py checks
+    that every sentence keys/policy.py can raise has those words)."""
+    path = "policy" if exc.field == "policy" else f"policy.{exc.field}"
+    sentence = f"{path}: {exc.message}"
+    return InvalidInput(sentence, field=path)
 
 
 async def create_site(svc: Services, body: dict[str, Any], actor: Principal) -> SiteRow:
@@ -159,7 +168,7 @@ def merged_policy(current: SitePolicy, patch: dict[str, Any], allowed: tuple[str
     try:
         return SitePolicy.from_json({**current.to_json(), **patch})
     except PolicyError as exc:
-        raise InvalidInput(exc.message, field=f"policy.{exc.field}") from None
+        raise policy_invalid(exc) from None
 
 
 async def edit_site(svc: Services, site_code: str, body: dict[str, Any], actor: Principal,

@@ -436,23 +436,50 @@ _EXTRA_FIELDS = {"reason": "原因", "temperature": "体温", "symptoms": "症�
                  "guardian_document_number": "代持人证件号码", "consent_by": "同意人", "consent_how": "同意方式",
                  "consent_at": "同意时间", "school_class": "班级", "teacher": "班主任", "caller": "联系人",
                  "channel": "联系方式", "health": "身体状况", "plans": "行程动态", "contacted_at": "联系时间",
-                 "taken_by": "测温人", "member": "身份", "grade": "年级"}
+                 "taken_by": "测温人", "member": "身份", "grade": "年级", "policy": "场所设置"}
 
 
-def field_word(field: str | None) -> str:
-    """A field's Chinese label (`policy.x` by the policy's words); an unknown field is '此项'."""
+def field_word(field: str | None, form: str | None = None) -> str:
+    """A field's Chinese label: the form's own words first (`form`, a kind such as "site_field"), then
+    `policy.x` by the policy's words; an unknown field is '此项'."""
     if not field:
         return "此项"
     name = field.removeprefix("policy.")
-    for kind in ("import_field", "policy_field"):
+    for kind in (*((form,) if form else ()), "import_field", "policy_field"):
         pair = _WORDS.get(kind, {}).get(name)
         if pair is not None:
             return pair[0]
     return _EXTRA_FIELDS.get(name, "此项")
 
 
+def _bare(word: str) -> str:
+    """A label without its unit (`发热阈值 °C` → `发热阈值`), for a sentence that states the unit itself."""
+    return re.sub(r"\s*(?:°C|（[^（）]*）)$", "", word)
+
+
 _F = r"(?P<f>[\w.]+)"
+# keys/policy.py's sentences, as gateway/sites.py `policy_invalid` says them (`policy.open_from: must be …`;
+# an approval's opening time says `open_from: …`); {u} is the field's label without its unit
+_P = r"^(?P<f>(?:policy\.)?\w+): "
+_POLICY_ERRORS = (
+    (rf"{_P}must be a JSON object$", "{f}须为 JSON 对象"),
+    (r"^policy\.(?P<k>.*): is not a policy field$", "不认识的场所设置：{k}"),
+    (rf"{_P}must be one of .+$", "{f}须为所列选项之一"),
+    (rf"{_P}must be a non-empty code of at most (?P<n>\d+) printable characters$",
+     "{f}：每个代码须为 1–{n} 个字符，不能为空，不能含换行等控制字符"),
+    (rf"{_P}must be an IANA time zone name$", "{f}须为时区名称，如 Asia/Shanghai"),
+    (rf"{_P}unknown time zone (?P<z>.+)$", "不认识的{f}：{z}（请填写时区名称，如 Asia/Shanghai）"),
+    (rf"{_P}must be an ISO 8601 date or date-time$", "{f}须为日期或日期加时间，如 2020-02-16 或 2020-02-16 08:00"),
+    (rf"{_P}must be a temperature between (?P<a>[\d.]+) and (?P<b>[\d.]+) °C$", "{u}须为 {a}–{b} °C 之间的温度"),
+    (rf"{_P}must be whole seconds between (?P<a>\d+) and (?P<b>\d+)$", "{u}须为 {a} 到 {b} 秒之间的整数"),
+    (rf"{_P}must be whole minutes between (?P<a>\d+) and (?P<b>\d+)$", "{u}须为 {a} 到 {b} 分钟之间的整数"),
+    (rf"{_P}must be a list of at most (?P<n>\d+) codes$", "{f}最多 {n} 个代码，用逗号分隔"),
+    (rf"{_P}must be true or false$", "{f}须为是或否"),
+)
+# in English the field is named by the form's words too: `Opening time: must be …`
+_POLICY_LEAD = re.compile(r"^(?:policy\.)?(?P<f>\w+): (?P<rest>.+)$", re.S)
 _ERRORS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in (
+    *_POLICY_ERRORS,
     (rf"^{_F} must be a string$", "{f}必须是文字"),
     (rf"^{_F} must be 1\.\.(?P<b>\d+) characters$", "请填写{f}（最多 {b} 个字）"),
     (rf"^{_F} must be (?P<a>\d+)\.\.(?P<b>\d+) characters$", "{f}须为 {a}–{b} 个字"),
@@ -614,16 +641,22 @@ _KIND_LEAD = {"InvalidInput": "输入有误", "Conflict": "与现有数据冲突
               "NotFound": "找不到"}
 
 
-def error_text(message: str, field: str | None = None, lang: str = DEFAULT, kind: str | None = None) -> str:
-    """A gateway error message in the page's language (English stays as the gateway wrote it)."""
+def error_text(message: str, field: str | None = None, lang: str = DEFAULT, kind: str | None = None,
+               form: str | None = None) -> str:
+    """A gateway error message in the page's language (English stays as the gateway wrote it, but a
+    policy field is named by its label); `form` names the form's own field words (e.g. "class_field")."""
     if pick(lang) == "en":
+        lead = _POLICY_LEAD.match(message)
+        if lead and lead["f"] in _WORDS["policy_field"]:
+            return f"{label('policy_field', lead['f'], 'en')}: {lead['rest']}"
         return message
     for pattern, zh in _ERRORS:
         found = pattern.search(message)
         if found:
             groups = {k: v for k, v in found.groupdict().items() if v is not None}
             if "f" in groups:
-                groups["f"] = field_word(field or groups["f"])
+                groups["f"] = field_word(field or groups["f"], form)
+                groups["u"] = _bare(groups["f"])
             if "s" in groups:
                 groups["s"] = label("pass_state", groups["s"], lang)
             if "r" in groups:

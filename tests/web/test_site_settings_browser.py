@@ -80,7 +80,7 @@ def test_edit_a_factorys_opening_time_and_the_gate_follows_at_its_next_sync(
     page.fill("#f-fever_threshold", "50")
     page.fill("#f-open_from", "2020-02-10T08:00")
     page.click("#site-edit-form button[type=submit]")
-    expect(page.locator("#err-fever_threshold")).to_contain_text("35.0 and 42.0")
+    expect(page.locator("#err-fever_threshold")).to_contain_text("发热阈值须为 35.0–42.0 °C")
     expect(page.locator("#f-open_from")).to_have_value("2020-02-10T08:00")
     page.fill("#f-fever_threshold", "37.3")
     page.fill("#f-reason", "经审批 2 月 10 日复工")

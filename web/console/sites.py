@@ -19,6 +19,8 @@ from .passes import _base_url
 from .resumption import site_state
 
 LIST_FIELDS = ("communities", "employers", "schools")
+# the create form's fields that show their own error; any other field's error is shown above the form
+CREATE_FIELDS = ("code", "name", "kind", *LIST_FIELDS, "open_from", "fever_threshold")
 
 
 def _codes(text: str | None) -> list[str]:
@@ -66,7 +68,8 @@ async def create_site(request: web.Request) -> web.Response:
         field = (exc.field or "_form").removeprefix("policy.")
         rows = await _visible_sites(request)
         return render(request, "console/sites.html", {"rows": rows, "kinds": labels.options("site_kind", lang_of(request)), "values": values,
-                                                      "errors": {field: error_words(request, exc)}}, 422)
+                                                      "errors": {field if field in CREATE_FIELDS else "_form":
+                                                                 error_words(request, exc)}}, 422)
     raise redirect(f"/console/sites/{row.code}", done="site")
 
 
