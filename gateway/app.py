@@ -15,7 +15,7 @@ from . import jobs, logsafe, reissue, retention, webhooks
 from .api.routes import setup_routes
 from .appkeys import cipher_key, config_key, db_key, keystore_key, reissue_runner_key, services_key
 from .config import GatewayConfig
-from .metrics import Metrics, measure, metrics_key
+from .metrics import Metrics, metrics_key
 from .middleware import errors
 from .services import open_services
 
@@ -95,9 +95,10 @@ AppFactory = Callable[[GatewayConfig], web.Application]
 def create_gateway_app(config: GatewayConfig) -> web.Application:
     """The gateway's API and resources; the web pages are mounted above it (qrgate/app.py)."""
     logsafe.install()  # before the first request: aiohttp's parser errors quote raw header lines
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[measure, errors])
+    metrics = Metrics(lambda: app.get(db_key))
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[metrics.measure, errors])
     app[config_key] = config
-    app[metrics_key] = Metrics(lambda: app.get(db_key))
+    app[metrics_key] = metrics
     app.cleanup_ctx.append(services_ctx)
     app.cleanup_ctx.append(retention_ctx)
     app.cleanup_ctx.append(reissue_ctx)

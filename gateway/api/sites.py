@@ -142,12 +142,12 @@ async def device_bundle(request: web.Request) -> web.Response:
     # the time answers this request's nonce only: a copy of it kept by a cache is worth nothing to
     # anyone (the gate checks the nonce), so the bundle keeps its Cache-Control
     time = {} if answer.time is None else {TIME: sync.time_header(answer.time)}
-    counter = request.config_dict[metrics_key].bundles
+    metrics = request.config_dict[metrics_key]
     if answer.body is None:
-        counter.labels("304").inc()
+        metrics.bundles_304.inc()
         return web.Response(status=304, headers={"ETag": f'"{answer.etag}"', "Cache-Control": BUNDLE_CACHE,
                                                  **time})
-    counter.labels("200").inc()
+    metrics.bundles_200.inc()
     response = json_response(answer.body)
     response.headers.update(time)
     if nonce is None:
