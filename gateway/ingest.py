@@ -114,17 +114,22 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Inge
         current = await site_store.get_device(tx, device_id=device.id)
         if current is None or current.disabled_at is not None:  # disabled while the batch was in flight
             raise Forbidden("this device has been disabled", code="device_disabled")
-        existing = await store.existing_ids(tx, ids=[r.entry.id for r in parsed])
-        fresh: list[tuple[Received, Mapping[str, Any]]] = []
-        seen_ids = set(existing)
+        unique: list[tuple[Received, Mapping[str, Any]]] = []  # each id once (its first occurrence)
+        seen_ids: set[str] = set()
         for received, raw in zip(parsed, raws, strict=True):
             if received.entry.id not in seen_ids:
                 seen_ids.add(received.entry.id)
-                fresh.append((received, raw))
-        fresh.sort(key=lambda pair: pair[0].entry.seq)
+                unique.append((received, raw))
+        unique.sort(key=lambda pair: pair[0].entry.seq)  # chain order (stable: a reused seq keeps its order)
+        # the stored hashes at every seq of the batch and the one before each, read before the insert:
+        # a superset of what the fresh entries' links need
+        known = await store.hashes_at(tx, device_id=device.id,
+                                      seqs=[s for r, _ in unique for s in (r.entry.seq - 1, r.entry.seq)])
+        # stored with chain_ok set; the ids the INSERT stored are the fresh ones (a retry, or another node,
+        # stored the rest), and only their links are checked, as if nothing else had come
+        new_ids = await store.insert_new(tx, entries=[r for r, _ in unique])
+        fresh = [(r, raw) for r, raw in unique if r.entry.id in new_ids]
         batch_seqs = {r.entry.seq for r, _ in fresh}
-        wanted = sorted({r.entry.seq - 1 for r, _ in fresh} | batch_seqs)
-        known = await store.hashes_at(tx, device_id=device.id, seqs=wanted)
         seen_seq = {seq: hashes[0] for seq, hashes in known.items() if seq in batch_seqs}
         stored: list[Received] = []
         broken: list[tuple[Received, str]] = []
@@ -137,7 +142,8 @@ async def ingest(svc: Services, device: Principal, body: dict[str, Any]) -> Inge
             stored.append(received)
             known.setdefault(entry.seq, []).append(entry.hash)
             seen_seq.setdefault(entry.seq, entry.hash)
-        await store.insert_many(tx, entries=stored)
+        if broken:  # rare: a tampered, missing or replayed link
+            await store.mark_broken(tx, ids=[r.entry.id for r, _ in broken])
         raised = await alerts.for_entries(tx, svc.config, stored, broken)
         await site_store.touch_device(tx, device_id=device.id, at=received_at)
     return IngestResult(len(stored), len(parsed) - len(stored), raised)

@@ -22,6 +22,7 @@ Driver errors never leave the store: they arrive as the exceptions below.
 
 from __future__ import annotations
 
+import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -97,6 +98,24 @@ class Conn(ABC):
         whose key exists is skipped, which is what keeps an upload exactly-once across nodes.
         Table and column names come from our code, never from a request.
         """
+
+    async def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
+                         key: str) -> set[Any]:
+        """INSERT the rows whose `key` (a TEXT column with a unique index) is not stored yet; the keys stored.
+
+        Rows must not repeat a key. This form (the stored keys looked up, then insert_rows) is exact
+        where one writer runs at a time (SQLite); PostgreSQL asks the INSERT itself (RETURNING), which
+        also leaves out a row another transaction stored meanwhile.
+        """
+        identifiers(table, key)
+        if not rows:
+            return set()
+        stored = {r[0] for r in await self.fetch_all(
+            f"SELECT {key} FROM {table} WHERE {key} IN {self.json_list(':keys')}",
+            {"keys": json.dumps([row[key] for row in rows])})}
+        new = [row for row in rows if row[key] not in stored]
+        await self.insert_rows(table, columns, new, ignore_conflict_on=key)
+        return {row[key] for row in new}
 
     @abstractmethod
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None: ...

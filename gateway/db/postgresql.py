@@ -65,19 +65,37 @@ class PostgresConn(Conn):
             self._types[table] = {r[0]: r[1] for r in rows}
         return self._types[table]
 
+    async def _unnest_insert(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
+                             tail: str) -> tuple[str, list[list[Any]]]:
+        identifiers(table, *columns)
+        types = await self._column_types(table)
+        arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, 1))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}"
+        return sql, [[row[c] for row in rows] for c in columns]
+
     async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
                           ignore_conflict_on: str | None = None) -> None:
         """One INSERT ... SELECT FROM unnest(array per column): one statement and one round trip
         whatever the number of rows (executemany runs the statement once per row on the server)."""
         if not rows:
             return
-        identifiers(table, *columns)
-        types = await self._column_types(table)
-        arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, 1))
         conflict = f" ON CONFLICT ({ignore_conflict_on}) DO NOTHING" if ignore_conflict_on else ""
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){conflict}"
+        sql, arrays = await self._unnest_insert(table, columns, rows, conflict)
         try:
-            await self._conn.execute(sql, *[[row[c] for row in rows] for c in columns])
+            await self._conn.execute(sql, *arrays)
+        except DRIVER_ERRORS as error:
+            _raise(error)
+
+    async def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
+                         key: str) -> set[Any]:
+        # the INSERT says what it stored: no look-up of the stored keys first (a probe of the key's
+        # index per row that ON CONFLICT makes again), and a row another transaction stored is left out
+        identifiers(key)
+        if not rows:
+            return set()
+        sql, arrays = await self._unnest_insert(table, columns, rows, f" ON CONFLICT ({key}) DO NOTHING RETURNING {key}")
+        try:
+            return {r[0] for r in await self._conn.fetch(sql, *arrays)}
         except DRIVER_ERRORS as error:
             _raise(error)
 

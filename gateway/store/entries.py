@@ -40,11 +40,6 @@ class EntryRow:
     direction: str | None = None  # in | out | both (None: sent by a gate from before directions)
 
 
-async def existing_ids(conn: Conn, *, ids: Sequence[str]) -> set[str]:
-    return {r[0] for r in await conn.fetch_all(f"SELECT id FROM entries WHERE id IN {conn.json_list(':ids')}",
-                            {"ids": json.dumps(list(ids))})}
-
-
 def runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
     """(first, last) of each run of consecutive numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
     out: list[tuple[int, int]] = []
@@ -95,9 +90,17 @@ class Received:
                 "time_flag": self.time_flag, "direction": e.direction}
 
 
-async def insert_many(conn: Conn, *, entries: Sequence[Received]) -> None:
-    """One statement for the batch; an id already stored (another node won) is skipped, not an error."""
-    await conn.insert_rows("entries", COLUMNS, [r.row() for r in entries], ignore_conflict_on="id")
+async def insert_new(conn: Conn, *, entries: Sequence[Received]) -> set[str]:
+    """Store the entries whose id is not stored yet (a retried batch, or another node won); the ids stored.
+
+    One statement for the batch; `entries` must not repeat an id."""
+    return set(await conn.insert_new("entries", COLUMNS, [r.row() for r in entries], key="id"))
+
+
+async def mark_broken(conn: Conn, *, ids: Sequence[str]) -> None:
+    """chain_ok = 0 for entries this transaction stored whose link the chain check refused."""
+    await conn.execute(f"UPDATE entries SET chain_ok = 0 WHERE id IN {conn.json_list(':ids')}",
+                       {"ids": json.dumps(list(ids))})
 
 
 async def shared_pass_pairs(conn: Conn, *, entries: Sequence[Received],

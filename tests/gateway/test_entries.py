@@ -220,3 +220,39 @@ async def test_a_batch_of_scattered_seqs_is_checked_against_each_stored_neighbou
     assert result["accepted"] == 4
     assert sorted((a["details"]["seq"], a["details"]["problem"]) for a in result["alerts"]) == [
         (6, "gap"), (9, "gap")]
+
+
+async def test_a_batch_half_stored_already_stores_the_other_half_once(client: Client, admin: dict[str, str]) -> None:
+    """Another node (or an earlier try) stored the first half: the INSERT says which ids it stored (#12),
+    and only those are counted, chain-checked and alerted on."""
+    north, north_chain = await setup_gate(client, admin, "NORTH")
+    south, south_chain = await setup_gate(client, admin, "SOUTH")
+    await upload(client, north, [north_chain.entry(serial=SERIAL)])
+    batch = [south_chain.entry(serial=SERIAL) for _ in range(10)]
+    first = await upload(client, south, batch[:5])
+    assert first["accepted"] == 5 and [a["kind"] for a in first["alerts"]] == ["shared_pass"] * 5
+    whole = await upload(client, south, batch + batch[7:8])  # the whole batch, one entry twice
+    assert (whole["accepted"], whole["duplicates"]) == (5, 6)
+    assert sorted(a["entry_id"] for a in whole["alerts"]) == sorted(e["id"] for e in batch[5:])
+    assert {a["kind"] for a in whole["alerts"]} == {"shared_pass"}
+    listed = await (await client.get("/api/v1/entries?site=SOUTH", headers=admin)).json()
+    assert sorted(e["seq"] for e in listed["entries"]) == list(range(1, 11))
+    assert all(e["chain_ok"] for e in listed["entries"])
+
+
+async def test_a_stored_id_sent_again_altered_is_no_link_for_the_next(client: Client, admin: dict[str, str]) -> None:
+    """An entry reusing a stored id with other content is a duplicate, not stored; the entry after it,
+    chained to the altered one, is checked against what is stored: prev_mismatch."""
+    headers, chain = await setup_gate(client, admin)
+    stored = [chain.entry() for _ in range(3)]
+    await upload(client, headers, stored)
+    altered = {**stored[2], "decision": "deny", "reason": "revoked"}
+    altered["hash"] = entry_hash(altered)
+    after = {**chain.entry(), "prev_hash": altered["hash"]}
+    after["hash"] = entry_hash(after)
+    result = await upload(client, headers, [altered, after])
+    assert (result["accepted"], result["duplicates"]) == (1, 1)
+    assert [(a["details"]["seq"], a["details"]["problem"]) for a in result["alerts"]] == [(4, "prev_mismatch")]
+    listed = await (await client.get("/api/v1/entries", headers=admin)).json()
+    assert {e["seq"]: (e["chain_ok"], e["decision"]) for e in listed["entries"]} == {
+        1: (True, "allow"), 2: (True, "allow"), 3: (True, "allow"), 4: (False, "allow")}
