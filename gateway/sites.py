@@ -127,7 +127,11 @@ async def update_site(svc: Services, site_code: str, body: dict[str, Any], actor
         policy = replace(policy, resumption_approved=approved)
         await store.update_site(tx, code=site_code, name=name, kind=kind,
                                 policy=json.dumps(policy.to_json(), ensure_ascii=False), at=iso(now()))
-        await audit.record(tx, actor.actor, "site.update", f"site:{site_code}", None, policy.to_json())
+        # what the replacement changed, as an edit records it: an auditor sees what it took away too
+        changes = _changes(policy_of(current).to_json(), policy.to_json())
+        if name != current.name:
+            changes["name"] = (current.name, name)
+        await audit.record(tx, actor.actor, "site.update", f"site:{site_code}", None, _change_details(changes))
         row = await store.get_site(tx, code=site_code)
     assert row is not None
     return row
@@ -196,19 +200,28 @@ async def edit_in(tx: Conn, row: SiteRow, patch: dict[str, Any], actor: Principa
     """Edit inside the caller's transaction (an approval writes the policy with its decision)."""
     old = policy_of(row).to_json()
     new = merged_policy(policy_of(row), patch, allowed).to_json()
-    changes = {k: (old.get(k), new.get(k)) for k in (*new, *old) if old.get(k) != new.get(k)}
+    changes = _changes(old, new)
     if name is not None and name != row.name:
         changes["name"] = (row.name, name)
     if not changes:
         return SiteEdit(row, {})
     await store.update_site(tx, code=row.code, name=name or row.name, kind=row.kind,
                             policy=json.dumps(new, ensure_ascii=False), at=iso(now()))
-    await audit.record(tx, actor.actor, action, f"site:{row.code}", why,
-                       {"changed": sorted(changes), "old": {k: v[0] for k, v in changes.items()},
-                        "new": {k: v[1] for k, v in changes.items()}})
+    await audit.record(tx, actor.actor, action, f"site:{row.code}", why, _change_details(changes))
     updated = await store.get_site(tx, code=row.code)
     assert updated is not None
     return SiteEdit(updated, changes)
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """{field: (old, new)} of two policies' JSON forms, each field that differs (a field one lacks is None)."""
+    return {k: (old.get(k), new.get(k)) for k in dict.fromkeys((*new, *old)) if old.get(k) != new.get(k)}
+
+
+def _change_details(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    """An audit row's details for a site change: the changed fields, each one's old and new value."""
+    return {"changed": sorted(changes), "old": {k: v[0] for k, v in changes.items()},
+            "new": {k: v[1] for k, v in changes.items()}}
 
 
 async def get_site(svc: Services, site_code: str) -> SiteRow:

@@ -401,6 +401,8 @@ def _value_label(key: str, value: str, lang: str) -> str:
 def describe(details: dict[str, object], tz: ZoneInfo, lang: str = DEFAULT) -> str:
     """An audit entry's details in words: `状态: 绿码 · 过期: 2020-03-16 09:30`; codes and times shown
     as everywhere else, nested values flattened."""
+    if _is_change(details):
+        return _describe_change(details, tz, lang)
     parts = []
     for key, value in details.items():
         if isinstance(value, dict):
@@ -419,6 +421,40 @@ def describe(details: dict[str, object], tz: ZoneInfo, lang: str = DEFAULT) -> s
             shown = "—" if value is None else str(value)
         parts.append(f"{label('detail', key, lang)}: {shown}")
     return " · ".join(parts)
+
+
+def _is_change(details: dict[str, object]) -> bool:
+    """A site's change (gateway/sites.py `_change_details`): the changed fields, each one's old and new."""
+    return set(details) == {"changed", "old", "new"} and isinstance(details["changed"], list) \
+        and isinstance(details["old"], dict) and isinstance(details["new"], dict)
+
+
+def _change_value(key: str, value: object, tz: ZoneInfo, lang: str) -> str:
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return label("yes_no", str(value), lang)
+    if isinstance(value, list):
+        return "，".join(str(v) for v in value)
+    if key == "kind":
+        return label("site_kind", value, lang)
+    if key == "holder_binding":
+        return label("holder_binding", value, lang)
+    if key == "open_from" and isinstance(value, str):
+        return local(value, tz)
+    return str(value)
+
+
+def _describe_change(details: dict[str, object], tz: ZoneInfo, lang: str) -> str:
+    """`开放时间: 2020-02-10 00:00 → 2020-02-17 08:00 · 名称: 东厂 → 东方精密`: each changed field, old → new."""
+    old, new = details["old"], details["new"]
+    assert isinstance(old, dict) and isinstance(new, dict) and isinstance(details["changed"], list)
+    parts = []
+    for key in map(str, details["changed"]):
+        word = label("policy_field", key, lang) if key in _WORDS["policy_field"] else label("detail", key, lang)
+        parts.append(f"{word}: {_change_value(key, old.get(key), tz, lang)} → "
+                     f"{_change_value(key, new.get(key), tz, lang)}")
+    return " · ".join(parts) or label("detail", "changed", lang) + ": —"
 
 
 # --- the gateway's error messages in Chinese -------------------------------------------------------

@@ -51,6 +51,31 @@ async def test_one_field_changes_and_the_rest_stays(client: Client, admin: dict[
     assert second["old"]["name"] == "site F1" and second["new"]["name"] == "east works"
 
 
+async def test_a_replacement_records_what_it_changed_and_what_it_took_away(client: Client,
+                                                                          admin: dict[str, str]) -> None:
+    """PUT replaces the whole site: its audit row lists each changed field old -> new, as an edit's does,
+    so the lists and the opening time a replacement left out are seen going, not only the new policy."""
+    await make_site(client, admin, "S1", "community", communities=["C1", "C2"], open_from="2020-02-10",
+                    visitors=True)
+    resp = await client.put("/api/v1/sites/S1", headers=admin, json={
+        "name": "east works", "kind": "factory", "policy": {"employers": ["E1"], "fever_threshold": 37.5}})
+    assert resp.status == 200, await resp.text()
+    same = await client.put("/api/v1/sites/S1", headers=admin, json={
+        "name": "east works", "kind": "factory", "policy": {"employers": ["E1"], "fever_threshold": 37.5}})
+    assert same.status == 200
+    rows = await client.app[db_key].read.fetch_all(
+        "SELECT details FROM audit WHERE action = 'site.update' AND target = 'site:S1' ORDER BY id")
+    replaced, again = (json.loads(r["details"]) for r in rows)
+    changed = ["communities", "employers", "fever_threshold", "kind", "name", "open_from", "visitors"]
+    assert replaced["changed"] == changed
+    assert replaced["old"] == {"communities": ["C1", "C2"], "employers": [], "fever_threshold": 37.3,
+                               "kind": "community", "name": "site S1", "open_from": "2020-02-10T00:00:00+08:00",
+                               "visitors": True}
+    assert replaced["new"] == {"communities": [], "employers": ["E1"], "fever_threshold": 37.5,
+                               "kind": "factory", "name": "east works", "open_from": None, "visitors": False}
+    assert again == {"changed": [], "old": {}, "new": {}}  # replaced by the same: recorded, nothing changed
+
+
 async def test_each_bad_field_is_named(client: Client, admin: dict[str, str]) -> None:
     await make_site(client, admin, "F1", "factory", employers=["E1"])
     cases = [({"policy": {"open_from": "soon"}}, "policy.open_from"),

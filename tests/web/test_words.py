@@ -121,3 +121,22 @@ async def test_a_favicon_and_no_404_for_it(client: TestClient) -> None:
     assert resp.status == 200 and resp.content_type == "image/png"
     assert (await resp.read()).startswith(b"\x89PNG")
     assert 'rel="icon"' in await (await client.get("/console/login")).text()
+
+
+async def test_the_audit_page_shows_a_site_replacement_field_by_field_old_to_new(client: TestClient,
+                                                                                  admin: str) -> None:
+    token = {"Authorization": "Bearer " + await auth.create_token(svc_of(client).db, role="admin", label="t")}
+    await client.post("/api/v1/sites", headers=token, json={
+        "code": "HY-1", "name": "和园北门", "kind": "community",
+        "policy": {"communities": ["HEYUAN", "HEXI"], "open_from": "2020-02-10T08:00", "visitors": True}})
+    resp = await client.put("/api/v1/sites/HY-1", headers=token, json={
+        "name": "东方精密", "kind": "factory", "policy": {"employers": ["DF"], "holder_binding": "required"}})
+    assert resp.status == 200, await resp.text()
+    page = await (await client.get("/console/audit")).text()
+    text = visible_text(page)
+    assert "修改场所" in text and not problems(page)
+    for said in ("类型: 社区 → 工厂", "名称: 和园北门 → 东方精密", "社区: HEYUAN，HEXI → —", "单位: — → DF",
+                 "开放时间: 2020-02-10 08:00 → —", "允许访客: 是 → 否", "持有人绑定: 优先 → 必须"):
+        assert said in text, said
+    text = visible_text(await (await client.get("/console/audit?lang=en")).text())
+    assert "Kind: Community → Factory" in text and "Visitors allowed: Yes → No" in text
