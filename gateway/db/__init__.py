@@ -100,10 +100,11 @@ class Conn(ABC):
         """
 
     async def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
-                         key: str) -> set[Any]:
+                         key: str, row_type: str | None = None) -> set[Any]:
         """INSERT the rows whose `key` (a TEXT column with a unique index) is not stored yet; the keys stored.
 
-        Rows must not repeat a key. This form (the stored keys looked up, then insert_rows) is exact
+        Rows must not repeat a key. `row_type`: a composite type whose attributes are `columns` in
+        order (PostgreSQL sends the rows as one array of it; SQLite has none and ignores it). This form (the stored keys looked up, then insert_rows) is exact
         where one writer runs at a time (SQLite); PostgreSQL asks the INSERT itself (RETURNING), which
         also leaves out a row another transaction stored meanwhile.
         """

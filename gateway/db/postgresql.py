@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from operator import itemgetter
 from typing import Any, NoReturn
 
 import asyncpg
@@ -61,7 +62,8 @@ class PostgresConn(Conn):
         if table not in self._types:  # read once per database: the schema is fixed by the migrations
             rows = await self.fetch_all(
                 "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped", {"t": table})
+                " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                {"t": table})
             self._types[table] = {r[0]: r[1] for r in rows}
         return self._types[table]
 
@@ -87,15 +89,24 @@ class PostgresConn(Conn):
             _raise(error)
 
     async def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
-                         key: str) -> set[Any]:
+                         key: str, row_type: str | None = None) -> set[Any]:
         # the INSERT says what it stored: no look-up of the stored keys first (a probe of the key's
         # index per row that ON CONFLICT makes again), and a row another transaction stored is left out
         identifiers(key)
         if not rows:
             return set()
-        sql, arrays = await self._unnest_insert(table, columns, rows, f" ON CONFLICT ({key}) DO NOTHING RETURNING {key}")
+        tail = f" ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
+        if row_type is None:
+            sql, args = await self._unnest_insert(table, columns, rows, tail)
+        else:  # one array of rows: one parameter to encode and to decode, not one per column
+            identifiers(table, row_type, *columns)
+            if list(await self._column_types(row_type)) != list(columns):
+                raise ValueError(f"type {row_type}'s attributes are not {', '.join(columns)}")
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest($1::{row_type}[]){tail}"
+            pick = itemgetter(*columns)  # a tuple per row, in C (for two columns or more)
+            args = [[pick(row) for row in rows] if len(columns) > 1 else [(row[columns[0]],) for row in rows]]
         try:
-            return {r[0] for r in await self._conn.fetch(sql, *arrays)}
+            return {r[0] for r in await self._conn.fetch(sql, *args)}
         except DRIVER_ERRORS as error:
             _raise(error)
 

@@ -94,7 +94,7 @@ async def insert_new(conn: Conn, *, entries: Sequence[Received]) -> set[str]:
     """Store the entries whose id is not stored yet (a retried batch, or another node won); the ids stored.
 
     One statement for the batch; `entries` must not repeat an id."""
-    return set(await conn.insert_new("entries", COLUMNS, [r.row() for r in entries], key="id"))
+    return set(await conn.insert_new("entries", COLUMNS, [r.row() for r in entries], key="id", row_type="entry_row"))
 
 
 async def mark_broken(conn: Conn, *, ids: Sequence[str]) -> None:

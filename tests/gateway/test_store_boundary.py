@@ -145,6 +145,26 @@ async def test_insert_rows_writes_a_batch_in_one_statement(tmp_path: Path, datab
         await db.close()
 
 
+async def test_insert_new_says_which_rows_it_stored(tmp_path: Path, database_url: str | None) -> None:
+    """Issue #12: the stored keys come back from the insert itself; a stored key is skipped, not an error."""
+    db = await Database.open(database_url or tmp_path / "g.sqlite3")
+    cols = ("username", "password_hash", "role", "created_at")
+    rows = [{"username": f"u{i}", "password_hash": "x", "role": "viewer", "created_at": "t"} for i in range(6)]
+    try:
+        async with db.transaction() as tx:
+            assert await tx.insert_new("accounts", cols, rows[:3], key="username") == {"u0", "u1", "u2"}
+        async with db.transaction() as tx:
+            assert await tx.insert_new("accounts", cols, rows[1:], key="username") == {"u3", "u4", "u5"}
+            assert await tx.insert_new("accounts", cols, [], key="username") == set()
+        assert await db.read.fetch_value("SELECT COUNT(*) FROM accounts") == 6
+        if db.backend == "postgresql":  # a row type must be the columns, in order
+            with pytest.raises(ValueError, match="entry_row"):
+                async with db.transaction() as tx:
+                    await tx.insert_new("accounts", cols, rows[:1], key="username", row_type="entry_row")
+    finally:
+        await db.close()
+
+
 async def test_rows_param_sends_a_table_whose_values_come_back_exact(tmp_path: Path,
                                                                     database_url: str | None) -> None:
     """Issue #12: rows the caller holds as a table in a statement (the shared-pass search's new entries):
