@@ -115,24 +115,25 @@ def _device(device: site_store.DeviceRow | None) -> Principal:
     return Principal("device", device.id, DEVICE, device.id, device.site)
 
 
-async def device_with_site(db: Database, credential: str) -> tuple[Principal, site_store.SiteRow | None]:
-    """Like principal_for, and for a device its site too, read with it (None for other callers).
+async def device_with_site(db: Database, credential: str) -> tuple[Principal, site_store.DeviceRead | None]:
+    """Like principal_for, and for a device what was read with it: its site and the revocation
+    list's seq (None for other callers).
 
     Read for every request, never cached: a device disabled on any node is refused by every node
     at its next request (requests waiting at once share a read begun after they all arrived:
     gateway/device_reads.py)."""
     if not credential.startswith(DEVICE_PREFIX):
         return await principal_for(db, credential), None
-    found = await device_reads.device_with_site(db, hash_secret(credential))
-    return _device(found[0] if found else None), found[1] if found else None
+    found = await device_reads.device(db, hash_secret(credential))
+    return _device(found.device if found else None), found
 
 
 async def principal_for(db: Database, credential: str) -> Principal:
     """Resolve a token or device credential; unknown → Unauthenticated, disabled device → Forbidden."""
     digest = hash_secret(credential)
     if credential.startswith(DEVICE_PREFIX):
-        found = await device_reads.device_with_site(db, digest)
-        return _device(found[0] if found else None)
+        found = await device_reads.device(db, digest)
+        return _device(found.device if found else None)
     token = await account_store.token_by_hash(db.read, token_hash=digest)
     moment = now()
     stamp = iso(moment)

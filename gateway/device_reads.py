@@ -1,5 +1,8 @@
 """A device's row, read for each of its requests; requests waiting at the same moment share one read.
 
+What a read gives (gateway/store/sites.py DeviceRead): the device, its site, and the revocation
+list's current seq, which a gate's sync needs too and so costs no read of its own.
+
 Every device request reads its device (a device disabled on any node is refused at its next
 request), and a burst of gates syncing at once would make that one query per gate: on PostgreSQL
 a pooled connection and a round trip each, on SQLite a hand-off to the reader's thread each. So
@@ -16,9 +19,9 @@ import weakref
 
 from .db import Database
 from .store import sites as site_store
-from .store.sites import DeviceRow, SiteRow
+from .store.sites import DeviceRead
 
-Found = tuple[DeviceRow, SiteRow | None] | None
+Found = DeviceRead | None
 BATCH = site_store.BATCH_SIZES[-1]
 
 
@@ -33,8 +36,8 @@ class _Queue:
 _queues: weakref.WeakKeyDictionary[Database, _Queue] = weakref.WeakKeyDictionary()
 
 
-async def device_with_site(db: Database, credential_hash: str) -> Found:
-    """The device holding this credential and its site, read from the database after this call."""
+async def device(db: Database, credential_hash: str) -> Found:
+    """The device holding this credential (its site, the revocation seq), read after this call began."""
     queue = _queues.get(db)
     if queue is None:
         queue = _queues[db] = _Queue()
@@ -53,7 +56,7 @@ async def _read(db: Database, queue: _Queue) -> None:
             hashes = list(queue.waiting)[:BATCH]
             futures = {h: queue.waiting.pop(h) for h in hashes}
             try:
-                found = await site_store.devices_with_sites_by_credentials(db.read, hashes)
+                found = await site_store.devices_by_credentials(db.read, hashes)
             except asyncio.CancelledError:
                 for waiting in futures.values():
                     for future in waiting:

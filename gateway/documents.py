@@ -87,10 +87,14 @@ def part_name(prefix: str) -> str:
     return PART + (prefix or "all")
 
 
-async def revocations(svc: Services, key: IssuerKey, moment: datetime) -> RevocationState:
-    """The current version of the revocation list, signed once (here, or by another node)."""
+async def revocations(svc: Services, key: IssuerKey, moment: datetime, seq: int | None = None) -> RevocationState:
+    """The current version of the revocation list, signed once (here, or by another node).
+
+    `seq`: the list's current seq if the caller has just read it (a device's sync reads it with
+    the device); else it is read here."""
     cache = _cache(svc.db)
-    seq = await _current_seq(svc.db, cache)
+    if seq is None:
+        seq = await _current_seq(svc.db, cache)
     version = f"{seq:012d}.{moment:%Y%m%d}.{key.kid.hex()}"
     if cache.index is not None and cache.index.version == version:
         return cache.index

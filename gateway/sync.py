@@ -21,7 +21,7 @@ from .errors import InvalidInput, NotFound
 from .services import Services
 from .sites import policy_of
 from .store import sites as site_store
-from .store.sites import SiteRow
+from .store.sites import DeviceRead
 
 TIME_DOC_TYPE = "qrgate/time"
 NONCE_BYTES = (16, 32)  # a gate's nonce: 16 to 32 random bytes, in hex
@@ -135,7 +135,7 @@ class Bundle:
     time: bytes | None = None
 
 
-async def bundle(svc: Services, device: Principal, site: SiteRow | None = None, *,
+async def bundle(svc: Services, device: Principal, read: DeviceRead | None = None, *,
                  if_none_match: str | None = None, nonce: bytes | None = None,
                  time_nonce: bytes | None = None) -> Bundle:
     """Everything a gate needs to decide offline, assembled from documents signed once per version.
@@ -147,16 +147,19 @@ async def bundle(svc: Services, device: Principal, site: SiteRow | None = None, 
     names are fetched apart (`revocation_part`). With `time_nonce` the signed time comes back
     beside the bundle, 304 or not (`Bundle.time`), so that an unchanged sync is one request; a
     gate from before that asks `signed_time` apart, and one from before that sends `nonce` and gets
-    the time inside the body (then the answer is not cacheable).
+    the time inside the body (then the answer is not cacheable). `read`: what the request's
+    device read gave (gateway/device_reads.py): the site and the revocation seq, read after the
+    request arrived; without it, both are read here.
     """
     moment = now()
-    if site is None or site.code != device.site:  # `site`: read with the device, when it was
+    site = read.site if read is not None and read.device.id == device.id else None
+    if site is None or site.code != device.site:
         site = await site_store.get_site(svc.db.read, code=device.site or "")
     if site is None:  # a device's site cannot be deleted; defensive for a hand-edited database
         raise NotFound(f"the site of device {device.id} is gone")
     keys = _key_cache(svc).get(svc, moment)
     key = keys.key
-    revocations = await documents.revocations(svc, key, moment)
+    revocations = await documents.revocations(svc, key, moment, None if read is None else read.revocation_seq)
     policy = await documents.policy(svc, key, site.code, site.policy, lambda: policy_of(site), moment)
     await documents.keep_keyset(svc, keys.docs.version, keys.trust_body, keys.trust_etag, moment)
     etag = documents.etag_of(

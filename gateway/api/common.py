@@ -12,7 +12,7 @@ from .. import access, scoped
 from ..auth import Principal, bearer, device_with_site, principal_for, require_action
 from ..errors import BadJson, Forbidden, InvalidInput
 from ..services import Services
-from ..store.sites import SiteRow
+from ..store.sites import DeviceRead
 
 
 def services(request: web.Request) -> Services:
@@ -26,10 +26,11 @@ async def authorise(request: web.Request) -> Principal:
     return _allowed(request, principal)
 
 
-async def authorise_with_site(request: web.Request) -> tuple[Principal, SiteRow | None]:
-    """authorise, and a device's site read with the device (one read where a gate's sync took two)."""
-    principal, site = await device_with_site(services(request).db, bearer(request.headers.get("Authorization")))
-    return _allowed(request, principal), site
+async def authorise_with_site(request: web.Request) -> tuple[Principal, DeviceRead | None]:
+    """authorise, and for a device what was read with it: its site, the revocation seq (one read
+    where a gate's sync took three)."""
+    principal, read = await device_with_site(services(request).db, bearer(request.headers.get("Authorization")))
+    return _allowed(request, principal), read
 
 
 def _allowed(request: web.Request, principal: Principal) -> Principal:

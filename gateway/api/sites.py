@@ -134,9 +134,9 @@ NOT_MODIFIED = "not modified: the version named in If-None-Match is current (no 
                **ETAG, "Cache-Control": {"required": True, "schema": string(enum=[BUNDLE_CACHE])},
                **TIME_HEADER}}})
 async def device_bundle(request: web.Request) -> web.Response:
-    device, site = await authorise_with_site(request)
+    device, read = await authorise_with_site(request)
     nonce = query(request).get("nonce")
-    answer = await sync.bundle(services(request), device, site, if_none_match=request.headers.get("If-None-Match"),
+    answer = await sync.bundle(services(request), device, read, if_none_match=request.headers.get("If-None-Match"),
                                nonce=sync.parse_nonce(nonce),
                                time_nonce=sync.parse_nonce(request.headers.get(TIME_NONCE), TIME_NONCE))
     # the time answers this request's nonce only: a copy of it kept by a cache is worth nothing to

@@ -98,26 +98,36 @@ async def insert_device(conn: Conn, *, device_id: str, site: str, name: str, cre
 
 _DEVICE_COLUMNS = tuple(DeviceRow.__dataclass_fields__)
 _SITE_COLUMNS = tuple(SiteRow.__dataclass_fields__)
+@dataclass(frozen=True, slots=True)
+class DeviceRead:
+    """A device as a request reads it: its row, its site's, and the revocation list's current seq
+    (read in the same statement: a gate's sync needs all three)."""
+
+    device: DeviceRow
+    site: SiteRow | None
+    revocation_seq: int
+
+
 _DEVICE_WITH_SITE = (
     "SELECT " + ", ".join(f"d.{c}" for c in _DEVICE_COLUMNS) + ", "
     + ", ".join(f"s.{c} AS site_{c}" for c in _SITE_COLUMNS)
+    + ", (SELECT COALESCE(MAX(seq), 0) FROM revocations) AS revocation_seq"  # once per statement
     + " FROM devices d LEFT JOIN sites s ON s.code = d.site WHERE d.credential_hash IN ({})")
+_SITE_AT, _SEQ_AT = len(_DEVICE_COLUMNS), len(_DEVICE_COLUMNS) + len(_SITE_COLUMNS)
 
 
-def _device_and_site(row: Row) -> tuple[DeviceRow, SiteRow | None]:
+def _device_read(row: Row) -> DeviceRead:
     values = tuple(row)  # by position: the columns are named once, in _DEVICE_COLUMNS and _SITE_COLUMNS
-    device = DeviceRow(*values[:len(_DEVICE_COLUMNS)])
-    site = None if values[len(_DEVICE_COLUMNS)] is None else SiteRow(*values[len(_DEVICE_COLUMNS):])
-    return device, site
+    site = None if values[_SITE_AT] is None else SiteRow(*values[_SITE_AT:_SEQ_AT])
+    return DeviceRead(DeviceRow(*values[:_SITE_AT]), site, int(values[_SEQ_AT]))
 
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)  # statement shapes: a batch is padded up to the next one
 _DEVICES_WITH_SITES = {n: _DEVICE_WITH_SITE.format(", ".join(f":h{i}" for i in range(n))) for n in BATCH_SIZES}
 
 
-async def devices_with_sites_by_credentials(conn: Conn, credential_hashes: Sequence[str]
-                                            ) -> dict[str, tuple[DeviceRow, SiteRow | None]]:
-    """Devices by credential with their sites, in one read (a gate's sync needs both): up to
+async def devices_by_credentials(conn: Conn, credential_hashes: Sequence[str]) -> dict[str, DeviceRead]:
+    """Devices by credential with their sites and the revocation seq, in one read: up to
     BATCH_SIZES[-1] credentials (gateway/device_reads.py gathers them).
 
     The IN list is padded (with its last value) to one of a few sizes, so that there are seven
@@ -128,8 +138,8 @@ async def devices_with_sites_by_credentials(conn: Conn, credential_hashes: Seque
     params = {f"h{i}": credential_hashes[min(i, len(credential_hashes) - 1)] for i in range(size)}
     found = {}
     for row in await conn.fetch_all(_DEVICES_WITH_SITES[size], params):
-        device, site = _device_and_site(row)
-        found[device.credential_hash] = device, site
+        read = _device_read(row)
+        found[read.device.credential_hash] = read
     return found
 
 

@@ -10,6 +10,7 @@ from gateway import accounts
 from gateway.api.routes import ROUTES
 from gateway.appkeys import db_key
 from gateway.auth import hash_secret
+from gateway.store import passes as pass_store
 from gateway.store import sites as site_store
 from gateway.config import GatewayConfig
 from gateway.errors import LoginRefused
@@ -126,15 +127,17 @@ async def test_devices_by_credentials_reads_any_batch_size(client: Client, admin
     device = await enrol_device(client, admin, "S1")
     known = hash_secret(device["credential"])
     db = client.app[db_key]
+    seq = await pass_store.revocation_seq(db.read)
     for size in (1, 2, 3, 17, 64):
         hashes = [known, *(hash_secret(f"qgd_other{i}") for i in range(size - 1))]
-        found = await site_store.devices_with_sites_by_credentials(db.read, hashes[::-1])
+        found = await site_store.devices_by_credentials(db.read, hashes[::-1])
         assert list(found) == [known]
-        row, site = found[known]
-        assert (row.id, row.disabled_at, site and site.code) == (device["device_id"], None, "S1")
+        read = found[known]
+        assert (read.device.id, read.device.disabled_at, read.site and read.site.code, read.revocation_seq) == (
+            device["device_id"], None, "S1", seq)
     for wrong in ([], [known] * 65):
         with pytest.raises(ValueError):
-            await site_store.devices_with_sites_by_credentials(db.read, wrong)
+            await site_store.devices_by_credentials(db.read, wrong)
 
 
 async def test_tokens_are_stored_hashed(client: Client, tokens: dict[str, str]) -> None:
