@@ -217,7 +217,11 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
                      "left_origin_on": ("离开日期", "Left on"), "arrived_on": ("抵达日期", "Arrived on"),
                      "status": ("健康状态", "Status"), "quarantine_kind": ("隔离方式", "Quarantine"),
                      "_row": ("整行", "Row")},
-    "policy_field": {"kind": ("类型", "Kind"), "site": ("场所", "Site"), "communities": ("社区", "Communities"),
+    # the forms' own fields: their labels, and the words an error about one of them uses
+    "site_field": {"code": ("场所代码", "Site code"), "name": ("场所名称", "Site name"), "kind": ("场所类型", "Site kind")},
+    "class_field": {"code": ("班级代码", "Class code"), "name": ("班级名称", "Class name"), "grade": ("年级", "Grade"),
+                    "teacher": ("班主任账号", "Class teacher account")},
+    "policy_field": {"kind": ("类型", "Kind"), "site": ("场所代码", "Site code"), "communities": ("社区", "Communities"),
                      "employers": ("单位", "Employers"), "schools": ("学校", "Schools"),
                      "visitors": ("允许访客", "Visitors allowed"), "open_from": ("开放时间", "Opening time"),
                      "require_cleared": ("须解除医学观察", "Require cleared"),

@@ -115,3 +115,16 @@ async def test_a_bad_opening_time_is_shown_at_its_field_in_chinese_and_kept(clie
     assert resp.status == 422 and "不认识的时区：&#39;Mars/Olympus&#39;" in await resp.text()
     site = await (await client.get("/console/sites/HY-1")).text()
     assert "C2" not in site  # nothing was saved
+
+
+async def test_the_site_forms_name_their_fields_in_a_workers_words(client: TestClient, admin: str) -> None:
+    page = await (await client.get("/console/sites")).text()
+    assert '<label for="f-code">场所代码' in page and '<label for="f-name">场所名称' in page
+    assert '<label for="f-communities">社区代码（逗号分隔）' in page
+    resp = await client.post("/console/sites", data={"csrf_token": admin, "code": "和谐 1", "name": "和谐小区",
+                                                     "kind": "community"})
+    assert resp.status == 422 and 'id="err-code" role="alert">场所代码只能由' in await resp.text()
+    resp = await client.post("/console/sites", data={"csrf_token": admin, "code": "HY-1", "name": "和" * 101,
+                                                     "kind": "community"})
+    text = await resp.text()
+    assert resp.status == 422 and 'id="err-name" role="alert">请填写场所名称（最多 100 个字）' in text

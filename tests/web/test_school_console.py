@@ -173,3 +173,16 @@ async def test_the_school_file_export_lists_missing_items(client: TestClient) ->
     ows = load_workbook(io.BytesIO(await other.read())).active
     assert ows is not None
     assert not any("李雷" in str(c) for row in ows.iter_rows(values_only=True) for c in row if c)
+
+
+async def test_the_class_form_names_its_fields_in_its_own_words(client: TestClient, admin: str) -> None:
+    """An error about the class code says 班级代码, the one about its name 班级名称 (not 场所代码, 姓名)."""
+    page = await (await client.get("/console/schools/S1")).text()
+    assert '<label for="f-code">班级代码' in page and '<label for="f-name">班级名称' in page
+    resp = await client.post("/console/schools/S1/classes", data={"csrf_token": admin, "code": "一 班",
+                                                                  "name": "一年级一班"})
+    text = await resp.text()
+    assert resp.status == 422 and 'id="err-code" role="alert">班级代码只能由' in text
+    resp = await client.post("/console/schools/S1/classes", data={"csrf_token": admin, "code": "1A"})
+    text = await resp.text()
+    assert resp.status == 422 and 'id="err-name" role="alert">请填写班级名称' in text

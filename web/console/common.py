@@ -57,9 +57,10 @@ def say(request: web.Request, zh: str, en: str) -> str:
     return en if lang_of(request) == "en" else zh
 
 
-def error_words(request: web.Request, exc: GatewayError) -> str:
-    """A gateway error in the page's language (web/labels.py `error_text`)."""
-    return labels.error_text(exc.message, exc.field, lang_of(request), type(exc).__name__)
+def error_words(request: web.Request, exc: GatewayError, form: str | None = None) -> str:
+    """A gateway error in the page's language (web/labels.py `error_text`), a field named by the
+    words of the `form` it is shown on (a labels kind, e.g. "class_field")."""
+    return labels.error_text(exc.message, exc.field, lang_of(request), type(exc).__name__, form)
 
 
 def words(lang: str, tz: ZoneInfo) -> dict[str, Any]:

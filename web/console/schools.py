@@ -52,7 +52,7 @@ async def create_class(request: web.Request) -> web.Response:
     try:
         await schools.create_class(services(request), request.match_info["school"], body, user(request).principal())
     except (InvalidInput, Conflict) as exc:
-        return await _school_page(request, body, {exc.field or "_form": error_words(request, exc)}, 422)
+        return await _school_page(request, body, {exc.field or "_form": error_words(request, exc, "class_field")}, 422)
     raise redirect(f"/console/schools/{request.match_info['school']}", done="class_created")
 
 

@@ -69,7 +69,7 @@ async def create_site(request: web.Request) -> web.Response:
         rows = await _visible_sites(request)
         return render(request, "console/sites.html", {"rows": rows, "kinds": labels.options("site_kind", lang_of(request)), "values": values,
                                                       "errors": {field if field in CREATE_FIELDS else "_form":
-                                                                 error_words(request, exc)}}, 422)
+                                                                 error_words(request, exc, "site_field")}}, 422)
     raise redirect(f"/console/sites/{row.code}", done="site")
 
 
@@ -161,7 +161,7 @@ async def edit(request: web.Request) -> web.Response:
         await sites.edit_site(svc, row.code, body, user(request).principal())
     except InvalidInput as exc:
         field = (exc.field or "_form").removeprefix("policy.")
-        return _edit_page(request, row, values, {field if field in EDIT_FIELDS else "_form": error_words(request, exc)}, 422)
+        return _edit_page(request, row, values, {field if field in EDIT_FIELDS else "_form": error_words(request, exc, "site_field")}, 422)
     raise redirect(f"/console/sites/{row.code}", done="saved")
 
 
