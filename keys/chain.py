@@ -21,7 +21,8 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    body = dict(entry)  # a copy in C, a tenth of a comprehension's cost
+    body.pop("hash", None)
     return _CANONICAL.encode(body).encode()
 
 

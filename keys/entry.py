@@ -161,7 +161,7 @@ class Entry:
     @classmethod
     def from_json(cls, raw: object) -> Entry:
         """An entry from its JSON form; EntryError naming the field on anything wrong (unknown fields too)."""
-        if not isinstance(raw, Mapping):
+        if type(raw) is not dict and not isinstance(raw, Mapping):  # a JSON object is a dict: no ABC check
             raise EntryError("", "must be an object")
         keys = raw.keys()
         # set operations first (one C call each for a dict, the gateway's case), the loops only to name
