@@ -111,6 +111,17 @@ async def _site(conn: Conn, principal: Principal, site_code: str) -> SiteRow:
     return row
 
 
+async def _application(conn: Conn, principal: Principal, resumption_id: int) -> tuple[ResumptionRow, SiteRow]:
+    """An application and its site, or NotFound when either is missing or outside the scope (one answer)."""
+    row = await store.get(conn, resumption_id=resumption_id)
+    if row is not None:
+        try:
+            return row, await _site(conn, principal, row.site)
+        except NotFound:
+            pass
+    raise NotFound(f"no resumption application {resumption_id}")
+
+
 async def apply(svc: Services, site_code: str, body: dict[str, Any], actor: Principal) -> Resumption:
     """A firm applies for resumption; 409 when another application waits or the site is approved."""
     checked = APPLY.check(body)
@@ -146,13 +157,7 @@ async def decide(svc: Services, resumption_id: int, body: dict[str, Any], actor:
     if decision == "refuse" and body.get("open_from") is not None:
         raise InvalidInput("open_from is for an approval", field="open_from")
     async with svc.db.transaction() as tx:
-        row = await store.get(tx, resumption_id=resumption_id)
-        if row is None:
-            raise NotFound(f"no resumption application {resumption_id}")
-        try:
-            site = await _site(tx, actor, row.site)
-        except NotFound:
-            raise NotFound(f"no resumption application {resumption_id}") from None
+        row, site = await _application(tx, actor, resumption_id)
         if row.state != "pending":
             raise Conflict(f"application {resumption_id} is already {row.state}", code="already_decided")
         approved_open: str | None = None
@@ -178,19 +183,13 @@ async def withdraw(svc: Services, resumption_id: int, body: dict[str, Any], acto
     """Withdraw an approval (关停): the site's policy loses resumption_approved, the application is withdrawn.
 
     Only the approval the site stands on: the application must be approved (409 `already_withdrawn`,
-    `not_approved`), the site still approved (`site_not_approved`: an admin replaced its policy) and by
-    no later application (`superseded`). The policy also gets `resumption_required`, so that a firm
-    approved without needing it is closed all the same.
+    `not_approved`), the site still approved (`site_not_approved`: no route clears the flag, only a
+    hand-edited database) and by no later application (`superseded`). The policy also gets
+    `resumption_required`, so that a firm approved without needing it is closed all the same.
     """
     why = WITHDRAWAL.check(body)["reason"]
     async with svc.db.transaction() as tx:
-        row = await store.get(tx, resumption_id=resumption_id)
-        if row is None:
-            raise NotFound(f"no resumption application {resumption_id}")
-        try:
-            site = await _site(tx, actor, row.site)
-        except NotFound:
-            raise NotFound(f"no resumption application {resumption_id}") from None
+        row, site = await _application(tx, actor, resumption_id)
         if row.state == "withdrawn":
             raise Conflict(f"application {resumption_id} is already withdrawn", code="already_withdrawn")
         if row.state != "approved":
@@ -216,13 +215,7 @@ async def withdraw(svc: Services, resumption_id: int, body: dict[str, Any], acto
 
 
 async def get(svc: Services, resumption_id: int, principal: Principal) -> Resumption:
-    row = await store.get(svc.db.read, resumption_id=resumption_id)
-    if row is None:
-        raise NotFound(f"no resumption application {resumption_id}")
-    try:
-        site = await _site(svc.db.read, principal, row.site)
-    except NotFound:
-        raise NotFound(f"no resumption application {resumption_id}") from None
+    row, site = await _application(svc.db.read, principal, resumption_id)
     return Resumption(row, site.name)
 
 
